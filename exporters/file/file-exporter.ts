@@ -1,0 +1,79 @@
+// Writes each batch as one object under the awss3exporter's key layout, atomically:
+// temp file, fsync, rename, fsync of the directory. A reader never sees a partial file.
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Batch, CreateContext, Exporter, ExportResult } from '../../src/component.js';
+import { SUCCESS } from '../../src/component.js';
+import { compressedBatch } from '../../src/compression/batch-cache.js';
+import { objectKey } from '../../src/storage/object-key.js';
+import { SENT_BY_SIGNAL } from '../../src/telemetry/metrics.js';
+import type { FileExporterConfig } from './config.js';
+
+const RETRYABLE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY']);
+
+export class FileExporter implements Exporter {
+  private readonly madeDirs = new Set<string>();
+  private tmpSeq = 0;
+
+  constructor(
+    private readonly cfg: FileExporterConfig,
+    private readonly ctx: CreateContext,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async start(): Promise<void> {
+    await mkdir(this.cfg.directory, { recursive: true });
+    this.ctx.health.setReady(this.ctx.id, true);
+  }
+
+  async shutdown(): Promise<void> {}
+
+  async export(batch: Batch): Promise<ExportResult> {
+    const started = performance.now();
+    const key = objectKey(
+      { prefix: '', partitionFormat: this.cfg.partitionFormat, filePrefix: this.cfg.filePrefix, marshaler: 'otlp_proto', compression: this.cfg.compression },
+      batch.signal,
+      this.now(),
+    );
+    const path = join(this.cfg.directory, key);
+    const body = compressedBatch(batch, this.cfg.compression, this.cfg.compressionLevel);
+    const dir = dirname(path);
+    const tmp = join(dir, `.tmp-${process.pid}-${++this.tmpSeq}`);
+    try {
+      if (!this.madeDirs.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        this.madeDirs.add(dir);
+      }
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(body);
+        if (this.cfg.fsync) await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, path);
+      if (this.cfg.fsync) await syncDir(dir);
+    } catch (e) {
+      await unlink(tmp).catch(() => {});
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ENOENT') this.madeDirs.delete(dir);
+      return RETRYABLE_CODES.has(err.code ?? '') || err.code === 'ENOENT' ? { outcome: 'retryable', error: err } : { outcome: 'failure', error: err };
+    }
+    const labels = { exporter: this.ctx.id, signal: batch.signal };
+    this.ctx.metrics.inc('atc_exporter_sent_batches_total', labels);
+    this.ctx.metrics.inc('atc_exporter_sent_bytes_total', labels, body.length);
+    this.ctx.metrics.inc(SENT_BY_SIGNAL[batch.signal], { exporter: this.ctx.id }, batch.items);
+    this.ctx.metrics.observe('atc_exporter_send_latency_seconds', labels, (performance.now() - started) / 1000);
+    if (body.length > 0) this.ctx.metrics.set('atc_exporter_compression_ratio', labels, batch.data.length / body.length);
+    return SUCCESS;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

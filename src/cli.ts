@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// ai-trace-collector command line: run (default), validate, cat, --version, --help.
+import { parseArgs, option } from './cli/args.js';
+import { catPaths } from './cli/cat.js';
+import { defaultConfigPath } from './cli/default-config.js';
+import { runCommand } from './cli/run.js';
+import { validateCommand } from './cli/validate.js';
+import type { Signal } from './component.js';
+import { VERSION } from './version.js';
+
+const HELP = `ai-trace-collector ${VERSION}: an OpenTelemetry collector for GPU inference and training nodes
+
+Usage:
+  ai-trace-collector [run] [--config FILE] [--set key.path=value]...
+  ai-trace-collector validate [--config FILE] [--set key.path=value]...
+  ai-trace-collector cat [--signal traces|logs|metrics] PATH...
+  ai-trace-collector --version | --help
+
+Commands:
+  run        start the collector (default). FILE defaults to config/default.yaml.
+  validate   check a config: exit 0, or 1 listing every problem with its key path.
+  cat        decode stored batch files or directories (zstd, gzip, snappy or none) to
+             OTLP/JSON, one request per line.
+
+Options:
+  --config FILE           YAML config in the OpenTelemetry Collector's shape
+  --set key.path=value    override one config value (repeatable), e.g.
+                          --set exporters.file.directory=/var/lib/atc
+  --signal SIGNAL         for cat: the signal when the file name does not tell
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.flags.has('--version')) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (args.flags.has('--help') || args.command === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const unknown = [...args.flags].filter((f) => !['--version', '--help'].includes(f));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown option ${unknown[0]}\n\n${HELP}`);
+    return 2;
+  }
+  const config = option(args, '--config') ?? defaultConfigPath();
+  const sets = args.options.get('--set') ?? [];
+  switch (args.command) {
+    case 'validate':
+      return validateCommand(config, sets);
+    case 'cat': {
+      if (args.positionals.length === 0) {
+        process.stderr.write('cat needs at least one PATH\n');
+        return 2;
+      }
+      const signal = option(args, '--signal');
+      if (signal !== undefined && !['traces', 'logs', 'metrics'].includes(signal)) {
+        process.stderr.write('--signal must be traces, logs or metrics\n');
+        return 2;
+      }
+      const failures = await catPaths(args.positionals, { out: process.stdout, ...(signal ? { signal: signal as Signal } : {}) });
+      return failures > 0 ? 1 : 0;
+    }
+    default:
+      if (args.positionals.length > 0) {
+        process.stderr.write(`unexpected argument ${args.positionals[0]}\n\n${HELP}`);
+        return 2;
+      }
+      return runCommand(config, sets);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error) => {
+    process.stderr.write(`${e.stack ?? e.message}\n`);
+    process.exitCode = 1;
+  },
+);

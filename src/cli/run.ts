@@ -1,0 +1,67 @@
+// `run`: start the collector and stop it cleanly on SIGTERM/SIGINT; a second signal exits at once.
+import { ConfigError } from '../config/errors.js';
+import { loadConfig } from '../config/collector-config.js';
+import { Service } from '../pipeline/service.js';
+import { createLogger } from '../telemetry/logger.js';
+
+export async function runCommand(file: string, sets: readonly string[]): Promise<number> {
+  let cfg;
+  try {
+    cfg = loadConfig(file, sets);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${file}: ${e.errors.length} problem${e.errors.length === 1 ? '' : 's'}\n`);
+      for (const err of e.errors) process.stderr.write(`  ${err.path}: ${err.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const logger = createLogger(cfg.telemetry.logLevel);
+  let exitCode = 0;
+  let stopping: Promise<void> | undefined;
+  const service = new Service(cfg, {
+    logger,
+    onCrash: (e) => {
+      logger.fatal({ err: e.message }, 'flush worker failed; exiting');
+      process.exit(70);
+    },
+  });
+  const stop = (signal: string): void => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    logger.info({ signal }, 'stopping');
+    stopping = service.shutdown().catch((e: Error) => {
+      logger.error({ err: e.message }, 'shutdown failed');
+      exitCode = 1;
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    await service.start();
+  } catch (e) {
+    logger.fatal({ err: (e as Error).message }, 'collector failed to start');
+    await service.shutdown().catch(() => {});
+    return 1;
+  }
+  if (process.send) process.send({ type: 'ready', telemetry: service.telemetryAddress, receivers: receiverAddresses(service) });
+  await new Promise<void>((resolve) => {
+    const wait = (): void => {
+      if (stopping) void stopping.then(resolve);
+      else setTimeout(wait, 50);
+    };
+    wait();
+  });
+  return exitCode;
+}
+
+function receiverAddresses(service: Service): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [id, r] of service.receivers) {
+    const addr = (r as { httpAddress?: () => unknown }).httpAddress?.();
+    if (addr) out[id] = { http: addr };
+  }
+  return out;
+}

@@ -1,0 +1,101 @@
+// Contracts every receiver, processor and exporter follows: a factory that knows its
+// defaults and validates its config with key paths, and a component with start/shutdown.
+import type { Logger } from 'pino';
+import type { ConfigErrors } from './config/errors.js';
+import type { MetricsSink } from './telemetry/sink.js';
+
+export type Signal = 'traces' | 'logs' | 'metrics';
+export const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
+
+/** Numeric ids used in ring record headers. */
+export const SIGNAL_CODE: Record<Signal, number> = { traces: 1, logs: 2, metrics: 3 };
+export const SIGNAL_BY_CODE: readonly (Signal | undefined)[] = [undefined, 'traces', 'logs', 'metrics'];
+
+/**
+ * One batch of one signal: the concatenation of Export<Signal>ServiceRequest bytes, which is
+ * itself one valid request. Exporters must not mutate `data`: fan-out shares it.
+ */
+export interface Batch {
+  readonly signal: Signal;
+  readonly data: Uint8Array;
+  /** spans, log records or data points in the batch */
+  readonly items: number;
+  /** wall-clock ms when the batch was cut (object keys and partitions use it) */
+  readonly createdAt: number;
+}
+
+/** What an exporter tells the caller, who decides whether to retry, spill or give up. */
+export type ExportResult =
+  | { readonly outcome: 'success' }
+  | { readonly outcome: 'retryable'; readonly error: Error; readonly retryAfterMs?: number }
+  | { readonly outcome: 'failure'; readonly error: Error };
+
+export const SUCCESS: ExportResult = Object.freeze({ outcome: 'success' });
+
+/** What a receiver's downstream answers for one request. */
+export type ConsumeResult =
+  | { readonly status: 'accepted' }
+  /** ring full and `when_full: drop_newest`: the data was dropped and counted */
+  | { readonly status: 'dropped'; readonly reason: string }
+  /** refused for now (ring full, memory limit): the client should retry after the hint */
+  | { readonly status: 'refused'; readonly reason: string; readonly retryAfterMs: number };
+
+/** Downstream of a receiver: takes one OTLP export request's bytes. */
+export interface Consumer {
+  /** the signals this receiver feeds a pipeline with; others are answered as not found */
+  readonly signals: ReadonlySet<Signal>;
+  consume(signal: Signal, data: Uint8Array, items: number): Promise<ConsumeResult>;
+}
+
+export interface Health {
+  /** false until the component can do its job (bound its port, reached its sink) */
+  setReady(id: string, ready: boolean, reason?: string): void;
+}
+
+export interface CreateContext {
+  /** component id as written in the config: `type` or `type/name` */
+  readonly id: string;
+  readonly logger: Logger;
+  readonly metrics: MetricsSink;
+  readonly health: Health;
+}
+
+export interface Component {
+  start(): Promise<void>;
+  /** Stop taking work and release resources; pending work is finished or handed back. */
+  shutdown(): Promise<void>;
+}
+
+export interface Receiver extends Component {}
+
+export interface Exporter extends Component {
+  export(batch: Batch): Promise<ExportResult>;
+}
+
+/** Processors see whole batches and pass (possibly rewritten) batches on. */
+export interface Processor extends Component {
+  process(batch: Batch, next: (batch: Batch) => Promise<void>): Promise<void>;
+}
+
+interface FactoryBase<C> {
+  readonly type: string;
+  readonly signals: readonly Signal[];
+  createDefaultConfig(): C;
+  /**
+   * Merge `raw` over the defaults and validate it. Every problem is added to `errors` under
+   * `path` (for example `exporters.kafka/a`); the returned config is only used when none were.
+   */
+  parseConfig(raw: unknown, path: string, errors: ConfigErrors): C;
+}
+
+export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {
+  create(config: C, next: Consumer, ctx: CreateContext): Receiver;
+}
+
+export interface ExporterFactory<C = unknown> extends FactoryBase<C> {
+  create(config: C, ctx: CreateContext): Exporter;
+}
+
+export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
+  create(config: C, ctx: CreateContext): Processor;
+}

@@ -1,0 +1,15 @@
+// Every component type the collector knows, by config type name.
+import { fileExporterFactory } from '../exporters/file/index.js';
+import { otlpReceiverFactory } from '../receivers/otlp/index.js';
+import type { ExporterFactory, ProcessorFactory, ReceiverFactory } from './component.js';
+
+export const receiverFactories: ReadonlyMap<string, ReceiverFactory> = new Map<string, ReceiverFactory>([
+  ['otlp', otlpReceiverFactory as ReceiverFactory],
+]);
+
+export const processorFactories: ReadonlyMap<string, ProcessorFactory> = new Map<string, ProcessorFactory>([
+]);
+
+export const exporterFactories: ReadonlyMap<string, ExporterFactory> = new Map<string, ExporterFactory>([
+  ['file', fileExporterFactory as ExporterFactory],
+]);

@@ -1,0 +1,64 @@
+// Accumulates ring records of one pipeline into one growing buffer: since concatenated
+// requests of one type form one valid request, a batch costs one copy per record.
+import type { Batch, Signal } from '../component.js';
+
+export interface CutBatch extends Batch {
+  /** receive time of the oldest record, for the end-to-end flush latency */
+  readonly oldestReceivedAt: number;
+}
+
+export class Batcher {
+  private buf: Uint8Array;
+  private len = 0;
+  private items = 0;
+  private oldest = 0;
+  /** when the current batch received its first record (flush_interval runs from here) */
+  openedAt = 0;
+
+  constructor(
+    readonly signal: Signal,
+    private readonly maxBatchBytes: number,
+  ) {
+    this.buf = new Uint8Array(0);
+  }
+
+  get bytes(): number {
+    return this.len;
+  }
+
+  /** Appends; returns a full batch first if this record would overflow the current one. */
+  add(payload: Uint8Array, items: number, receivedAt: number, now: number): CutBatch | undefined {
+    let cut: CutBatch | undefined;
+    if (this.len > 0 && this.len + payload.length > this.maxBatchBytes) cut = this.cut(now);
+    if (this.len === 0) {
+      this.openedAt = now;
+      this.oldest = receivedAt;
+      if (this.buf.length < payload.length) this.buf = new Uint8Array(Math.max(64 * 1024, Math.min(this.maxBatchBytes, payload.length * 4), payload.length));
+    } else if (this.len + payload.length > this.buf.length) {
+      const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + payload.length));
+      next.set(this.buf.subarray(0, this.len));
+      this.buf = next;
+    }
+    this.buf.set(payload, this.len);
+    this.len += payload.length;
+    this.items += items;
+    if (receivedAt < this.oldest) this.oldest = receivedAt;
+    return cut;
+  }
+
+  /** Hands the current bytes out as a batch; the next batch starts in a fresh buffer. */
+  cut(now: number): CutBatch {
+    const batch: CutBatch = {
+      signal: this.signal,
+      data: this.buf.subarray(0, this.len),
+      items: this.items,
+      createdAt: now,
+      oldestReceivedAt: this.oldest,
+    };
+    // Exporters may hold the batch (retries); never reuse its memory.
+    this.buf = new Uint8Array(0);
+    this.len = 0;
+    this.items = 0;
+    return batch;
+  }
+}

@@ -1,0 +1,38 @@
+// Builds the processors and exporters the pipelines use, one exporter instance per id.
+import type { CreateContext, Exporter, Health, Processor } from '../component.js';
+import type { CollectorConfig } from '../config/collector-config.js';
+import { exporterFactories, processorFactories } from '../components.js';
+import type { Logger } from 'pino';
+import type { MetricsSink } from '../telemetry/sink.js';
+import type { RunnablePipeline } from './pipeline-runner.js';
+
+export interface BuiltPipelines {
+  pipelines: RunnablePipeline[];
+  exporters: Map<string, Exporter>;
+  processors: Processor[];
+}
+
+export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: MetricsSink, health: Health): BuiltPipelines {
+  const ctxFor = (id: string, kind: string): CreateContext => ({ id, logger: logger.child({ [kind]: id }), metrics, health });
+  const exporters = new Map<string, Exporter>();
+  const processors: Processor[] = [];
+  const pipelines: RunnablePipeline[] = cfg.pipelines.map((p) => {
+    const procs = p.processors.map((id) => {
+      const entry = cfg.processors.get(id)!;
+      const proc = processorFactories.get(entry.type)!.create(entry.config, ctxFor(id, 'processor'));
+      processors.push(proc);
+      return proc;
+    });
+    const exps = p.exporters.map((id) => {
+      let e = exporters.get(id);
+      if (!e) {
+        const entry = cfg.exporters.get(id)!;
+        e = exporterFactories.get(entry.type)!.create(entry.config, ctxFor(id, 'exporter'));
+        exporters.set(id, e);
+      }
+      return { id, exporter: e };
+    });
+    return { id: p.id, signal: p.signal, processors: procs, exporters: exps };
+  });
+  return { pipelines, exporters, processors };
+}

@@ -1,0 +1,84 @@
+// Main-thread side of the flush worker: starts it, applies its metrics and health reports,
+// and asks it to drain on shutdown.
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { HealthRegistry } from '../telemetry/health.js';
+import { applyOps } from '../telemetry/forwarding-sink.js';
+import type { MetricsSink } from '../telemetry/sink.js';
+import type { FlushWorkerData, FromWorker, ToWorker } from './messages.js';
+
+export class FlushHost {
+  private worker: Worker | undefined;
+  private drained: Promise<number> | undefined;
+  private onDrained: ((batches: number) => void) | undefined;
+  private onFatal: ((e: Error) => void) | undefined;
+
+  constructor(
+    private readonly data: FlushWorkerData,
+    private readonly metrics: MetricsSink,
+    private readonly health: HealthRegistry,
+    private readonly logger: Logger,
+    /** called when the worker dies or reports a fatal error after start */
+    private readonly onCrash: (e: Error) => void,
+  ) {}
+
+  start(): Promise<void> {
+    const worker = new Worker(new URL('./flush-worker.js', import.meta.url), { workerData: this.data });
+    this.worker = worker;
+    return new Promise((resolve, reject) => {
+      let started = false;
+      worker.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'ready':
+            started = true;
+            resolve();
+            break;
+          case 'metrics':
+            applyOps(this.metrics, m.ops);
+            break;
+          case 'health':
+            this.health.setReady(m.id, m.ready, m.reason);
+            break;
+          case 'drained':
+            this.onDrained?.(m.batches);
+            break;
+          case 'fatal': {
+            const e = new Error(m.message);
+            if (!started) reject(e);
+            else if (this.onFatal) this.onFatal(e);
+            else this.onCrash(e);
+            break;
+          }
+        }
+      });
+      worker.on('error', (e) => {
+        if (!started) reject(e);
+        else this.onCrash(e);
+      });
+      worker.on('exit', (code) => {
+        if (!started) reject(new Error(`flush worker exited with code ${code} before it was ready`));
+        else if (!this.drained) this.onCrash(new Error(`flush worker exited unexpectedly with code ${code}`));
+      });
+    });
+  }
+
+  /** Resolves with the number of batches cut once every batch has been exported. */
+  drain(): Promise<number> {
+    if (this.drained) return this.drained;
+    const worker = this.worker;
+    if (!worker) return Promise.resolve(0);
+    this.drained = new Promise<number>((resolve, reject) => {
+      this.onDrained = resolve;
+      this.onFatal = reject;
+      worker.once('exit', () => resolve(0));
+    });
+    const msg: ToWorker = { type: 'drain' };
+    worker.postMessage(msg);
+    this.logger.debug('draining the flush worker');
+    return this.drained;
+  }
+
+  async terminate(): Promise<void> {
+    await this.worker?.terminate();
+  }
+}

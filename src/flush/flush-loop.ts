@@ -1,0 +1,118 @@
+// The flush worker's consumer loop: drain the ring into per-pipeline batchers, cut batches
+// at flush_interval or max_batch_bytes, hand them to the pipelines, and stop reading the
+// ring while too many batches are in flight (the ring then fills and receivers refuse).
+import type { Logger } from 'pino';
+import { SIGNAL_BY_CODE, SIGNAL_CODE } from '../component.js';
+import type { BufferConfig } from '../config/collector-config.js';
+import type { Ring, RingRecord } from '../ring/ring.js';
+import type { MetricsSink } from '../telemetry/sink.js';
+import { Batcher, type CutBatch } from './batcher.js';
+import { runBatch, type RunnablePipeline } from './pipeline-runner.js';
+
+export class FlushLoop {
+  private readonly batchers: Batcher[];
+  /** routes[source][signalCode] → pipeline indices */
+  private readonly routes: number[][][];
+  private inflight = 0;
+  private inflightWaiters: (() => void)[] = [];
+  private draining = false;
+  private stopped: Promise<void> | undefined;
+  batchesCut = 0;
+
+  constructor(
+    private readonly ring: Ring,
+    private readonly pipelines: readonly RunnablePipeline[],
+    sources: readonly string[],
+    receiversOf: (pipeline: number) => readonly string[],
+    private readonly buffer: BufferConfig,
+    private readonly metrics: MetricsSink,
+    private readonly logger: Logger,
+  ) {
+    this.batchers = pipelines.map((p) => new Batcher(p.signal, buffer.maxBatchBytes));
+    this.routes = sources.map(() => [[], [], [], []]);
+    pipelines.forEach((p, pi) => {
+      for (const rid of receiversOf(pi)) {
+        const src = sources.indexOf(rid);
+        if (src >= 0) this.routes[src]![SIGNAL_CODE[p.signal]]!.push(pi);
+      }
+    });
+  }
+
+  start(): Promise<void> {
+    this.stopped ??= this.loop();
+    return this.stopped;
+  }
+
+  /** Finish: read what is left in the ring, cut every batch, wait for every export. */
+  drain(): Promise<void> {
+    this.draining = true;
+    this.ring.wakeConsumer();
+    return this.start();
+  }
+
+  private readonly onRecord = (rec: RingRecord): void => {
+    const targets = this.routes[rec.source]?.[rec.signal];
+    if (!targets || targets.length === 0) {
+      this.logger.warn({ source: rec.source, signal: SIGNAL_BY_CODE[rec.signal] }, 'ring record without a pipeline, discarded');
+      return;
+    }
+    const now = Date.now();
+    for (const pi of targets) {
+      const full = this.batchers[pi]!.add(rec.payload, rec.items, rec.receivedAt, now);
+      if (full) this.dispatch(pi, full, 'size');
+    }
+  };
+
+  private async loop(): Promise<void> {
+    const maxDrainBytes = Math.max(this.buffer.maxBatchBytes, 1024 * 1024);
+    for (;;) {
+      const seq = this.ring.commitSeq();
+      let read = 0;
+      if (this.inflight < this.buffer.maxInflightBatches) read = this.ring.drain(this.onRecord, maxDrainBytes);
+      this.metrics.set('atc_ring_used_bytes', {}, this.ring.usedBytes());
+      const now = Date.now();
+      let nextDeadline = Infinity;
+      this.batchers.forEach((b, pi) => {
+        if (b.bytes === 0) return;
+        const due = b.openedAt + this.buffer.flushIntervalMs;
+        if (due <= now || this.draining) this.dispatch(pi, b.cut(now), this.draining ? 'shutdown' : 'timeout');
+        else nextDeadline = Math.min(nextDeadline, due);
+      });
+      if (this.draining && this.ring.usedBytes() === 0 && read === 0) break;
+      if (this.inflight >= this.buffer.maxInflightBatches) {
+        await this.inflightBelowLimit();
+      } else if (read === 0) {
+        const wait = this.draining ? 10 : Math.min(1000, nextDeadline === Infinity ? 1000 : Math.max(1, nextDeadline - Date.now()));
+        await this.ring.waitForData(seq, wait);
+      } else {
+        // Let exporter I/O callbacks run between drains.
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    while (this.inflight > 0) await this.inflightBelowLimit(1);
+  }
+
+  private dispatch(pi: number, batch: CutBatch, trigger: 'size' | 'timeout' | 'shutdown'): void {
+    const p = this.pipelines[pi]!;
+    this.batchesCut++;
+    this.inflight++;
+    this.metrics.set('atc_flush_inflight_batches', {}, this.inflight);
+    this.metrics.inc('atc_flush_batches_total', { signal: p.signal, trigger });
+    this.metrics.observe('atc_flush_batch_bytes', { signal: p.signal }, batch.data.length);
+    runBatch(p, batch, this.metrics, this.logger)
+      .catch((e: Error) => this.logger.error({ pipeline: p.id, err: e.message }, 'pipeline failed on a batch'))
+      .finally(() => {
+        this.metrics.observe('atc_flush_latency_seconds', { signal: p.signal }, Math.max(0, Date.now() - batch.oldestReceivedAt) / 1000);
+        this.inflight--;
+        this.metrics.set('atc_flush_inflight_batches', {}, this.inflight);
+        const w = this.inflightWaiters;
+        this.inflightWaiters = [];
+        for (const f of w) f();
+      });
+  }
+
+  private inflightBelowLimit(limit = this.buffer.maxInflightBatches): Promise<void> {
+    if (this.inflight < limit) return Promise.resolve();
+    return new Promise((resolve) => this.inflightWaiters.push(resolve));
+  }
+}

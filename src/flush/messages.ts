@@ -1,0 +1,20 @@
+// Messages between the main thread and the flush worker.
+import type { MetricOp } from '../telemetry/forwarding-sink.js';
+
+export interface FlushWorkerData {
+  sab: SharedArrayBuffer;
+  /** the substituted raw config; the worker re-parses it to build processors and exporters */
+  raw: Record<string, unknown>;
+  /** receiver ids by ring source index */
+  sources: string[];
+  logLevel: string;
+}
+
+export type ToWorker = { type: 'drain' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'metrics'; ops: MetricOp[] }
+  | { type: 'health'; id: string; ready: boolean; reason?: string }
+  | { type: 'drained'; batches: number }
+  | { type: 'fatal'; message: string };

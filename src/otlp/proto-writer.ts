@@ -1,0 +1,120 @@
+// A growable protobuf writer. Nested messages are written in place and their length
+// prefix inserted on `join`, so a whole request is built in one buffer.
+
+// Buffer's internal writer works on any Uint8Array and avoids allocating an encoded copy.
+const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Uint8Array, s: string, offset: number, length: number): number }).utf8Write;
+
+export class ProtoWriter {
+  buf: Uint8Array;
+  pos = 0;
+  private readonly stack: number[] = [];
+
+  constructor(initial = 1024) {
+    this.buf = new Uint8Array(initial);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  varint(v: number): void {
+    this.ensure(10);
+    const b = this.buf;
+    if (v < 0) {
+      this.varintBig(BigInt.asUintN(64, BigInt(v)));
+      return;
+    }
+    while (v >= 128) {
+      b[this.pos++] = (v % 128) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    b[this.pos++] = v;
+  }
+
+  varintBig(v: bigint): void {
+    this.ensure(10);
+    v = BigInt.asUintN(64, v);
+    while (v >= 128n) {
+      this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    this.buf[this.pos++] = Number(v);
+  }
+
+  tag(no: number, wt: number): void {
+    this.varint(no * 8 + wt);
+  }
+
+  fixed32(v: number): void {
+    this.ensure(4);
+    const b = this.buf;
+    b[this.pos++] = v & 0xff;
+    b[this.pos++] = (v >>> 8) & 0xff;
+    b[this.pos++] = (v >>> 16) & 0xff;
+    b[this.pos++] = (v >>> 24) & 0xff;
+  }
+
+  fixed64(v: bigint): void {
+    const u = BigInt.asUintN(64, v);
+    this.fixed32(Number(u & 0xffffffffn));
+    this.fixed32(Number(u >> 32n));
+  }
+
+  double(v: number): void {
+    this.ensure(8);
+    new DataView(this.buf.buffer, this.buf.byteOffset).setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.varint(b.length);
+    this.raw(b);
+  }
+
+  raw(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  string(s: string): void {
+    // Worst case 3 bytes per UTF-16 unit; write after a provisional 5-byte gap, then close it.
+    const max = s.length * 3;
+    this.ensure(max + 5);
+    const lenPos = this.pos;
+    const start = lenPos + 5;
+    const written = utf8Write.call(this.buf, s, start, max);
+    this.pos = lenPos;
+    this.varint(written);
+    if (this.pos !== start) this.buf.copyWithin(this.pos, start, start + written);
+    this.pos += written;
+  }
+
+  /** Begin a nested message; its bytes go in place until `join`. */
+  fork(): void {
+    this.stack.push(this.pos);
+  }
+
+  /** End the nested message begun by `fork`, inserting its length prefix. */
+  join(): void {
+    const start = this.stack.pop()!;
+    const len = this.pos - start;
+    let n = 1;
+    for (let v = len; v >= 128; v = Math.floor(v / 128)) n++;
+    this.ensure(n);
+    this.buf.copyWithin(start + n, start, this.pos);
+    const end = this.pos + n;
+    this.pos = start;
+    this.varint(len);
+    this.pos = end;
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}

@@ -1,0 +1,164 @@
+// Multi-producer / single-consumer ring of variable-length records in one SharedArrayBuffer.
+// Producers claim space with a CAS on HEAD, copy their bytes, then publish with one atomic
+// store of the commit word. The consumer reads committed records in claim order, zeroes what
+// it consumed (so stale bytes never look committed) and then advances TAIL. Atomics only:
+// any thread that has the SharedArrayBuffer can produce, without locks or postMessage.
+import { align8, COMMITS, CONTROL_BYTES, HEAD, HEADER_BYTES, isPowerOfTwo, PADDING, RELEASES, TAIL } from './layout.js';
+
+export type WriteStatus = 'ok' | 'full' | 'too_large';
+
+export interface RingRecord {
+  signal: number;
+  source: number;
+  flags: number;
+  items: number;
+  receivedAt: number;
+  /** a view into the ring: valid only until the consumer releases it */
+  payload: Uint8Array;
+}
+
+export class Ring {
+  readonly sab: SharedArrayBuffer;
+  readonly capacity: number;
+  private readonly mask: number;
+  private readonly ctl: Int32Array;
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private readonly u8: Uint8Array;
+
+  /** Creates a new ring of `capacity` bytes (a power of two, at least 4 KiB). */
+  static create(capacity: number): Ring {
+    if (!isPowerOfTwo(capacity) || capacity < 4096 || capacity > 2 ** 30) {
+      throw new RangeError(`ring capacity must be a power of two between 4 KiB and 1 GiB, got ${capacity}`);
+    }
+    return new Ring(new SharedArrayBuffer(CONTROL_BYTES + capacity));
+  }
+
+  /** Attaches to a ring created elsewhere (another thread). */
+  constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.capacity = sab.byteLength - CONTROL_BYTES;
+    this.mask = this.capacity - 1;
+    this.ctl = new Int32Array(sab, 0, CONTROL_BYTES / 4);
+    this.i32 = new Int32Array(sab, CONTROL_BYTES, this.capacity / 4);
+    this.f64 = new Float64Array(sab, CONTROL_BYTES, this.capacity / 8);
+    this.u8 = new Uint8Array(sab, CONTROL_BYTES, this.capacity);
+  }
+
+  /** Largest payload one record can carry (so a wrap-around claim always fits). */
+  get maxPayload(): number {
+    return this.capacity / 2 - HEADER_BYTES;
+  }
+
+  usedBytes(): number {
+    return (Atomics.load(this.ctl, HEAD) - Atomics.load(this.ctl, TAIL)) >>> 0;
+  }
+
+  /** Producer side: copy one record in. Never blocks. */
+  write(signal: number, source: number, items: number, payload: Uint8Array, flags = 0, receivedAt = Date.now()): WriteStatus {
+    const len = payload.length;
+    if (len > this.maxPayload) return 'too_large';
+    const need = align8(HEADER_BYTES + len);
+    const ctl = this.ctl;
+    let head: number;
+    let off: number;
+    let claim: number;
+    for (;;) {
+      head = Atomics.load(ctl, HEAD) >>> 0;
+      const tail = Atomics.load(ctl, TAIL) >>> 0;
+      off = head & this.mask;
+      const toEnd = this.capacity - off;
+      claim = need <= toEnd ? need : toEnd + need;
+      if (((head - tail) >>> 0) + claim > this.capacity) return 'full';
+      if (Atomics.compareExchange(ctl, HEAD, head | 0, (head + claim) | 0) === (head | 0)) break;
+    }
+    if (claim !== need) {
+      // The record does not fit before the end: mark the rest as padding and start at 0.
+      Atomics.store(this.i32, off >> 2, PADDING);
+      off = 0;
+    }
+    const w = off >> 2;
+    this.i32[w + 1] = (signal & 0xff) | ((source & 0xffff) << 8) | ((flags & 0xff) << 24);
+    this.i32[w + 2] = items;
+    this.f64[(off >> 3) + 2] = receivedAt;
+    this.u8.set(payload, off + HEADER_BYTES);
+    // The seq-cst store publishes the plain writes above to the consumer's Atomics.load.
+    Atomics.store(this.i32, w, len + 1);
+    Atomics.add(ctl, COMMITS, 1);
+    Atomics.notify(ctl, COMMITS);
+    return 'ok';
+  }
+
+  /** Resolves when the consumer has freed space, or after `timeoutMs`. */
+  async waitForSpace(timeoutMs: number): Promise<void> {
+    const seen = Atomics.load(this.ctl, RELEASES);
+    const r = Atomics.waitAsync(this.ctl, RELEASES, seen, timeoutMs);
+    if (r.async) await r.value;
+  }
+
+  /** Consumer side: resolves when a commit happens after `seq`, or after `timeoutMs`. */
+  async waitForData(seq: number, timeoutMs: number): Promise<void> {
+    const r = Atomics.waitAsync(this.ctl, COMMITS, seq, timeoutMs);
+    if (r.async) await r.value;
+  }
+
+  /** Wakes a consumer blocked in waitForData (shutdown, a change it must notice). */
+  wakeConsumer(): void {
+    Atomics.notify(this.ctl, COMMITS);
+  }
+
+  /** Consumer side: the commit counter to pass to `waitForData` before draining. */
+  commitSeq(): number {
+    return Atomics.load(this.ctl, COMMITS);
+  }
+
+  /**
+   * Consumer side: calls `fn` for each committed record in order, up to `maxBytes` of
+   * ring space, then releases that space. `fn` must copy what it keeps. Returns the number
+   * of records read. Only one thread may consume.
+   */
+  drain(fn: (rec: RingRecord) => boolean | void, maxBytes = this.capacity): number {
+    const ctl = this.ctl;
+    const start = Atomics.load(ctl, TAIL) >>> 0;
+    const head = Atomics.load(ctl, HEAD) >>> 0;
+    let tail = start;
+    let count = 0;
+    const rec: RingRecord = { signal: 0, source: 0, flags: 0, items: 0, receivedAt: 0, payload: this.u8.subarray(0, 0) };
+    while (tail !== head && ((tail - start) >>> 0) < maxBytes) {
+      const off = tail & this.mask;
+      const w = off >> 2;
+      const commit = Atomics.load(this.i32, w);
+      if (commit === 0) break; // claimed but not yet committed: records stay in order
+      if (commit === PADDING) {
+        tail = (tail + (this.capacity - off)) >>> 0;
+        continue;
+      }
+      const len = commit - 1;
+      const meta = this.i32[w + 1]!;
+      rec.signal = meta & 0xff;
+      rec.source = (meta >>> 8) & 0xffff;
+      rec.flags = meta >>> 24;
+      rec.items = this.i32[w + 2]!;
+      rec.receivedAt = this.f64[(off >> 3) + 2]!;
+      rec.payload = this.u8.subarray(off + HEADER_BYTES, off + HEADER_BYTES + len);
+      count++;
+      tail = (tail + align8(HEADER_BYTES + len)) >>> 0;
+      if (fn(rec) === false) break;
+    }
+    if (tail !== start) this.release(start, tail);
+    return count;
+  }
+
+  private release(from: number, to: number): void {
+    const a = from & this.mask;
+    const span = (to - from) >>> 0;
+    if (a + span <= this.capacity) this.u8.fill(0, a, a + span);
+    else {
+      this.u8.fill(0, a, this.capacity);
+      this.u8.fill(0, 0, a + span - this.capacity);
+    }
+    Atomics.store(this.ctl, TAIL, to | 0);
+    Atomics.add(this.ctl, RELEASES, 1);
+    Atomics.notify(this.ctl, RELEASES);
+  }
+}

@@ -1,0 +1,81 @@
+// Every self-metric the collector exposes, in one place. Components refer to these names;
+// the main thread registers them with prom-client and workers forward updates to it.
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricDef {
+  readonly type: MetricType;
+  readonly help: string;
+  readonly labels: readonly string[];
+  readonly buckets?: readonly number[];
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const SIZE_BUCKETS = [1024, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864];
+
+export const METRICS = {
+  // receivers: items are spans, log records or metric data points
+  atc_receiver_accepted_spans_total: { type: 'counter', help: 'Spans accepted into the ring.', labels: ['receiver', 'transport'] },
+  atc_receiver_refused_spans_total: { type: 'counter', help: 'Spans refused (bad input, overload).', labels: ['receiver', 'transport', 'reason'] },
+  atc_receiver_accepted_log_records_total: { type: 'counter', help: 'Log records accepted into the ring.', labels: ['receiver', 'transport'] },
+  atc_receiver_refused_log_records_total: { type: 'counter', help: 'Log records refused (bad input, overload).', labels: ['receiver', 'transport', 'reason'] },
+  atc_receiver_accepted_metric_points_total: { type: 'counter', help: 'Metric data points accepted into the ring.', labels: ['receiver', 'transport'] },
+  atc_receiver_refused_metric_points_total: { type: 'counter', help: 'Metric data points refused (bad input, overload).', labels: ['receiver', 'transport', 'reason'] },
+  atc_receiver_requests_total: { type: 'counter', help: 'Requests handled, by response status.', labels: ['receiver', 'transport', 'signal', 'status'] },
+
+  // ring
+  atc_ring_capacity_bytes: { type: 'gauge', help: 'Ring buffer capacity.', labels: [] },
+  atc_ring_used_bytes: { type: 'gauge', help: 'Bytes held in the ring, not yet taken by the flush worker.', labels: [] },
+  atc_ring_dropped_records_total: { type: 'counter', help: 'Records dropped because the ring was full (when_full: drop_newest).', labels: ['signal'] },
+  atc_ring_dropped_items_total: { type: 'counter', help: 'Items (spans, log records, points) dropped because the ring was full.', labels: ['signal'] },
+  atc_ring_full_refusals_total: { type: 'counter', help: 'Writes refused because the ring was full (when_full: block).', labels: ['signal'] },
+
+  // flush worker
+  atc_flush_batches_total: { type: 'counter', help: 'Batches cut by the flush worker.', labels: ['signal', 'trigger'] },
+  atc_flush_batch_bytes: { type: 'histogram', help: 'Uncompressed size of cut batches.', labels: ['signal'], buckets: SIZE_BUCKETS },
+  atc_flush_latency_seconds: { type: 'histogram', help: 'From the oldest record of a batch entering the ring to every exporter having it.', labels: ['signal'], buckets: LATENCY_BUCKETS },
+  atc_flush_inflight_batches: { type: 'gauge', help: 'Batches handed to exporters and not yet completed.', labels: [] },
+
+  // exporters
+  atc_exporter_sent_batches_total: { type: 'counter', help: 'Batches delivered and acknowledged by the sink.', labels: ['exporter', 'signal'] },
+  atc_exporter_sent_bytes_total: { type: 'counter', help: 'Bytes delivered to the sink (after compression).', labels: ['exporter', 'signal'] },
+  atc_exporter_sent_spans_total: { type: 'counter', help: 'Spans delivered.', labels: ['exporter'] },
+  atc_exporter_sent_log_records_total: { type: 'counter', help: 'Log records delivered.', labels: ['exporter'] },
+  atc_exporter_sent_metric_points_total: { type: 'counter', help: 'Metric data points delivered.', labels: ['exporter'] },
+  atc_exporter_send_failed_batches_total: { type: 'counter', help: 'Batches that failed permanently.', labels: ['exporter', 'signal'] },
+  atc_exporter_send_failed_items_total: { type: 'counter', help: 'Items in batches that failed permanently.', labels: ['exporter', 'signal'] },
+  atc_exporter_retries_total: { type: 'counter', help: 'Retried export attempts.', labels: ['exporter', 'signal'] },
+  atc_exporter_send_latency_seconds: { type: 'histogram', help: 'Time of one successful export call, retries excluded.', labels: ['exporter', 'signal'], buckets: LATENCY_BUCKETS },
+  atc_exporter_compression_ratio: { type: 'gauge', help: 'Uncompressed / compressed bytes of the last batch.', labels: ['exporter', 'signal'] },
+
+  // S3 exporter (retries are atc_exporter_retries_total)
+  atc_s3_objects_put_total: { type: 'counter', help: 'Objects S3 confirmed, by upload kind (put, multipart).', labels: ['exporter', 'signal', 'upload'] },
+  atc_s3_put_bytes_total: { type: 'counter', help: 'Object bytes S3 confirmed (after compression).', labels: ['exporter', 'signal'] },
+  atc_s3_put_latency_seconds: { type: 'histogram', help: 'Time of one successful object upload.', labels: ['exporter', 'signal', 'upload'], buckets: LATENCY_BUCKETS },
+  atc_s3_put_errors_total: { type: 'counter', help: 'Failed upload attempts, by S3 error code and whether they are retried.', labels: ['exporter', 'signal', 'code', 'retryable'] },
+  atc_s3_multipart_aborted_total: { type: 'counter', help: 'Multipart uploads aborted after a failure, so no parts are left behind.', labels: ['exporter'] },
+  atc_s3_bucket_ready: { type: 'gauge', help: '1 when the last bucket check or upload succeeded, 0 when the bucket is missing or access is denied.', labels: ['exporter'] },
+} as const satisfies Record<string, MetricDef>;
+
+export type MetricName = keyof typeof METRICS;
+type NamesOf<T extends MetricType> = { [K in MetricName]: (typeof METRICS)[K]['type'] extends T ? K : never }[MetricName];
+export type CounterName = NamesOf<'counter'>;
+export type GaugeName = NamesOf<'gauge'>;
+export type HistogramName = NamesOf<'histogram'>;
+
+/** Per-signal item counter names, so code can stay generic over signals. */
+export const ACCEPTED_BY_SIGNAL = {
+  traces: 'atc_receiver_accepted_spans_total',
+  logs: 'atc_receiver_accepted_log_records_total',
+  metrics: 'atc_receiver_accepted_metric_points_total',
+} as const satisfies Record<string, CounterName>;
+export const REFUSED_BY_SIGNAL = {
+  traces: 'atc_receiver_refused_spans_total',
+  logs: 'atc_receiver_refused_log_records_total',
+  metrics: 'atc_receiver_refused_metric_points_total',
+} as const satisfies Record<string, CounterName>;
+export const SENT_BY_SIGNAL = {
+  traces: 'atc_exporter_sent_spans_total',
+  logs: 'atc_exporter_sent_log_records_total',
+  metrics: 'atc_exporter_sent_metric_points_total',
+} as const satisfies Record<string, CounterName>;
