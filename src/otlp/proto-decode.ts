@@ -46,9 +46,15 @@ function readMessage(def: MessageDef, r: Reader, start: number, end: number, dep
       v = readScalar(f, r);
     }
     if (f.repeated) ((out[f.json] ??= []) as JsonValue[]).push(v);
-    else out[f.json] = v;
+    else if (f.presence || f.type === 'message' || !isZero(v)) out[f.json] = v;
+    // proto3 JSON omits default values of plain fields (explicit zeros some writers emit)
+    else delete out[f.json];
   }
   return out;
+}
+
+function isZero(v: JsonValue): boolean {
+  return v === 0 || v === '0' || v === '' || v === false;
 }
 
 function readScalar(f: FieldDef, r: Reader): JsonValue {

@@ -85,7 +85,7 @@ export class ProtoWriter {
   string(s: string): void {
     // Worst case 3 bytes per UTF-16 unit; write after a provisional 5-byte gap, then close it.
     const max = s.length * 3;
-    this.ensure(max + 5);
+    this.ensure(max + 10); // varint() below ensures 10 bytes: it must never reallocate here
     const lenPos = this.pos;
     const start = lenPos + 5;
     const written = utf8Write.call(this.buf, s, start, max);

@@ -92,14 +92,12 @@ export class Ring {
   /** Resolves when the consumer has freed space, or after `timeoutMs`. */
   async waitForSpace(timeoutMs: number): Promise<void> {
     const seen = Atomics.load(this.ctl, RELEASES);
-    const r = Atomics.waitAsync(this.ctl, RELEASES, seen, timeoutMs);
-    if (r.async) await r.value;
+    await waitOn(this.ctl, RELEASES, seen, timeoutMs);
   }
 
   /** Consumer side: resolves when a commit happens after `seq`, or after `timeoutMs`. */
   async waitForData(seq: number, timeoutMs: number): Promise<void> {
-    const r = Atomics.waitAsync(this.ctl, COMMITS, seq, timeoutMs);
-    if (r.async) await r.value;
+    await waitOn(this.ctl, COMMITS, seq, timeoutMs);
   }
 
   /** Wakes a consumer blocked in waitForData (shutdown, a change it must notice). */
@@ -161,4 +159,16 @@ export class Ring {
     Atomics.add(this.ctl, RELEASES, 1);
     Atomics.notify(this.ctl, RELEASES);
   }
+}
+
+/**
+ * Atomics.waitAsync with a timer beside it: a pending waitAsync does not keep Node's event
+ * loop alive, so without the timer a thread with nothing else to do would exit mid-wait.
+ */
+async function waitOn(ctl: Int32Array, index: number, value: number, timeoutMs: number): Promise<void> {
+  const r = Atomics.waitAsync(ctl, index, value, timeoutMs);
+  if (!r.async) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([r.value, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs + 1)))]);
+  clearTimeout(timer);
 }
