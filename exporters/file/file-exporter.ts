@@ -9,7 +9,9 @@ import { objectKey } from '../../src/storage/object-key.js';
 import { SENT_BY_SIGNAL } from '../../src/telemetry/metrics.js';
 import type { FileExporterConfig } from './config.js';
 
-const RETRYABLE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY']);
+// Filesystem trouble (full disk, a missing mount, permissions) is usually fixed by an operator
+// without restarting us: retry, except for errors a retry cannot change.
+const PERMANENT_CODES = new Set(['ENAMETOOLONG', 'EINVAL', 'ERR_INVALID_ARG_TYPE']);
 
 export class FileExporter implements Exporter {
   private readonly madeDirs = new Set<string>();
@@ -57,7 +59,7 @@ export class FileExporter implements Exporter {
       await unlink(tmp).catch(() => {});
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'ENOENT') this.madeDirs.delete(dir);
-      return RETRYABLE_CODES.has(err.code ?? '') || err.code === 'ENOENT' ? { outcome: 'retryable', error: err } : { outcome: 'failure', error: err };
+      return PERMANENT_CODES.has(err.code ?? '') ? { outcome: 'failure', error: err } : { outcome: 'retryable', error: err };
     }
     const labels = { exporter: this.ctx.id, signal: batch.signal };
     this.ctx.metrics.inc('atc_exporter_sent_batches_total', labels);

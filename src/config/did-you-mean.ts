@@ -16,6 +16,11 @@ function distance(a: string, b: string): number {
 }
 
 export function didYouMean(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  if (lower.length >= 4) {
+    const prefixed = known.find((k) => k.toLowerCase().startsWith(lower) || lower.startsWith(k.toLowerCase()));
+    if (prefixed !== undefined) return prefixed;
+  }
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {

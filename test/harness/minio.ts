@@ -1,0 +1,238 @@
+// A real S3 server for tests and benchmarks: MinIO built from the Go module proxy at a pinned
+// commit (the repository is archived, so no release tag will move under us), cached outside
+// the repository, started on a free loopback port with a temporary data directory.
+//
+//   node dist/test/harness/minio.js install   # build once (≈5 min cold on 2 cores)
+//   node dist/test/harness/minio.js run       # start one and print its endpoint until ^C
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+
+const execFileP = promisify(execFile);
+
+/** Last commit of github.com/minio/minio on the module proxy (2026-02-12), go 1.24, no replace directives. */
+export const MINIO_VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
+const MINIO_MODULE = 'github.com/minio/minio';
+
+export function cacheDir(): string {
+  return process.env.ATC_CACHE_DIR || join(homedir(), '.cache', 'ai-trace-collector');
+}
+
+export function minioBinaryPath(): string {
+  return join(cacheDir(), 'minio', MINIO_VERSION, 'bin', 'minio');
+}
+
+let installing: Promise<string> | undefined;
+
+/** Builds MinIO with `go install` unless the pinned binary is already cached; returns its path. */
+export function installMinio(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
+  installing ??= (async () => {
+    const bin = minioBinaryPath();
+    if (existsSync(bin)) return bin;
+    const cache = cacheDir();
+    const gobin = join(cache, 'minio', MINIO_VERSION, 'bin');
+    mkdirSync(gobin, { recursive: true });
+    log(`building MinIO ${MINIO_VERSION} with go install (several minutes on a cold cache) into ${gobin}`);
+    const t0 = Date.now();
+    try {
+      await execFileP('go', ['install', `${MINIO_MODULE}@${MINIO_VERSION}`], {
+        env: {
+          ...process.env,
+          // Module and build caches live in the shared cache dir, never in the repository;
+          // -modcacherw so that `rm -rf` of the cache works.
+          GOPATH: join(cache, 'go'),
+          GOBIN: gobin,
+          GOCACHE: process.env.GOCACHE || join(cache, 'go-build'),
+          GOFLAGS: '-modcacherw -buildvcs=false',
+          CGO_ENABLED: '0',
+          GOTOOLCHAIN: process.env.GOTOOLCHAIN || 'local',
+        },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw new Error(`go install ${MINIO_MODULE}@${MINIO_VERSION} failed (Go >= 1.24 needed): ${e.stderr?.slice(-4000) ?? e.message}`);
+    }
+    log(`MinIO built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    return bin;
+  })();
+  installing.catch(() => { installing = undefined; });
+  return installing;
+}
+
+export interface MinioServer {
+  /** http://127.0.0.1:<port> */
+  readonly endpoint: string;
+  readonly port: number;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  readonly region: string;
+  readonly dataDir: string;
+  /** a client with the root credentials and path-style addressing */
+  readonly client: S3Client;
+  /** Stop the server (SIGTERM, then SIGKILL); data and port are kept for start(). */
+  stop(): Promise<void>;
+  /** (Re)start on the same port with the same data directory; resolves when ready. */
+  start(): Promise<void>;
+  createBucket(name: string): Promise<void>;
+  /** Stop and delete the data directory. Safe to call twice and after a failed start. */
+  close(): Promise<void>;
+}
+
+export interface StartMinioOptions {
+  accessKey?: string;
+  secretKey?: string;
+  /** ms to wait for readiness */
+  readyTimeoutMs?: number;
+  /** a file for the server's output (default: `<dataDir>.log`) */
+  logFile?: string;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // A test that crashes must not leave a server behind.
+  process.on('exit', () => {
+    for (const c of live) c.kill('SIGKILL');
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const addr = srv.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+export async function startMinio(opts: StartMinioOptions = {}): Promise<MinioServer> {
+  const bin = await installMinio();
+  installExitHook();
+  const accessKey = opts.accessKey ?? 'atc-test-access';
+  const secretKey = opts.secretKey ?? 'atc-test-secret-key';
+  const region = 'us-east-1';
+  const dataDir = mkdtempSync(join(tmpdir(), 'atc-minio-'));
+  const logPath = opts.logFile ?? `${dataDir}.log`;
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 30_000;
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let logStream: WriteStream | undefined;
+  let exitInfo = '';
+
+  const client = new S3Client({
+    endpoint,
+    region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: accessKey, secretAccessKey: secretKey },
+  });
+
+  async function start(): Promise<void> {
+    if (child) return;
+    logStream ??= createWriteStream(logPath, { flags: 'a' });
+    const c = spawn(bin, ['server', dataDir, '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${await freePort()}`, '--quiet'], {
+      env: {
+        ...process.env,
+        MINIO_ROOT_USER: accessKey,
+        MINIO_ROOT_PASSWORD: secretKey,
+        MINIO_REGION: region,
+        MINIO_BROWSER: 'off',
+        MINIO_UPDATE: 'off',
+        // No phoning home and no scanner load during short test runs.
+        MINIO_CALLHOME_ENABLE: 'off',
+        MINIO_SCANNER_SPEED: 'slowest',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = c;
+    live.add(c);
+    exitInfo = '';
+    c.stdout?.pipe(logStream, { end: false });
+    c.stderr?.pipe(logStream, { end: false });
+    c.on('exit', (code, sig) => {
+      live.delete(c);
+      exitInfo = `exited with ${sig ?? code}`;
+      if (child === c) child = undefined;
+    });
+    const deadline = Date.now() + readyTimeoutMs;
+    for (;;) {
+      if (!child) throw new Error(`MinIO ${exitInfo} before it was ready; see ${logPath}`);
+      try {
+        const res = await fetch(`${endpoint}/minio/health/ready`, { signal: AbortSignal.timeout(1000) });
+        if (res.status === 200) return;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`MinIO not ready on ${endpoint} after ${readyTimeoutMs} ms; see ${logPath}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const c = child;
+    if (!c) return;
+    child = undefined;
+    if (c.exitCode === null && c.signalCode === null) {
+      const exited = once(c, 'exit');
+      c.kill('SIGTERM');
+      const t = setTimeout(() => c.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    }
+    live.delete(c);
+  }
+
+  async function close(): Promise<void> {
+    await stop();
+    client.destroy();
+    logStream?.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  async function createBucket(name: string): Promise<void> {
+    await client.send(new CreateBucketCommand({ Bucket: name }));
+  }
+
+  try {
+    await start();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { endpoint, port, accessKey, secretKey, region, dataDir, client, stop, start, createBucket, close };
+}
+
+// CLI: `install` builds (for .ci/run, before the tests), `run` starts one for manual use.
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const cmd = process.argv[2] ?? 'install';
+  if (cmd === 'install') {
+    const t0 = Date.now();
+    const bin = await installMinio();
+    console.log(`${bin} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } else if (cmd === 'run') {
+    const t0 = Date.now();
+    const m = await startMinio();
+    console.log(`MinIO ready in ${Date.now() - t0} ms: endpoint=${m.endpoint} access=${m.accessKey} secret=${m.secretKey} data=${m.dataDir}`);
+    const bye = (): void => void m.close().then(() => process.exit(0));
+    process.on('SIGINT', bye);
+    process.on('SIGTERM', bye);
+  } else {
+    console.error('usage: minio.js install|run');
+    process.exit(2);
+  }
+}
