@@ -2,7 +2,7 @@
 // counts their items. Runs on every received request, so it allocates nothing per field.
 import { isUtf8 } from 'node:buffer';
 import type { Signal } from '../component.js';
-import { type MessageDef, message, REQUEST_MESSAGE, wireTypeOf, isPackable } from './schema.js';
+import { type MessageDef, message, REQUEST_MESSAGE, wireTypeOf, isPackable, SCAN_BOOL, SCAN_ID, SCAN_MESSAGE, SCAN_STRING } from './schema.js';
 
 export class ScanError extends Error {
   constructor(message: string, readonly offset: number, readonly path: string) {
@@ -63,8 +63,15 @@ class Scan {
   message(def: MessageDef, start: number, end: number, depth: number): void {
     if (depth > MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH}`, def);
     this.pos = start;
+    const b = this.buf;
     while (this.pos < end) {
-      const tag = this.varint(def, end);
+      // one-byte tags (fields 1-15) are the common case: skip the general varint reader
+      const t0 = b[this.pos]!;
+      let tag: number;
+      if (t0 < 0x80) {
+        tag = t0;
+        this.pos++;
+      } else tag = this.varint(def, end);
       const no = Math.floor(tag / 8);
       const wt = tag & 7;
       if (no === 0) this.fail('field number 0', def);
@@ -73,7 +80,7 @@ class Scan {
         this.skip(def, wt, end);
         continue;
       }
-      const expect = wireTypeOf(f.type);
+      const expect = f.wt;
       if (wt !== expect) {
         // Packed repeated scalars arrive length-delimited.
         if (wt === 2 && f.repeated && isPackable(f.type)) {
@@ -85,7 +92,7 @@ class Scan {
       switch (wt) {
         case 0: {
           const v = this.varint(def, end);
-          if (f.type === 'bool' && v > 1) this.fail('bool out of range', def, f.name);
+          if (f.scan === SCAN_BOOL && v > 1) this.fail('bool out of range', def, f.name);
           break;
         }
         case 1:
@@ -97,16 +104,25 @@ class Scan {
           this.pos += 4;
           break;
         case 2: {
-          const len = this.varint(def, end);
+          const l0 = b[this.pos]!;
+          let len: number;
+          if (l0 < 0x80 && this.pos < end) {
+            len = l0;
+            this.pos++;
+          } else len = this.varint(def, end);
           const vstart = this.pos;
           if (len > end - vstart) this.fail(`length ${len} runs past the end`, def, f.name);
           const vend = vstart + len;
-          if (f.type === 'message') {
+          const scan = f.scan;
+          if (scan === SCAN_MESSAGE) {
             if (f.counts) this.items++;
-            this.message(message(f.msg!), vstart, vend, depth + 1);
-          } else if (f.type === 'string') {
-            if (!isUtf8(this.buf.subarray(vstart, vend))) this.fail('invalid UTF-8', def, f.name);
-          } else if (f.type === 'id') {
+            this.message(f.msgDef!, vstart, vend, depth + 1);
+          } else if (scan === SCAN_STRING) {
+            // ASCII fast path; only strings with high bytes pay for a full UTF-8 check.
+            let i = vstart;
+            while (i < vend && b[i]! < 0x80) i++;
+            if (i < vend && !isUtf8(b.subarray(i, vend))) this.fail('invalid UTF-8', def, f.name);
+          } else if (scan === SCAN_ID) {
             if (len !== 0 && len !== f.idLen) this.fail(`must be ${f.idLen} bytes, got ${len}`, def, f.name);
           }
           this.pos = vend;

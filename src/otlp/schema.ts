@@ -20,7 +20,19 @@ export interface FieldDef {
   readonly idLen?: number;
   /** entries of this field are the items a signal counts (spans, log records, points) */
   readonly counts?: boolean;
+  /** the nested message's definition, resolved once so scanning needs no lookups */
+  readonly msgDef?: MessageDef;
+  /** expected wire type, precomputed for the scanner */
+  readonly wt: number;
+  /** what the scanner checks: see SCAN_* */
+  readonly scan: number;
 }
+
+export const SCAN_NONE = 0;
+export const SCAN_MESSAGE = 1;
+export const SCAN_STRING = 2;
+export const SCAN_ID = 3;
+export const SCAN_BOOL = 4;
 
 export interface MessageDef {
   readonly name: string;
@@ -31,7 +43,7 @@ export interface MessageDef {
   readonly byJson: ReadonlyMap<string, FieldDef>;
 }
 
-type Spec = [no: number, name: string, type: FieldType, opts?: Partial<Omit<FieldDef, 'no' | 'name' | 'type' | 'json'>> | string];
+type Spec = [no: number, name: string, type: FieldType, opts?: Partial<Omit<FieldDef, 'no' | 'name' | 'type' | 'json' | 'wt' | 'scan'>> | string];
 
 const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -249,7 +261,8 @@ function build(): Map<string, MessageDef> {
   for (const [name, specs] of Object.entries(SPECS)) {
     const fields: FieldDef[] = specs.map(([no, fname, type, opts]) => {
       const o = typeof opts === 'string' ? { msg: opts } : (opts ?? {});
-      return { no, name: fname, json: camel(fname), type, ...o };
+      const scan = type === 'message' ? SCAN_MESSAGE : type === 'string' ? SCAN_STRING : type === 'id' ? SCAN_ID : type === 'bool' ? SCAN_BOOL : SCAN_NONE;
+      return { no, name: fname, json: camel(fname), type, wt: wireTypeOf(type), scan, ...o };
     });
     const byNo: (FieldDef | undefined)[] = [];
     const byJson = new Map<string, FieldDef>();
@@ -261,7 +274,12 @@ function build(): Map<string, MessageDef> {
     out.set(name, { name, fields, byNo, byJson });
   }
   for (const m of out.values()) {
-    for (const f of m.fields) if (f.type === 'message' && !out.has(f.msg!)) throw new Error(`schema: unknown message ${f.msg}`);
+    for (const f of m.fields) {
+      if (f.type !== 'message') continue;
+      const target = out.get(f.msg!);
+      if (!target) throw new Error(`schema: unknown message ${f.msg}`);
+      (f as { msgDef?: MessageDef }).msgDef = target;
+    }
   }
   return out;
 }

@@ -26,6 +26,8 @@ export interface S3ReaderOptions extends S3ClientOptions {
   client?: S3Client;
   /** stop after this many objects */
   limit?: number;
+  /** keys per list request (S3's maximum and default: 1000) */
+  pageSize?: number;
   /** refuse objects larger than this many stored bytes (default 1 GiB) */
   maxObjectBytes?: number;
 }
@@ -61,7 +63,7 @@ export async function* listS3Objects(loc: S3Location | string, o: S3ReaderOption
   let n = 0;
   try {
     do {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(o.pageSize ? { MaxKeys: o.pageSize } : {}), ...(token ? { ContinuationToken: token } : {}) }));
       for (const c of page.Contents ?? []) {
         if (!c.Key || c.Key.endsWith('/')) continue; // folder markers made by consoles
         yield { bucket, key: c.Key, size: c.Size ?? 0, ...(c.LastModified ? { lastModified: c.LastModified } : {}) };

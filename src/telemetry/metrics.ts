@@ -48,6 +48,15 @@ export const METRICS = {
   atc_exporter_send_latency_seconds: { type: 'histogram', help: 'Time of one successful export call, retries excluded.', labels: ['exporter', 'signal'], buckets: LATENCY_BUCKETS },
   atc_exporter_compression_ratio: { type: 'gauge', help: 'Uncompressed / compressed bytes of the last batch.', labels: ['exporter', 'signal'] },
 
+  // exporters.kafka (per topic; one batch can become several messages)
+  atc_exporter_kafka_messages_total: { type: 'counter', help: 'Kafka messages acknowledged by the broker.', labels: ['exporter', 'topic'] },
+  atc_exporter_kafka_message_bytes_total: { type: 'counter', help: 'Key and value bytes of acknowledged Kafka messages, before compression.', labels: ['exporter', 'topic'] },
+  atc_exporter_kafka_produce_request_bytes_total: { type: 'counter', help: 'Bytes of Produce requests written to brokers (compressed record batches, on the wire).', labels: ['exporter'] },
+  atc_exporter_kafka_send_latency_seconds: { type: 'histogram', help: 'From handing messages to the producer to the broker acknowledging them.', labels: ['exporter', 'topic'], buckets: LATENCY_BUCKETS },
+  atc_exporter_kafka_retries_total: { type: 'counter', help: 'Export attempts resumed after a retryable failure.', labels: ['exporter', 'topic'] },
+  atc_exporter_kafka_send_failures_total: { type: 'counter', help: 'Failed sends, by kind (retryable or permanent).', labels: ['exporter', 'topic', 'kind'] },
+  atc_exporter_kafka_refused_items_total: { type: 'counter', help: 'Items (spans, log records, metric points) refused because one alone exceeds max_message_bytes.', labels: ['exporter', 'topic'] },
+
   // S3 exporter (retries are atc_exporter_retries_total)
   atc_s3_objects_put_total: { type: 'counter', help: 'Objects S3 confirmed, by upload kind (put, multipart).', labels: ['exporter', 'signal', 'upload'] },
   atc_s3_put_bytes_total: { type: 'counter', help: 'Object bytes S3 confirmed (after compression).', labels: ['exporter', 'signal'] },

@@ -1,0 +1,62 @@
+// OTLP/HTTP ingest: spans/s accepted and p50/p99 request latency at a fixed concurrency, the
+// collector running `run` from the CLI (file exporter, zstd) and the load generator in a
+// separate process. Also reports the collector's CPU time per million spans.
+import { execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { printTable } from './table.js';
+
+const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const LOADGEN = fileURLToPath(new URL('./load-generator.js', import.meta.url));
+
+interface LoadResult { spansPerSec: number; p50: number; p99: number; spans: number; statuses: Record<string, number>; bodyBytes: number }
+
+function cpuSeconds(pid: number): number {
+  const stat = execFileSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' });
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+}
+
+async function runOnce(concurrency: number, seconds: number, spans: number): Promise<LoadResult & { cpuPerMillion: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'atc-bench-'));
+  const cfg = join(dir, 'config.yaml');
+  writeFileSync(cfg, `receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
+exporters: { file: { directory: ${dir}/data, compression: zstd } }
+service:
+  telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: warn } }
+  pipelines: { traces: { receivers: [otlp], exporters: [file] } }
+`);
+  const child = fork(CLI, ['run', '--config', cfg], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await new Promise<{ receivers: { otlp: { http: { port: number } } } }>((resolve) => child.on("message", (m: unknown) => resolve(m as { receivers: { otlp: { http: { port: number } } } })));
+  const url = `http://127.0.0.1:${ready.receivers.otlp.http.port}/v1/traces`;
+  const cpu0 = cpuSeconds(child.pid!);
+  const out = execFileSync(process.execPath, [LOADGEN, url, String(concurrency), String(seconds), String(spans)], { encoding: 'utf8' });
+  const cpu1 = cpuSeconds(child.pid!);
+  const r = JSON.parse(out) as LoadResult;
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.on('exit', resolve));
+  rmSync(dir, { recursive: true, force: true });
+  return { ...r, cpuPerMillion: ((cpu1 - cpu0) / r.spans) * 1e6 };
+}
+
+export async function ingestBench(seconds = Number(process.env['ATC_BENCH_SECONDS'] ?? 5)): Promise<void> {
+  const rows: Record<string, string | number>[] = [];
+  for (const [concurrency, spans] of [[16, 100], [64, 100], [16, 1000]] as const) {
+    const r = await runOnce(concurrency, seconds, spans);
+    rows.push({
+      concurrency,
+      'spans/request': spans,
+      'request bytes': r.bodyBytes,
+      'spans/s': r.spansPerSec,
+      'p50 ms': r.p50,
+      'p99 ms': r.p99,
+      'collector CPU s / 1M spans': r.cpuPerMillion,
+      statuses: Object.entries(r.statuses).map(([k, v]) => `${k}:${v}`).join(' '),
+    });
+  }
+  printTable(`OTLP/HTTP protobuf ingest → ring → file exporter (zstd), ${seconds}s per row, load generator in its own process`, rows);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await ingestBench();
