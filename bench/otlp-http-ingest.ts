@@ -24,6 +24,7 @@ async function runOnce(concurrency: number, seconds: number, spans: number): Pro
   const cfg = join(dir, 'config.yaml');
   writeFileSync(cfg, `receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
 exporters: { file: { directory: ${dir}/data, compression: zstd } }
+spill: { directory: ${dir}/spill }
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: warn } }
   pipelines: { traces: { receivers: [otlp], exporters: [file] } }

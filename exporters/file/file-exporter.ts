@@ -24,8 +24,22 @@ export class FileExporter implements Exporter {
   ) {}
 
   async start(): Promise<void> {
-    await mkdir(this.cfg.directory, { recursive: true });
-    this.ctx.health.setReady(this.ctx.id, true);
+    try {
+      await mkdir(this.cfg.directory, { recursive: true });
+      this.setReady(true);
+    } catch (e) {
+      // Not fatal: the directory may be a mount that appears later; exports retry (or spill).
+      this.setReady(false, `cannot create ${this.cfg.directory}: ${(e as Error).message}`);
+      this.ctx.logger.error({ directory: this.cfg.directory, err: (e as Error).message }, 'file exporter directory unusable');
+    }
+  }
+
+  private ready: boolean | undefined;
+
+  private setReady(ready: boolean, reason?: string): void {
+    if (this.ready === ready) return;
+    this.ready = ready;
+    this.ctx.health.setReady(this.ctx.id, ready, reason);
   }
 
   async shutdown(): Promise<void> {}
@@ -58,9 +72,11 @@ export class FileExporter implements Exporter {
     } catch (e) {
       await unlink(tmp).catch(() => {});
       const err = e as NodeJS.ErrnoException;
-      if (err.code === 'ENOENT') this.madeDirs.delete(dir);
+      this.madeDirs.delete(dir);
+      this.setReady(false, `writing ${path}: ${err.message}`);
       return PERMANENT_CODES.has(err.code ?? '') ? { outcome: 'failure', error: err } : { outcome: 'retryable', error: err };
     }
+    this.setReady(true);
     const labels = { exporter: this.ctx.id, signal: batch.signal };
     this.ctx.metrics.inc('atc_exporter_sent_batches_total', labels);
     this.ctx.metrics.inc('atc_exporter_sent_bytes_total', labels, body.length);

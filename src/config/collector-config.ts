@@ -7,6 +7,7 @@ import { didYouMean } from './did-you-mean.js';
 import { ConfigError, ConfigErrors, keyPath } from './errors.js';
 import { Fields, isPlainObject, describe } from './fields.js';
 import { loadRawConfig } from './load.js';
+import { parseSpill, SPILL_KEYS, type SpillConfig } from '../spill/spill-config.js';
 
 export type WhenFull = 'block' | 'drop_newest';
 export type Durability = 'memory' | 'disk';
@@ -50,6 +51,7 @@ export interface CollectorConfig {
   readonly pipelines: readonly PipelineConfig[];
   readonly buffer: BufferConfig;
   readonly telemetry: TelemetryConfig;
+  readonly spill: SpillConfig;
   /** the raw (substituted) config, for threads that rebuild components from it */
   readonly raw: Record<string, unknown>;
 }
@@ -63,7 +65,7 @@ export const DEFAULT_BUFFER: BufferConfig = {
   maxInflightBatches: 16,
 };
 
-const TOP_KEYS = ['receivers', 'processors', 'exporters', 'extensions', 'connectors', 'service', 'buffer'];
+const TOP_KEYS = ['receivers', 'processors', 'exporters', 'extensions', 'connectors', 'service', 'buffer', 'spill'];
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export function loadConfig(file: string, sets: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): CollectorConfig {
@@ -105,7 +107,8 @@ export function checkCollectorConfig(raw: Record<string, unknown>, errors: Confi
   tl.enum('encoding', ['json'], 'json');
 
   const buffer = parseBuffer(top.sub('buffer', ['size', 'when_full', 'block_timeout', 'flush_interval', 'max_batch_bytes', 'max_inflight_batches']));
-  return { receivers, processors, exporters, pipelines, buffer, telemetry, raw };
+  const spill = parseSpill(top.sub('spill', SPILL_KEYS));
+  return { receivers, processors, exporters, pipelines, buffer, telemetry, spill, raw };
 }
 
 function parseBuffer(f: Fields): BufferConfig {

@@ -8,8 +8,9 @@ export class RetryingExporter implements Exporter {
   private readonly wakers = new Set<() => void>();
 
   constructor(
-    private readonly inner: Exporter,
-    private readonly cfg: RetryConfig,
+    /** the wrapped transport: the spill queue wraps it directly and retries on its own */
+    readonly inner: Exporter,
+    readonly cfg: RetryConfig,
     private readonly ctx: CreateContext,
   ) {}
 

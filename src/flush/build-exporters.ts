@@ -5,6 +5,8 @@ import { exporterFactories, processorFactories } from '../components.js';
 import type { Logger } from 'pino';
 import type { MetricsSink } from '../telemetry/sink.js';
 import type { RunnablePipeline } from './pipeline-runner.js';
+import { RetryingExporter } from '../exporterhelper/retrying-exporter.js';
+import { SpillingExporter } from '../spill/spilling-exporter.js';
 
 export interface BuiltPipelines {
   pipelines: RunnablePipeline[];
@@ -27,7 +29,11 @@ export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: Me
       let e = exporters.get(id);
       if (!e) {
         const entry = cfg.exporters.get(id)!;
-        e = exporterFactories.get(entry.type)!.create(entry.config, ctxFor(id, 'exporter'));
+        const ctx = ctxFor(id, 'exporter');
+        e = exporterFactories.get(entry.type)!.create(entry.config, ctx);
+        // With spill on, a retrying exporter's transport goes behind the spill queue, which
+        // retries on its own from disk instead of holding the batch in memory.
+        if (cfg.spill.enabled && e instanceof RetryingExporter && e.cfg.enabled) e = new SpillingExporter(e.inner, e.cfg, cfg.spill, ctx);
         exporters.set(id, e);
       }
       return { id, exporter: e };

@@ -64,6 +64,14 @@ export const METRICS = {
   atc_s3_put_errors_total: { type: 'counter', help: 'Failed upload attempts, by S3 error code and whether they are retried.', labels: ['exporter', 'signal', 'code', 'retryable'] },
   atc_s3_multipart_aborted_total: { type: 'counter', help: 'Multipart uploads aborted after a failure, so no parts are left behind.', labels: ['exporter'] },
   atc_s3_bucket_ready: { type: 'gauge', help: '1 when the last bucket check or upload succeeded, 0 when the bucket is missing or access is denied.', labels: ['exporter'] },
+
+  // spill queue (per exporter)
+  atc_spill_queue_bytes: { type: 'gauge', help: 'Bytes of batches waiting in the on-disk spill queue.', labels: ['exporter'] },
+  atc_spill_queue_batches: { type: 'gauge', help: 'Batches waiting in the on-disk spill queue.', labels: ['exporter'] },
+  atc_spill_enqueued_batches_total: { type: 'counter', help: 'Batches spilled to disk because the sink could not take them.', labels: ['exporter'] },
+  atc_spill_replayed_batches_total: { type: 'counter', help: 'Spilled batches delivered after the sink returned.', labels: ['exporter'] },
+  atc_spill_full_total: { type: 'counter', help: 'Times a batch waited because the spill queue was full.', labels: ['exporter'] },
+  atc_spill_quarantined_bytes_total: { type: 'counter', help: 'Bytes of damaged spill records moved to quarantine at start.', labels: ['exporter'] },
 } as const satisfies Record<string, MetricDef>;
 
 export type MetricName = keyof typeof METRICS;

@@ -47,6 +47,7 @@ exporters:
   file/gzip: { directory: ${dir}/gzip, compression: gzip }
   file/snappy: { directory: ${dir}/snappy, compression: snappy }
   file/none: { directory: ${dir}/none, compression: none, file_prefix: "node-1_" }
+spill: { directory: ${dir}/spill }
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: warn } }
   pipelines:

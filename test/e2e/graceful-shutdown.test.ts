@@ -17,6 +17,7 @@ function config(dir: string, extra = ''): string {
 exporters:
   file: { directory: ${dir}/data, compression: zstd${extra} }
 buffer: { flush_interval: 200ms }
+spill: { enabled: ${extra.includes('retry') ? 'false' : 'true'}, directory: ${dir}/spill }
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: info } }
   pipelines:

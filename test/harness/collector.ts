@@ -32,6 +32,8 @@ exporters:
   file:
     directory: ${dataDir}
     fsync: false
+spill:
+  directory: ${dataDir}.spill
 service:
   telemetry:
     metrics:
