@@ -1,5 +1,6 @@
 // Every component type the collector knows, by config type name.
 import { fileExporterFactory } from '../exporters/file/index.js';
+import { kafkaExporterFactory } from '../exporters/kafka/index.js';
 import { s3ExporterFactory } from '../exporters/s3/index.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
 import type { ExporterFactory, ProcessorFactory, ReceiverFactory } from './component.js';
@@ -13,5 +14,6 @@ export const processorFactories: ReadonlyMap<string, ProcessorFactory> = new Map
 
 export const exporterFactories: ReadonlyMap<string, ExporterFactory> = new Map<string, ExporterFactory>([
   ['file', fileExporterFactory as ExporterFactory],
+  ['kafka', kafkaExporterFactory as ExporterFactory],
   ['s3', s3ExporterFactory as ExporterFactory],
 ]);

@@ -8,13 +8,13 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../../exporters/kafka/kafkajs.js';
 
 const execFileP = promisify(execFile);
 
@@ -72,47 +72,89 @@ export function installKafka(log: (line: string) => void = (l) => process.stderr
     if (existsSync(join(lib, '.complete'))) return lib;
     const home = kafkaHome();
     mkdirSync(home, { recursive: true });
-    writeFileSync(join(home, 'pom.xml'), pom());
-    // Copy into a private directory and rename at the end, so that a concurrent or an
-    // interrupted install never leaves a half-filled lib/ that looks complete.
-    const tmpLib = `${lib}.tmp-${process.pid}`;
-    rmSync(tmpLib, { recursive: true, force: true });
-    log(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${lib}`);
-    const t0 = Date.now();
+    // Test files run in parallel: one process resolves, the others wait for its marker.
+    const release = await acquireLock(join(home, '.install-lock'), () => existsSync(join(lib, '.complete')));
+    if (!release) return lib;
     try {
-      await execFileP('mvn', [
-        '-B', '-q',
-        '-f', join(home, 'pom.xml'),
-        // A private local repository: nothing written to ~/.m2, and `rm -rf` of the cache resets all.
-        `-Dmaven.repo.local=${join(cacheDir(), 'm2')}`,
-        `${DEPENDENCY_PLUGIN}:copy-dependencies`,
-        '-DincludeScope=runtime',
-        `-DoutputDirectory=${tmpLib}`,
-      ], { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
-    } catch (err) {
-      rmSync(tmpLib, { recursive: true, force: true });
-      const e = err as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`mvn could not resolve org.apache.kafka:kafka_${SCALA_VERSION}:${KAFKA_VERSION} (Maven and network to Maven Central needed): ${(e.stdout ?? '').slice(-3000)}${(e.stderr ?? '').slice(-3000) || e.message}`);
+      if (existsSync(join(lib, '.complete'))) return lib;
+      await resolveJars(home, lib, log);
+      return lib;
+    } finally {
+      release();
     }
-    if (!existsSync(join(tmpLib, `kafka_${SCALA_VERSION}-${KAFKA_VERSION}.jar`))) {
-      throw new Error(`mvn finished but ${tmpLib} holds no kafka_${SCALA_VERSION}-${KAFKA_VERSION}.jar`);
-    }
-    writeFileSync(join(tmpLib, '.complete'), `${new Date().toISOString()}\n`);
-    try {
-      rmSync(lib, { recursive: true, force: true });
-      renameSync(tmpLib, lib);
-    } catch (err) {
-      // Another process finished first: theirs is as good as ours.
-      rmSync(tmpLib, { recursive: true, force: true });
-      if (!existsSync(join(lib, '.complete'))) throw err;
-    }
-    log(`Apache Kafka ${KAFKA_VERSION} resolved in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    return lib;
   })();
   installing.catch(() => {
     installing = undefined;
   });
   return installing;
+}
+
+async function resolveJars(home: string, lib: string, log: (line: string) => void): Promise<void> {
+  writeFileSync(join(home, 'pom.xml'), pom());
+  // Copy into a private directory and rename at the end, so that an interrupted install
+  // never leaves a half-filled lib/ that looks complete.
+  const tmpLib = `${lib}.tmp-${process.pid}`;
+  rmSync(tmpLib, { recursive: true, force: true });
+  log(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${lib}`);
+  const t0 = Date.now();
+  try {
+    await execFileP('mvn', [
+      '-B', '-q',
+      '-f', join(home, 'pom.xml'),
+      // A private local repository: nothing written to ~/.m2, and `rm -rf` of the cache resets all.
+      `-Dmaven.repo.local=${join(cacheDir(), 'm2')}`,
+      `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${tmpLib}`,
+    ], { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
+  } catch (err) {
+    rmSync(tmpLib, { recursive: true, force: true });
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`mvn could not resolve org.apache.kafka:kafka_${SCALA_VERSION}:${KAFKA_VERSION} (Maven and network to Maven Central needed): ${(e.stdout ?? '').slice(-3000)}${(e.stderr ?? '').slice(-3000) || e.message}`);
+  }
+  if (!existsSync(join(tmpLib, `kafka_${SCALA_VERSION}-${KAFKA_VERSION}.jar`))) {
+    throw new Error(`mvn finished but ${tmpLib} holds no kafka_${SCALA_VERSION}-${KAFKA_VERSION}.jar`);
+  }
+  writeFileSync(join(tmpLib, '.complete'), `${new Date().toISOString()}\n`);
+  rmSync(lib, { recursive: true, force: true });
+  renameSync(tmpLib, lib);
+  log(`Apache Kafka ${KAFKA_VERSION} resolved in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * A lock directory holding its owner's pid (a dead owner's lock is taken over). Resolves with
+ * a release function, or with undefined once `done()` holds while waiting (someone else did it).
+ */
+async function acquireLock(dir: string, done: () => boolean, timeoutMs = 20 * 60_000): Promise<(() => void) | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'pid'), String(process.pid));
+      return () => rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (done()) return undefined;
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    } catch {
+      // being created or removed right now
+    }
+    if (Number.isInteger(owner) && !isAlive(owner)) rmSync(dir, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${dir} (held by pid ${owner})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 let kcatChecked: Promise<string> | undefined;
@@ -126,12 +168,14 @@ export function ensureKcat(): Promise<string> {
     if (await runs('kcat', ['-V'])) return 'kcat';
     if (process.getuid?.() !== 0) throw new Error('kcat is not installed and this is not root: run `sudo apt-get install -y kcat`');
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const install = (): Promise<unknown> => execFileP('apt-get', ['install', '-y', '--no-install-recommends', 'kcat'], { env, timeout: 5 * 60_000 });
+    // Wait for another apt-get (a parallel test file) rather than fail on its lock.
+    const lockWait = ['-o', 'DPkg::Lock::Timeout=300'];
+    const install = (): Promise<unknown> => execFileP('apt-get', [...lockWait, 'install', '-y', '--no-install-recommends', 'kcat'], { env, timeout: 6 * 60_000 });
     try {
       await install();
     } catch {
       // A fresh machine may have empty package lists.
-      await execFileP('apt-get', ['update'], { env, timeout: 5 * 60_000 });
+      await execFileP('apt-get', [...lockWait, 'update'], { env, timeout: 6 * 60_000 });
       await install();
     }
     if (!(await runs('kcat', ['-V']))) throw new Error('apt-get installed kcat but it does not run');
@@ -190,6 +234,11 @@ export interface KafkaServer {
   close(): Promise<void>;
   /** Last lines of the broker's log, for failure messages. */
   logTail(lines?: number): string;
+  /**
+   * The compression codec of every record batch stored for `topic` (all partitions), read
+   * from the log segments with Kafka's own DumpLogSegments: what the broker really holds.
+   */
+  batchCodecs(topic: string): Promise<string[]>;
 }
 
 export interface StartKafkaOptions {
@@ -382,6 +431,20 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaSer
     watchdog = undefined;
   }
 
+  async function batchCodecs(topic: string): Promise<string[]> {
+    const files: string[] = [];
+    for (const d of readdirSync(logDir)) {
+      if (!d.startsWith(`${topic}-`) || !/^\d+$/.test(d.slice(topic.length + 1))) continue;
+      for (const f of readdirSync(join(logDir, d))) if (f.endsWith('.log')) files.push(join(logDir, d, f));
+    }
+    if (files.length === 0) return [];
+    const { stdout } = await execFileP('java', [...jvmArgs, 'kafka.tools.DumpLogSegments', '--files', files.join(',')], {
+      timeout: 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return [...stdout.matchAll(/compresscodec: (\w+)/g)].map((m) => m[1]!.toLowerCase());
+  }
+
   let closed = false;
   async function close(): Promise<void> {
     await stopChild('SIGTERM');
@@ -410,6 +473,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaSer
     start,
     close,
     logTail,
+    batchCodecs,
   };
 }
 

@@ -1,0 +1,262 @@
+// Produces each batch to its signal's topic with kafkajs and reports success only once the
+// broker acknowledged every message (acks=all with the idempotent producer by default).
+// A batch that fails part-way resumes where it stopped when retried, so a retry re-sends
+// only what was not acknowledged.
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import type { Batch, CreateContext, Exporter, ExportResult } from '../../src/component.js';
+import { SUCCESS } from '../../src/component.js';
+import { SENT_BY_SIGNAL } from '../../src/telemetry/metrics.js';
+import { kafkaCompressionType, registerKafkaCodecs } from './codecs.js';
+import type { KafkaExporterConfig } from './config.js';
+import { classifyKafkaError } from './errors.js';
+import { Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry, type Producer, type SASLOptions } from './kafkajs.js';
+import { chunkMessages, prepareMessages, type OutMessage } from './messages.js';
+
+interface Pending {
+  readonly topic: string;
+  readonly chunks: OutMessage[][];
+  /** index of the first chunk not yet acknowledged */
+  next: number;
+}
+
+/** kafkajs' own retries per request: short, because RetryingExporter backs off for longer. */
+const CLIENT_RETRIES = 3;
+
+export class KafkaExporter implements Exporter {
+  private producer: Producer | undefined;
+  private connecting: Promise<Producer> | undefined;
+  private readonly pending = new WeakMap<Batch, Pending>();
+  private readonly compression: number;
+  private stopped = false;
+  /** tail of the queue of sends: each waits for the one before */
+  private sendChain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly cfg: KafkaExporterConfig,
+    private readonly ctx: CreateContext,
+  ) {
+    registerKafkaCodecs();
+    this.compression = kafkaCompressionType(cfg.compression);
+  }
+
+  async start(): Promise<void> {
+    this.ctx.health.setReady(this.ctx.id, false, 'connecting to Kafka');
+    // The collector starts even while Kafka is away: batches wait in retries until it is back.
+    try {
+      await this.connect();
+      this.ctx.health.setReady(this.ctx.id, true);
+    } catch (e) {
+      this.ctx.logger.warn({ exporter: this.ctx.id, brokers: this.cfg.brokers, err: (e as Error).message }, 'Kafka not reachable at start; will retry on export');
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopped = true;
+    const p = this.producer ?? (await this.connecting?.catch(() => undefined));
+    this.producer = undefined;
+    this.connecting = undefined;
+    await p?.disconnect().catch(() => {});
+  }
+
+  async export(batch: Batch): Promise<ExportResult> {
+    const started = performance.now();
+    const topic = this.cfg[batch.signal].topic;
+    let p = this.pending.get(batch);
+    if (p) {
+      this.ctx.metrics.inc('atc_exporter_kafka_retries_total', { exporter: this.ctx.id, topic });
+    } else {
+      try {
+        p = this.prepare(batch, topic);
+      } catch (e) {
+        return this.failed(batch, topic, 'permanent', (e as Error).name, e as Error);
+      }
+      this.pending.set(batch, p);
+    }
+
+    while (p.next < p.chunks.length) {
+      const chunk = p.chunks[p.next]!;
+      let sendMs: number;
+      try {
+        sendMs = await this.send(topic, chunk);
+      } catch (e) {
+        const c = classifyKafkaError(e);
+        if (c.kind === 'permanent') this.pending.delete(batch);
+        else this.ctx.health.setReady(this.ctx.id, false, `Kafka: ${(e as Error).message}`);
+        return this.failed(batch, topic, c.kind, c.reason, e as Error);
+      }
+      p.next++;
+      const labels = { exporter: this.ctx.id, topic };
+      let bytes = 0;
+      for (const m of chunk) bytes += m.value.length + (m.key?.length ?? 0);
+      this.ctx.metrics.observe('atc_exporter_kafka_send_latency_seconds', labels, sendMs / 1000);
+      this.ctx.metrics.inc('atc_exporter_kafka_messages_total', labels, chunk.length);
+      this.ctx.metrics.inc('atc_exporter_kafka_message_bytes_total', labels, bytes);
+    }
+    this.pending.delete(batch);
+    this.ctx.health.setReady(this.ctx.id, true);
+
+    let items = 0;
+    let bytes = 0;
+    for (const chunk of p.chunks) for (const m of chunk) {
+      items += m.items;
+      bytes += m.value.length + (m.key?.length ?? 0);
+    }
+    const labels = { exporter: this.ctx.id, signal: batch.signal };
+    this.ctx.metrics.inc('atc_exporter_sent_batches_total', labels);
+    this.ctx.metrics.inc('atc_exporter_sent_bytes_total', labels, bytes);
+    this.ctx.metrics.inc(SENT_BY_SIGNAL[batch.signal], { exporter: this.ctx.id }, items);
+    this.ctx.metrics.observe('atc_exporter_send_latency_seconds', labels, (performance.now() - started) / 1000);
+    return SUCCESS;
+  }
+
+  /**
+   * One send at a time per exporter, and a fresh producer id after any failed send. kafkajs
+   * rolls an idempotent producer's sequence numbers back when a request fails; if the broker
+   * had written that request, the next batch would reuse its sequence numbers and the broker
+   * would acknowledge it as a duplicate without writing it: silent loss. A new producer id
+   * after a failure turns that into at worst a duplicate of the batch that failed.
+   * Resolves with the ms from handing the messages over to their acknowledgement.
+   */
+  private send(topic: string, chunk: readonly OutMessage[]): Promise<number> {
+    const run = async (): Promise<number> => {
+      const producer = await this.connect();
+      const t0 = performance.now();
+      try {
+        await producer.send({
+          topic,
+          messages: chunk.map((m) => ({ key: m.key, value: m.value })),
+          acks: this.cfg.requiredAcks,
+          timeout: this.cfg.timeoutMs,
+          compression: this.compression,
+        });
+      } catch (e) {
+        if (this.cfg.requiredAcks === -1 || classifyKafkaError(e).resetProducer) await this.resetProducer();
+        throw e;
+      }
+      return performance.now() - t0;
+    };
+    const next = this.sendChain.then(run, run);
+    this.sendChain = next.then(
+      () => {},
+      () => {},
+    );
+    return next;
+  }
+
+  private prepare(batch: Batch, topic: string): Pending {
+    const { messages, refused } = prepareMessages(batch, {
+      encoding: this.cfg[batch.signal].encoding,
+      keyByTraceId: (batch.signal === 'traces' && this.cfg.partitionTracesById) || (batch.signal === 'logs' && this.cfg.partitionLogsByTraceId),
+      maxMessageBytes: this.cfg.maxMessageBytes,
+    });
+    if (refused.items > 0) {
+      // Larger than any message may be: no retry can deliver it, so it is refused here, loudly.
+      this.ctx.metrics.inc('atc_exporter_kafka_refused_items_total', { exporter: this.ctx.id, topic }, refused.items);
+      this.ctx.metrics.inc('atc_exporter_send_failed_items_total', { exporter: this.ctx.id, signal: batch.signal }, refused.items);
+      this.ctx.logger.error(
+        { exporter: this.ctx.id, topic, signal: batch.signal, refusedItems: refused.items, largestBytes: refused.largestBytes, maxMessageBytes: this.cfg.maxMessageBytes },
+        'items larger than max_message_bytes refused',
+      );
+    }
+    return { topic, chunks: chunkMessages(messages, this.cfg.maxMessageBytes), next: 0 };
+  }
+
+  private failed(batch: Batch, topic: string, kind: 'retryable' | 'permanent', reason: string, error: Error): ExportResult {
+    this.ctx.metrics.inc('atc_exporter_kafka_send_failures_total', { exporter: this.ctx.id, topic, kind });
+    if (kind === 'retryable') return { outcome: 'retryable', error };
+    this.ctx.logger.error({ exporter: this.ctx.id, topic, signal: batch.signal, reason, err: error.message }, 'Kafka refused the batch');
+    return { outcome: 'failure', error };
+  }
+
+  private connect(): Promise<Producer> {
+    if (this.producer) return Promise.resolve(this.producer);
+    if (this.stopped) return Promise.reject(new Error('Kafka exporter is shut down'));
+    this.connecting ??= (async () => {
+      const producer = this.createProducer();
+      try {
+        await producer.connect();
+      } catch (e) {
+        await producer.disconnect().catch(() => {});
+        throw e;
+      }
+      if (this.stopped) {
+        await producer.disconnect().catch(() => {});
+        throw new Error('Kafka exporter is shut down');
+      }
+      this.producer = producer;
+      return producer;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** Drops the producer so that the next attempt starts with a new producer id. */
+  private async resetProducer(): Promise<void> {
+    const p = this.producer;
+    this.producer = undefined;
+    await p?.disconnect().catch(() => {});
+  }
+
+  private createProducer(): Producer {
+    const idempotent = this.cfg.requiredAcks === -1;
+    const kafka = new Kafka(this.clientConfig());
+    const producer = kafka.producer({
+      idempotent,
+      // The idempotent producer keeps order with one request in flight per broker.
+      maxInFlightRequests: idempotent ? 1 : undefined,
+      allowAutoTopicCreation: true,
+      // murmur2 on the key, as the Java client: keyed messages land where Java producers put them.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: this.retryOptions(),
+    });
+    producer.on(producer.events.REQUEST, (e) => {
+      const { apiName, size } = e.payload as { apiName?: string; size?: number };
+      if (apiName === 'Produce' && typeof size === 'number') {
+        this.ctx.metrics.inc('atc_exporter_kafka_produce_request_bytes_total', { exporter: this.ctx.id }, size);
+      }
+    });
+    return producer;
+  }
+
+  private retryOptions(): NonNullable<KafkaConfig['retry']> {
+    return { retries: CLIENT_RETRIES, initialRetryTime: 100, maxRetryTime: Math.min(2_000, this.cfg.timeoutMs), factor: 0.2, multiplier: 2 };
+  }
+
+  private clientConfig(): KafkaConfig {
+    const c: KafkaConfig = {
+      clientId: this.cfg.clientId,
+      brokers: this.cfg.brokers,
+      connectionTimeout: Math.min(this.cfg.timeoutMs, 10_000),
+      // The broker waits up to `timeout` for acknowledgements; the client waits a little longer.
+      requestTimeout: this.cfg.timeoutMs + 2_000,
+      enforceRequestTimeout: true,
+      retry: this.retryOptions(),
+      logLevel: this.ctx.logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
+      logCreator: () => (entry) => this.logKafkaJs(entry),
+    };
+    const tls = this.cfg.tls;
+    if (tls) {
+      const ssl: ConnectionOptions = { rejectUnauthorized: !tls.insecureSkipVerify };
+      if (tls.caFile) ssl.ca = [readFileSync(tls.caFile)];
+      if (tls.certFile) ssl.cert = readFileSync(tls.certFile);
+      if (tls.keyFile) ssl.key = readFileSync(tls.keyFile);
+      if (tls.serverNameOverride) ssl.servername = tls.serverNameOverride;
+      c.ssl = ssl;
+    }
+    const sasl = this.cfg.sasl;
+    if (sasl) c.sasl = { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
+    return c;
+  }
+
+  private logKafkaJs(entry: LogEntry): void {
+    const { message, error, broker } = entry.log as { message: string; error?: string; broker?: string };
+    // Known and harmless: we limit retries on purpose (RetryingExporter retries for longer).
+    if (message.startsWith('Limiting retries for the idempotent producer')) return;
+    const fields = { exporter: this.ctx.id, broker, err: error };
+    if (entry.level <= logLevel.WARN) this.ctx.logger.warn(fields, `kafkajs: ${message}`);
+    else if (entry.level === logLevel.INFO) this.ctx.logger.debug(fields, `kafkajs: ${message}`);
+    else this.ctx.logger.trace(fields, `kafkajs: ${message}`);
+  }
+}

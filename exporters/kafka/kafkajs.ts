@@ -1,0 +1,16 @@
+// kafkajs is CommonJS and Node's ESM loader sees only some of its exports by name
+// (CompressionCodecs, Partitioners are missing), so every value comes from the default export.
+import kafkajs from 'kafkajs';
+
+export const { Kafka, CompressionTypes, CompressionCodecs, Partitioners, logLevel } = kafkajs;
+export type {
+  Consumer,
+  IHeaders,
+  KafkaConfig,
+  LogEntry,
+  Message,
+  Producer,
+  ProducerBatch,
+  SASLOptions,
+  TopicMessages,
+} from 'kafkajs';
