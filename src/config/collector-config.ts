@@ -7,6 +7,7 @@ import { didYouMean } from './did-you-mean.js';
 import { ConfigError, ConfigErrors, keyPath } from './errors.js';
 import { Fields, isPlainObject, describe } from './fields.js';
 import { loadRawConfig } from './load.js';
+import { cgroupMemoryLimit } from './cgroup.js';
 import { parseSpill, SPILL_KEYS, type SpillConfig } from '../spill/spill-config.js';
 
 export type WhenFull = 'block' | 'drop_newest';
@@ -21,6 +22,11 @@ export interface BufferConfig {
   maxBatchBytes: number;
   /** batches handed to exporters and not yet complete before the flush worker stops reading */
   maxInflightBatches: number;
+  /** memory: acknowledged on entering the ring; disk: acknowledged once in the write-ahead log */
+  durability: Durability;
+  wal: { directory: string; maxSizeBytes: number; segmentBytes: number; fsync: 'batch' | 'interval' | 'never' };
+  /** refuse data while the process RSS is above this (0: no limit) */
+  memoryLimitBytes: number;
 }
 
 export interface TelemetryConfig {
@@ -63,6 +69,9 @@ export const DEFAULT_BUFFER: BufferConfig = {
   flushIntervalMs: 50,
   maxBatchBytes: 4 * 1024 * 1024,
   maxInflightBatches: 16,
+  durability: 'memory',
+  wal: { directory: './wal', maxSizeBytes: 1024 * 1024 * 1024, segmentBytes: 16 * 1024 * 1024, fsync: 'batch' },
+  memoryLimitBytes: 0,
 };
 
 const TOP_KEYS = ['receivers', 'processors', 'exporters', 'extensions', 'connectors', 'service', 'buffer', 'spill'];
@@ -106,7 +115,7 @@ export function checkCollectorConfig(raw: Record<string, unknown>, errors: Confi
   };
   tl.enum('encoding', ['json'], 'json');
 
-  const buffer = parseBuffer(top.sub('buffer', ['size', 'when_full', 'block_timeout', 'flush_interval', 'max_batch_bytes', 'max_inflight_batches']));
+  const buffer = parseBuffer(top.sub('buffer', ['size', 'when_full', 'block_timeout', 'flush_interval', 'max_batch_bytes', 'max_inflight_batches', 'durability', 'wal', 'memory_limit']));
   const spill = parseSpill(top.sub('spill', SPILL_KEYS));
   return { receivers, processors, exporters, pipelines, buffer, telemetry, spill, raw };
 }
@@ -124,7 +133,34 @@ function parseBuffer(f: Fields): BufferConfig {
     flushIntervalMs: f.duration('flush_interval', d.flushIntervalMs, { min: 1 }),
     maxBatchBytes,
     maxInflightBatches: f.number('max_inflight_batches', d.maxInflightBatches, { min: 1, integer: true }),
+    durability: f.enum('durability', ['memory', 'disk'] as const, d.durability),
+    wal: parseWal(f.sub('wal', ['directory', 'max_size', 'segment_size', 'fsync'])),
+    memoryLimitBytes: parseMemoryLimit(f),
   };
+}
+
+function parseWal(w: Fields): BufferConfig['wal'] {
+  const d = DEFAULT_BUFFER.wal;
+  return {
+    directory: w.string('directory', d.directory, { nonEmpty: true }),
+    maxSizeBytes: w.bytes('max_size', d.maxSizeBytes, { min: 1024 * 1024 }),
+    segmentBytes: w.bytes('segment_size', d.segmentBytes, { min: 64 * 1024 }),
+    fsync: w.enum('fsync', ['batch', 'interval', 'never'] as const, d.fsync),
+  };
+}
+
+/** `memory_limit`: a size, a percentage of the container's cgroup limit, or 0 for none. */
+function parseMemoryLimit(f: Fields): number {
+  const v = f.obj['memory_limit'];
+  const cgroup = cgroupMemoryLimit();
+  if (v === undefined || v === null) return cgroup > 0 ? Math.floor(cgroup * 0.8) : 0;
+  if (typeof v === 'string' && /^\d+(\.\d+)?%$/.test(v.trim())) {
+    const pct = Number(v.trim().slice(0, -1));
+    if (pct <= 0 || pct > 100) f.fail('memory_limit', 'percentage must be in (0, 100]');
+    if (cgroup === 0) f.fail('memory_limit', 'a percentage needs a cgroup memory limit, and none was found');
+    return Math.floor((cgroup * pct) / 100);
+  }
+  return f.bytes('memory_limit', 0);
 }
 
 type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory;

@@ -5,6 +5,8 @@ import type { Batch, Signal } from '../component.js';
 export interface CutBatch extends Batch {
   /** receive time of the oldest record, for the end-to-end flush latency */
   readonly oldestReceivedAt: number;
+  /** write-ahead log segment → records of it in this batch (durability: disk) */
+  readonly wal: Map<number, number> | undefined;
 }
 
 export class Batcher {
@@ -12,6 +14,7 @@ export class Batcher {
   private len = 0;
   private items = 0;
   private oldest = 0;
+  private wal: Map<number, number> | undefined;
   /** when the current batch received its first record (flush_interval runs from here) */
   openedAt = 0;
 
@@ -27,7 +30,7 @@ export class Batcher {
   }
 
   /** Appends; returns a full batch first if this record would overflow the current one. */
-  add(payload: Uint8Array, items: number, receivedAt: number, now: number): CutBatch | undefined {
+  add(payload: Uint8Array, items: number, receivedAt: number, now: number, walSegment = 0): CutBatch | undefined {
     let cut: CutBatch | undefined;
     if (this.len > 0 && this.len + payload.length > this.maxBatchBytes) cut = this.cut(now);
     if (this.len === 0) {
@@ -43,6 +46,11 @@ export class Batcher {
     this.len += payload.length;
     this.items += items;
     if (receivedAt < this.oldest) this.oldest = receivedAt;
+    if (walSegment !== 0) {
+      // one small map per batch, and only in durable mode
+      this.wal ??= new Map();
+      this.wal.set(walSegment, (this.wal.get(walSegment) ?? 0) + 1);
+    }
     return cut;
   }
 
@@ -54,7 +62,9 @@ export class Batcher {
       items: this.items,
       createdAt: now,
       oldestReceivedAt: this.oldest,
+      wal: this.wal,
     };
+    this.wal = undefined;
     // Exporters may hold the batch (retries); never reuse its memory.
     this.buf = new Uint8Array(0);
     this.len = 0;

@@ -20,6 +20,8 @@ export class FlushHost {
     private readonly logger: Logger,
     /** called when the worker dies or reports a fatal error after start */
     private readonly onCrash: (e: Error) => void,
+    /** write-ahead log records every exporter now has (durability: disk) */
+    private readonly onDelivered: (wal: [number, number][]) => void = () => {},
   ) {}
 
   start(): Promise<void> {
@@ -38,6 +40,9 @@ export class FlushHost {
             break;
           case 'health':
             this.health.setReady(m.id, m.ready, m.reason);
+            break;
+          case 'delivered':
+            this.onDelivered(m.wal);
             break;
           case 'drained':
             this.onDrained?.(m.batches);

@@ -27,6 +27,8 @@ export class FlushLoop {
     private readonly buffer: BufferConfig,
     private readonly metrics: MetricsSink,
     private readonly logger: Logger,
+    /** told which write-ahead log records every exporter now has */
+    private readonly onDelivered: (wal: Map<number, number>) => void = () => {},
   ) {
     this.batchers = pipelines.map((p) => new Batcher(p.signal, buffer.maxBatchBytes));
     this.routes = sources.map(() => [[], [], [], []]);
@@ -58,7 +60,7 @@ export class FlushLoop {
     }
     const now = Date.now();
     for (const pi of targets) {
-      const full = this.batchers[pi]!.add(rec.payload, rec.items, rec.receivedAt, now);
+      const full = this.batchers[pi]!.add(rec.payload, rec.items, rec.receivedAt, now, rec.aux);
       if (full) this.dispatch(pi, full, 'size');
     }
   };
@@ -103,6 +105,7 @@ export class FlushLoop {
       .catch((e: Error) => this.logger.error({ pipeline: p.id, err: e.message }, 'pipeline failed on a batch'))
       .finally(() => {
         this.metrics.observe('atc_flush_latency_seconds', { signal: p.signal }, Math.max(0, Date.now() - batch.oldestReceivedAt) / 1000);
+        if (batch.wal) this.onDelivered(batch.wal);
         this.inflight--;
         this.metrics.set('atc_flush_inflight_batches', {}, this.inflight);
         const w = this.inflightWaiters;

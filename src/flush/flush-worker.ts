@@ -34,7 +34,9 @@ async function main(): Promise<void> {
     await e.start();
   }
   for (const p of built.processors) await p.start();
-  const loop = new FlushLoop(ring, built.pipelines, data.sources, (pi) => cfg.pipelines[pi]!.receivers, cfg.buffer, metrics, logger);
+  const loop = new FlushLoop(ring, built.pipelines, data.sources, (pi) => cfg.pipelines[pi]!.receivers, cfg.buffer, metrics, logger, (wal) =>
+    post({ type: 'delivered', wal: [...wal] }),
+  );
   port.on('message', (m: ToWorker) => {
     if (m.type !== 'drain') return;
     loop

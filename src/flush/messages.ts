@@ -17,4 +17,6 @@ export type FromWorker =
   | { type: 'metrics'; ops: MetricOp[] }
   | { type: 'health'; id: string; ready: boolean; reason?: string }
   | { type: 'drained'; batches: number }
+  /** [segment, records] pairs of the write-ahead log now delivered (or spilled) */
+  | { type: 'delivered'; wal: [number, number][] }
   | { type: 'fatal'; message: string };

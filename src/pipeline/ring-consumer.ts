@@ -6,6 +6,8 @@ import { SIGNAL_CODE } from '../component.js';
 import type { BufferConfig } from '../config/collector-config.js';
 import type { Ring } from '../ring/ring.js';
 import type { MetricsSink } from '../telemetry/sink.js';
+import type { IngestWal } from '../wal/ingest-wal.js';
+import type { MemoryGuard } from './memory-guard.js';
 
 const ACCEPTED: ConsumeResult = Object.freeze({ status: 'accepted' });
 
@@ -16,12 +18,34 @@ export class RingConsumer implements Consumer {
     readonly signals: ReadonlySet<Signal>,
     private readonly buffer: BufferConfig,
     private readonly metrics: MetricsSink,
+    private readonly memory?: MemoryGuard,
+    /** durability: disk — the log, and how many pipelines each signal's records feed */
+    private readonly wal?: { log: IngestWal; deliveries: Partial<Record<Signal, number>> },
   ) {}
 
   async consume(signal: Signal, data: Uint8Array, items: number): Promise<ConsumeResult> {
+    if (this.memory?.overLimit) {
+      return { status: 'refused', reason: 'memory limit reached', retryAfterMs: 1000 };
+    }
+    let segment = 0;
+    const deliveries = this.wal?.deliveries[signal] ?? 0;
+    if (this.wal) {
+      try {
+        segment = await this.wal.log.append(this.source, SIGNAL_CODE[signal], items, data, deliveries);
+      } catch (e) {
+        return { status: 'refused', reason: `write-ahead log: ${(e as Error).message}`, retryAfterMs: 1000 };
+      }
+    }
+    const r = await this.toRing(signal, data, items, segment);
+    // refused or dropped after logging: owe nothing for it (the client was not told 200)
+    if (segment !== 0 && r.status !== 'accepted') await this.wal!.log.abandon(segment, deliveries);
+    return r;
+  }
+
+  private async toRing(signal: Signal, data: Uint8Array, items: number, segment: number): Promise<ConsumeResult> {
     const deadline = Date.now() + this.buffer.blockTimeoutMs;
     for (;;) {
-      const st = this.ring.write(SIGNAL_CODE[signal], this.source, items, data);
+      const st = this.ring.write(SIGNAL_CODE[signal], this.source, items, data, 0, Date.now(), segment);
       if (st === 'ok') return ACCEPTED;
       if (st === 'too_large') return { status: 'refused', reason: 'too_large', retryAfterMs: 0 };
       if (this.buffer.whenFull === 'drop_newest') {

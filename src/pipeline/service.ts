@@ -10,6 +10,9 @@ import { HealthRegistry } from '../telemetry/health.js';
 import { PromMetrics } from '../telemetry/registry.js';
 import { TelemetryServer } from '../telemetry/server.js';
 import { RingConsumer } from './ring-consumer.js';
+import { MemoryGuard } from './memory-guard.js';
+import { IngestWal } from '../wal/ingest-wal.js';
+import { SIGNAL_BY_CODE } from '../component.js';
 
 export interface ServiceOptions {
   logger: Logger;
@@ -26,6 +29,8 @@ export class Service {
   private flush: FlushHost | undefined;
   private shuttingDown = false;
   private ringGaugeTimer: NodeJS.Timeout | undefined;
+  private wal: IngestWal | undefined;
+  private memory: MemoryGuard | undefined;
   telemetryAddress: { address: string; port: number } | undefined;
 
   constructor(
@@ -46,19 +51,33 @@ export class Service {
     this.ringGaugeTimer = setInterval(() => this.metrics.set('atc_ring_used_bytes', {}, ring.usedBytes()), 500).unref();
 
     const sources = [...new Set(cfg.pipelines.flatMap((p) => p.receivers))];
+    const deliveries = (receiver: string, signal: Signal): number => cfg.pipelines.filter((p) => p.signal === signal && p.receivers.includes(receiver)).length;
+    if (cfg.buffer.durability === 'disk') {
+      const { wal, report } = await IngestWal.open({ directory: cfg.buffer.wal.directory, maxBytes: cfg.buffer.wal.maxSizeBytes, segmentBytes: cfg.buffer.wal.segmentBytes, fsync: cfg.buffer.wal.fsync });
+      this.wal = wal;
+      if (report.quarantinedBytes > 0) logger.error({ problems: report.problems }, 'write-ahead log had a damaged tail: valid records kept, the rest quarantined');
+      if (report.records > 0) logger.info({ records: report.records, bytes: report.bytes }, 'write-ahead log holds undelivered records: replaying them');
+    }
     this.flush = new FlushHost(
       { sab: ring.sab, raw: cfg.raw, sources, logLevel: cfg.telemetry.logLevel },
       this.metrics,
       this.health,
       logger,
       (e) => (this.opts.onCrash ?? ((err: Error) => logger.fatal({ err: err.message }, 'flush worker failed')))(e),
+      (delivered) => {
+        for (const [segment, count] of delivered) void this.wal?.done(segment, count);
+      },
     );
     await this.flush.start();
+    if (this.wal) await this.replayWal(this.wal, ring, sources, deliveries);
+    this.memory = new MemoryGuard(cfg.buffer.memoryLimitBytes);
+    this.memory.start();
 
     for (const [index, id] of sources.entries()) {
       const entry = cfg.receivers.get(id)!;
       const signals = new Set<Signal>(cfg.pipelines.filter((p) => p.receivers.includes(id)).map((p) => p.signal));
-      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics);
+      const walFor = this.wal ? { log: this.wal, deliveries: Object.fromEntries([...signals].map((sg) => [sg, deliveries(id, sg)])) } : undefined;
+      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, walFor);
       const r = receiverFactories.get(entry.type)!.create(entry.config, next, {
         id,
         logger: logger.child({ receiver: id }),
@@ -68,7 +87,32 @@ export class Service {
       this.receivers.set(id, r);
     }
     for (const r of this.receivers.values()) await r.start();
-    logger.info({ pipelines: cfg.pipelines.map((p) => p.id), receivers: sources, exporters: [...cfg.exporters.keys()] }, 'collector started');
+    logger.info({ pipelines: cfg.pipelines.map((p) => p.id), receivers: sources, exporters: [...cfg.exporters.keys()], durability: cfg.buffer.durability }, 'collector started');
+  }
+
+  /** Puts records left in the write-ahead log back into the ring before receivers start. */
+  private async replayWal(wal: IngestWal, ring: Ring, sources: string[], deliveries: (receiver: string, signal: Signal) => number): Promise<void> {
+    let n = 0;
+    const routeOf = (source: number, signalCode: number): number => {
+      const signal = SIGNAL_BY_CODE[signalCode];
+      if (!signal) return -1;
+      // the receiver at that position still takes the signal: same source; else any that does
+      if (source < sources.length && deliveries(sources[source]!, signal) > 0) return source;
+      return sources.findIndex((r) => deliveries(r, signal) > 0);
+    };
+    for await (const { frame, segment } of wal.recovered((f) => {
+      const src = routeOf(f.tag, f.signal);
+      return src < 0 ? 0 : deliveries(sources[src]!, SIGNAL_BY_CODE[f.signal]!);
+    })) {
+      const src = routeOf(frame.tag, frame.signal);
+      if (src < 0) {
+        this.opts.logger.warn({ signal: frame.signal }, 'write-ahead log record for a signal no pipeline takes now: skipped');
+        continue;
+      }
+      while (ring.write(frame.signal, src, frame.items, frame.payload, 0, frame.time, segment) === 'full') await ring.waitForSpace(100);
+      n++;
+    }
+    if (n > 0) this.opts.logger.info({ records: n }, 'write-ahead log replayed into the ring');
   }
 
   /** Receivers first (no new data), then drain the ring and flush every batch. */
@@ -87,6 +131,8 @@ export class Service {
     logger.info({ ringUsedBytes: this.ring?.usedBytes() ?? 0 }, 'draining the ring');
     const batches = await this.flush?.drain();
     await this.flush?.terminate();
+    this.memory?.stop();
+    await this.wal?.close();
     clearInterval(this.ringGaugeTimer);
     await this.telemetry?.shutdown();
     logger.info({ batches }, 'shutdown complete');

@@ -5,7 +5,7 @@
 //   +0  int32  commit word: 0 = not yet committed, n > 0 = payload length + 1, -1 = padding to the end
 //   +4  int32  meta: signal (bits 0-7) | source (bits 8-23) | flags (bits 24-31)
 //   +8  int32  items (spans, log records, points)
-//   +12 int32  reserved
+//   +12 int32  aux: the write-ahead log segment holding the record (durable mode), else 0
 //   +16 f64    receive time, ms since the epoch
 //   +24 payload
 

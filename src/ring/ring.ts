@@ -17,6 +17,8 @@ export interface RingRecord {
   flags: number;
   items: number;
   receivedAt: number;
+  /** write-ahead log segment of the record (durability: disk), 0 otherwise */
+  aux: number;
   /** a view into the ring: valid only until the consumer releases it */
   payload: Uint8Array;
 }
@@ -59,7 +61,7 @@ export class Ring {
   }
 
   /** Producer side: copy one record in. Never blocks. */
-  write(signal: number, source: number, items: number, payload: Uint8Array, flags = 0, receivedAt = Date.now()): WriteStatus {
+  write(signal: number, source: number, items: number, payload: Uint8Array, flags = 0, receivedAt = Date.now(), aux = 0): WriteStatus {
     const len = payload.length;
     if (len > this.maxPayload) return 'too_large';
     const need = align8(HEADER_BYTES + len);
@@ -84,6 +86,7 @@ export class Ring {
     const w = off >> 2;
     this.i32[w + 1] = (signal & 0xff) | ((source & 0xffff) << 8) | ((flags & 0xff) << 24);
     this.i32[w + 2] = items;
+    this.i32[w + 3] = aux;
     this.f64[(off >> 3) + 2] = receivedAt;
     this.u8.set(payload, off + HEADER_BYTES);
     // The seq-cst store publishes the plain writes above to the consumer's Atomics.load.
@@ -137,7 +140,7 @@ export class Ring {
     const head = Atomics.load(ctl, HEAD) >>> 0;
     let tail = start;
     let count = 0;
-    const rec: RingRecord = { signal: 0, source: 0, flags: 0, items: 0, receivedAt: 0, payload: this.u8.subarray(0, 0) };
+    const rec: RingRecord = { signal: 0, source: 0, flags: 0, items: 0, receivedAt: 0, aux: 0, payload: this.u8.subarray(0, 0) };
     while (tail !== head && ((tail - start) >>> 0) < maxBytes) {
       const off = tail & this.mask;
       const w = off >> 2;
@@ -153,6 +156,7 @@ export class Ring {
       rec.source = (meta >>> 8) & 0xffff;
       rec.flags = meta >>> 24;
       rec.items = this.i32[w + 2]!;
+      rec.aux = this.i32[w + 3]!;
       rec.receivedAt = this.f64[(off >> 3) + 2]!;
       rec.payload = this.u8.subarray(off + HEADER_BYTES, off + HEADER_BYTES + len);
       count++;

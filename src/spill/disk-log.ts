@@ -193,7 +193,9 @@ export class DiskLog {
         i++;
       }
       try {
-        await act.fh.writev(bufs, start);
+        const { bytesWritten } = await act.fh.writev(bufs, start);
+        // a full disk can end a write short without an error
+        if (bytesWritten !== bytes) throw Object.assign(new Error(`short write: ${bytesWritten} of ${bytes} bytes`), { code: 'ENOSPC' });
         if (this.opts.fsync === 'batch') await act.fh.datasync();
         else this.dirty = true;
       } catch (e) {
@@ -263,6 +265,14 @@ export class DiskLog {
     const seg = this.segments.find((s) => s.id === segmentId);
     if (!seg) return;
     seg.released += count;
+    await this.collect();
+  }
+
+  /** Marks every record of a segment done (the owner tracks completion itself). */
+  async releaseAll(segmentId: number): Promise<void> {
+    const seg = this.segments.find((s) => s.id === segmentId);
+    if (!seg) return;
+    seg.released = seg.records;
     await this.collect();
   }
 

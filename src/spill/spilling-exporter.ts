@@ -93,7 +93,15 @@ export class SpillingExporter implements Exporter {
     const q = this.queue!;
     let attempt = 0;
     while (!this.stopping) {
-      const next = q.empty ? undefined : await q.peek();
+      let next;
+      try {
+        next = q.empty ? undefined : await q.peek();
+      } catch (e) {
+        // never take the worker down: log, back off, try again
+        this.ctx.logger.error({ err: (e as Error).message }, 'reading the spill queue failed');
+        await this.sleep(1000);
+        continue;
+      }
       if (!next) {
         await this.sleep(60_000);
         continue;
