@@ -5,7 +5,7 @@
 //   node dist/test/harness/minio.js install   # build once (≈5 min cold on 2 cores)
 //   node dist/test/harness/minio.js run       # start one and print its endpoint until ^C
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -38,6 +38,24 @@ export function installMinio(log: (line: string) => void = (l) => process.stderr
     const cache = cacheDir();
     const gobin = join(cache, 'minio', MINIO_VERSION, 'bin');
     mkdirSync(gobin, { recursive: true });
+    // Test files run in parallel processes: one builds, the others wait for its binary.
+    const lock = join(cache, 'minio', MINIO_VERSION, 'build.lock');
+    for (;;) {
+      try {
+        mkdirSync(lock);
+        break;
+      } catch {
+        if (existsSync(bin)) return bin;
+        // A builder that died leaves its lock: take it over after the longest sane build.
+        const st = statSync(lock, { throwIfNoEntry: false });
+        if (st && Date.now() - st.mtimeMs > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    if (existsSync(bin)) {
+      rmSync(lock, { recursive: true, force: true });
+      return bin;
+    }
     log(`building MinIO ${MINIO_VERSION} with go install (several minutes on a cold cache) into ${gobin}`);
     const t0 = Date.now();
     try {
@@ -58,6 +76,8 @@ export function installMinio(log: (line: string) => void = (l) => process.stderr
     } catch (err) {
       const e = err as { stderr?: string; message: string };
       throw new Error(`go install ${MINIO_MODULE}@${MINIO_VERSION} failed (Go >= 1.24 needed): ${e.stderr?.slice(-4000) ?? e.message}`);
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
     }
     log(`MinIO built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     return bin;
@@ -139,7 +159,12 @@ export async function startMinio(opts: StartMinioOptions = {}): Promise<MinioSer
     credentials: { accessKeyId: accessKey, secretAccessKey: secretKey },
   });
 
+  let closed = false;
+  let keepLog = false;
+
   async function start(): Promise<void> {
+    // A restart scheduled by a test that already failed must not outlive close().
+    if (closed) throw new Error('MinIO server already closed');
     if (child) return;
     logStream ??= createWriteStream(logPath, { flags: 'a' });
     const c = spawn(bin, ['server', dataDir, '--address', `127.0.0.1:${port}`, '--console-address', `127.0.0.1:${await freePort()}`, '--quiet'], {
@@ -168,7 +193,10 @@ export async function startMinio(opts: StartMinioOptions = {}): Promise<MinioSer
     });
     const deadline = Date.now() + readyTimeoutMs;
     for (;;) {
-      if (!child) throw new Error(`MinIO ${exitInfo} before it was ready; see ${logPath}`);
+      if (!child) {
+        keepLog = true;
+        throw new Error(`MinIO ${exitInfo} before it was ready; see ${logPath}`);
+      }
       try {
         const res = await fetch(`${endpoint}/minio/health/ready`, { signal: AbortSignal.timeout(1000) });
         if (res.status === 200) return;
@@ -176,6 +204,7 @@ export async function startMinio(opts: StartMinioOptions = {}): Promise<MinioSer
         // not listening yet
       }
       if (Date.now() > deadline) {
+        keepLog = true;
         await stop();
         throw new Error(`MinIO not ready on ${endpoint} after ${readyTimeoutMs} ms; see ${logPath}`);
       }
@@ -198,10 +227,12 @@ export async function startMinio(opts: StartMinioOptions = {}): Promise<MinioSer
   }
 
   async function close(): Promise<void> {
+    closed = true;
     await stop();
     client.destroy();
     logStream?.end();
     rmSync(dataDir, { recursive: true, force: true });
+    if (!keepLog && !opts.logFile) rmSync(logPath, { force: true });
   }
 
   async function createBucket(name: string): Promise<void> {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
-import type { Batch, Exporter } from '../../../src/component.js';
+import type { Batch, Exporter, ExportResult } from '../../../src/component.js';
 import { ConfigErrors } from '../../../src/config/errors.js';
 import { decodeObject } from '../../../src/cli/cat.js';
 import { countItems, decodeRequest, encodeRequest } from '../../../src/otlp/index.js';
@@ -237,18 +237,22 @@ describe('S3 exporter against MinIO', { timeout: 120_000 }, () => {
       const r = traceRequest(5);
       return { signal: 'traces' as const, data: r.bytes, items: r.spans, createdAt: Date.now() };
     });
-    const results: Promise<unknown>[] = [];
+    const results: Promise<ExportResult>[] = [];
     let restarted: Promise<void> | undefined;
-    for (let i = 0; i < batches.length; i++) {
-      results.push(exp.export(batches[i]!).then((r) => assert.equal(r.outcome, 'success', r.outcome !== 'success' ? r.error.message : '')));
-      if (i === 10) {
-        await minio.stop();
-        restarted = new Promise<void>((r) => setTimeout(r, 1500)).then(() => minio.start());
+    try {
+      for (let i = 0; i < batches.length; i++) {
+        results.push(exp.export(batches[i]!));
+        if (i === 10) {
+          await minio.stop();
+          restarted = new Promise<void>((r) => setTimeout(r, 1500)).then(() => minio.start());
+        }
+        await new Promise((r) => setTimeout(r, 20));
       }
-      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      // Later tests need the server back, whatever happened here.
+      await restarted;
     }
-    await restarted;
-    await Promise.all(results);
+    for (const r of await Promise.all(results)) assert.equal(r.outcome, 'success', r.outcome !== 'success' ? r.error.message : '');
     const objects = await stored('outage/');
     assert.equal(objects.length, batches.length);
     const spans = objects.reduce((n, o) => n + countItems('traces', execFileSync('zstd', ['-dc'], { input: o.body })), 0);
