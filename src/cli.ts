@@ -13,20 +13,23 @@ const HELP = `ai-trace-collector ${VERSION}: an OpenTelemetry collector for GPU 
 Usage:
   ai-trace-collector [run] [--config FILE] [--set key.path=value]...
   ai-trace-collector validate [--config FILE] [--set key.path=value]...
-  ai-trace-collector cat [--signal traces|logs|metrics] PATH...
+  ai-trace-collector cat [--signal traces|logs|metrics] [--endpoint URL] [--region R] PATH|s3://bucket/prefix...
   ai-trace-collector --version | --help
 
 Commands:
   run        start the collector (default). FILE defaults to config/default.yaml.
   validate   check a config: exit 0, or 1 listing every problem with its key path.
-  cat        decode stored batch files or directories (zstd, gzip, snappy or none) to
-             OTLP/JSON, one request per line.
+  cat        decode stored batch files, directories or s3:// prefixes (zstd, gzip, snappy
+             or none) to OTLP/JSON, one request per line.
 
 Options:
   --config FILE           YAML config in the OpenTelemetry Collector's shape
   --set key.path=value    override one config value (repeatable), e.g.
                           --set exporters.file.directory=/var/lib/atc
   --signal SIGNAL         for cat: the signal when the file name does not tell
+  --endpoint URL          for cat s3://…: an S3-compatible endpoint (MinIO…); credentials come
+                          from the AWS SDK's default chain (AWS_ACCESS_KEY_ID…, profile, IRSA)
+  --region REGION         for cat s3://…
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -65,7 +68,14 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('--signal must be traces, logs or metrics\n');
         return 2;
       }
-      const failures = await catPaths(args.positionals, { out: process.stdout, ...(signal ? { signal: signal as Signal } : {}) });
+      const endpoint = option(args, '--endpoint');
+      const region = option(args, '--region');
+      const failures = await catPaths(args.positionals, {
+        out: process.stdout,
+        ...(signal ? { signal: signal as Signal } : {}),
+        ...(endpoint ? { endpoint } : {}),
+        ...(region ? { region } : {}),
+      });
       return failures > 0 ? 1 : 0;
     }
     default:

@@ -6,15 +6,23 @@ import type { Signal } from '../component.js';
 import { decompress, sniffCompression, type Compression } from '../compression/codecs.js';
 import { decodeRequest } from '../otlp/proto-decode.js';
 import { signalFromKey } from '../storage/object-key.js';
+import { isS3Url, readS3Objects } from '../storage/s3-reader.js';
 
 export interface CatOptions {
   signal?: Signal;
   out: NodeJS.WritableStream;
+  /** for s3:// paths: a non-AWS endpoint (MinIO…), and the region */
+  endpoint?: string;
+  region?: string;
 }
 
 export async function catPaths(paths: readonly string[], opts: CatOptions): Promise<number> {
   let failures = 0;
   for (const p of paths) {
+    if (isS3Url(p)) {
+      failures += await catS3(p, opts);
+      continue;
+    }
     for (const file of await listFiles(p)) {
       try {
         const line = decodeObject(file, await readFile(file), opts.signal);
@@ -26,6 +34,31 @@ export async function catPaths(paths: readonly string[], opts: CatOptions): Prom
     }
   }
   return failures;
+}
+
+/** Lists and decodes every object under s3://bucket/prefix (the SDK's default credential chain). */
+async function catS3(url: string, opts: CatOptions): Promise<number> {
+  let failures = 0;
+  try {
+    for await (const o of readS3Objects(url, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), ...(opts.region ? { region: opts.region } : {}) })) {
+      if (!isObjectName(o.key)) continue;
+      try {
+        opts.out.write(decodeObject(o.key, o.body, opts.signal) + '\n');
+      } catch (e) {
+        failures++;
+        process.stderr.write(`s3://${o.bucket}/${o.key}: ${(e as Error).message}\n`);
+      }
+    }
+  } catch (e) {
+    failures++;
+    process.stderr.write(`${url}: ${(e as Error).message}\n`);
+  }
+  return failures;
+}
+
+/** Names the exporters write: `…<signal>_<uuid>.binpb|json[.zst|.gz|.sz]`. */
+function isObjectName(key: string): boolean {
+  return /\.(binpb|json)(\.(zst|gz|sz))?$/.test(key);
 }
 
 /** One stored object → one line of OTLP/JSON. */
@@ -55,7 +88,7 @@ async function listFiles(p: string): Promise<string[]> {
     if (e.name.startsWith('.tmp-')) continue; // a write in progress
     const full = join(p, e.name);
     if (e.isDirectory()) out.push(...(await listFiles(full)));
-    else if (e.isFile()) out.push(full);
+    else if (e.isFile() && isObjectName(e.name)) out.push(full);
   }
   return out;
 }

@@ -4,7 +4,7 @@ import type { CollectorConfig } from '../config/collector-config.js';
 import { exporterFactories, processorFactories } from '../components.js';
 import type { Logger } from 'pino';
 import type { MetricsSink } from '../telemetry/sink.js';
-import type { RunnablePipeline } from './pipeline-runner.js';
+import { chainPipeline, type RunnablePipeline } from './pipeline-runner.js';
 import { RetryingExporter } from '../exporterhelper/retrying-exporter.js';
 import { SpillingExporter } from '../spill/spilling-exporter.js';
 
@@ -17,12 +17,17 @@ export interface BuiltPipelines {
 export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: MetricsSink, health: Health): BuiltPipelines {
   const ctxFor = (id: string, kind: string): CreateContext => ({ id, logger: logger.child({ [kind]: id }), metrics, health });
   const exporters = new Map<string, Exporter>();
-  const processors: Processor[] = [];
+  const processors = new Map<string, Processor>();
   const pipelines: RunnablePipeline[] = cfg.pipelines.map((p) => {
+    // One instance per processor id, shared by every pipeline that lists it: a joining
+    // processor (fusion) sees the traces, logs and metrics pipelines it is wired into.
     const procs = p.processors.map((id) => {
-      const entry = cfg.processors.get(id)!;
-      const proc = processorFactories.get(entry.type)!.create(entry.config, ctxFor(id, 'processor'));
-      processors.push(proc);
+      let proc = processors.get(id);
+      if (!proc) {
+        const entry = cfg.processors.get(id)!;
+        proc = processorFactories.get(entry.type)!.create(entry.config, ctxFor(id, 'processor'));
+        processors.set(id, proc);
+      }
       return proc;
     });
     const exps = p.exporters.map((id) => {
@@ -38,7 +43,7 @@ export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: Me
       }
       return { id, exporter: e };
     });
-    return { id: p.id, signal: p.signal, processors: procs, exporters: exps };
+    return chainPipeline({ id: p.id, signal: p.signal, processors: procs, exporters: exps }, metrics, logger);
   });
-  return { pipelines, exporters, processors };
+  return { pipelines, exporters, processors: [...processors.values()] };
 }

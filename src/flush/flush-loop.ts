@@ -101,7 +101,7 @@ export class FlushLoop {
     this.metrics.set('atc_flush_inflight_batches', {}, this.inflight);
     this.metrics.inc('atc_flush_batches_total', { signal: p.signal, trigger });
     this.metrics.observe('atc_flush_batch_bytes', { signal: p.signal }, batch.data.length);
-    runBatch(p, batch, this.metrics, this.logger)
+    runBatch(p, batch)
       .catch((e: Error) => this.logger.error({ pipeline: p.id, err: e.message }, 'pipeline failed on a batch'))
       .finally(() => {
         this.metrics.observe('atc_flush_latency_seconds', { signal: p.signal }, Math.max(0, Date.now() - batch.oldestReceivedAt) / 1000);

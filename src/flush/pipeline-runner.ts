@@ -9,9 +9,19 @@ export interface RunnablePipeline {
   readonly signal: Signal;
   readonly processors: readonly Processor[];
   readonly exporters: readonly { readonly id: string; readonly exporter: Exporter }[];
+  /** the pipeline as one function: processors in order, then the fan-out (built once) */
+  readonly entry: (batch: Batch) => Promise<void>;
 }
 
-export async function runBatch(p: RunnablePipeline, batch: Batch, metrics: MetricsSink, logger: Logger): Promise<void> {
+/**
+ * Builds the pipeline's chain once. Each processor gets a stable `next` for the rest of its
+ * pipeline, so a processor that holds data (fusion) can emit later through the same function.
+ */
+export function chainPipeline(
+  p: Omit<RunnablePipeline, 'entry'>,
+  metrics: MetricsSink,
+  logger: Logger,
+): RunnablePipeline {
   const fanOut = async (b: Batch): Promise<void> => {
     const results = await Promise.all(p.exporters.map(({ exporter }) => exporter.export(b).catch((e: Error) => ({ outcome: 'failure' as const, error: e }))));
     results.forEach((r, i) => {
@@ -22,12 +32,15 @@ export async function runBatch(p: RunnablePipeline, batch: Batch, metrics: Metri
       logger.error({ exporter: id, pipeline: p.id, signal: b.signal, items: b.items, outcome: r.outcome, err: r.error.message }, 'batch not delivered');
     });
   };
-  if (p.processors.length === 0) return fanOut(batch);
-  let i = 0;
-  const step = async (b: Batch): Promise<void> => {
-    const proc = p.processors[i++];
-    if (proc === undefined) return fanOut(b);
-    return proc.process(b, step);
-  };
-  return step(batch);
+  let next: (b: Batch) => Promise<void> = fanOut;
+  for (let i = p.processors.length - 1; i >= 0; i--) {
+    const proc = p.processors[i]!;
+    const after = next;
+    next = (b) => proc.process(b, after);
+  }
+  return { ...p, entry: next };
+}
+
+export function runBatch(p: RunnablePipeline, batch: Batch): Promise<void> {
+  return p.entry(batch);
 }

@@ -13,6 +13,7 @@ import { signalFromKey } from '../../../src/storage/object-key.js';
 import { readS3Objects } from '../../../src/storage/s3-reader.js';
 import { startCollector, storedLogRecords, storedSpans, type StoredRequest, type TestCollector } from '../../harness/collector.js';
 import { startMinio, type MinioServer } from '../../harness/minio.js';
+import { runCli } from '../../harness/cli-process.js';
 
 const BUCKET = 'atc-e2e';
 let minio: MinioServer;
@@ -100,6 +101,16 @@ describe('OpenTelemetry SDK → collector → S3', { timeout: 90_000 }, () => {
     assert.equal(spans.length, 500);
     assert.equal(new Set(spans).size, 500);
     assert.equal(storedLogRecords(stored).length, 300);
+
+    // The CLI reads the same objects: `cat --endpoint … s3://bucket/prefix`, credentials from env.
+    const out = runCli(['cat', '--endpoint', minio.endpoint, `s3://${BUCKET}/e2e/`]);
+    assert.equal(out.status, 0, out.stderr);
+    const lines = out.stdout.trim().split('\n').map((l) => ({ file: '', signal: 'traces' as const, json: JSON.parse(l) as JsonObject }));
+    assert.equal(lines.length, stored.length);
+    assert.equal(storedSpans(lines.filter((l) => 'resourceSpans' in l.json)).length, 500);
+    const missing = runCli(['cat', '--endpoint', minio.endpoint, 's3://atc-no-such-bucket/x']);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /s3:\/\/atc-no-such-bucket\/x: /);
   });
 
   test('a missing bucket makes /readyz say so, and the collector keeps running', async () => {
