@@ -75,6 +75,11 @@ export interface Exporter extends Component {
 /** Processors see whole batches and pass (possibly rewritten) batches on. */
 export interface Processor extends Component {
   process(batch: Batch, next: (batch: Batch) => Promise<void>): Promise<void>;
+  /**
+   * Told once per pipeline that lists it, before start: the rest of that pipeline. A processor
+   * that emits data of its own (fusion's anomaly records) sends it there.
+   */
+  connect?(signal: Signal, next: (batch: Batch) => Promise<void>): void;
 }
 
 interface FactoryBase<C> {

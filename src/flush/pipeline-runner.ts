@@ -36,6 +36,7 @@ export function chainPipeline(
   for (let i = p.processors.length - 1; i >= 0; i--) {
     const proc = p.processors[i]!;
     const after = next;
+    proc.connect?.(p.signal, after);
     next = (b) => proc.process(b, after);
   }
   return { ...p, entry: next };

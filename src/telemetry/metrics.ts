@@ -57,6 +57,29 @@ export const METRICS = {
   atc_exporter_kafka_send_failures_total: { type: 'counter', help: 'Failed sends, by kind (retryable or permanent).', labels: ['exporter', 'topic', 'kind'] },
   atc_exporter_kafka_refused_items_total: { type: 'counter', help: 'Items (spans, log records, metric points) refused because one alone exceeds max_message_bytes.', labels: ['exporter', 'topic'] },
 
+  // exporters.otlp / otlphttp
+  atc_exporter_otlp_requests_total: { type: 'counter', help: 'OTLP export requests, by HTTP status or gRPC code (error: no answer).', labels: ['exporter', 'signal', 'status'] },
+  atc_exporter_otlp_partial_success_rejected_items_total: { type: 'counter', help: 'Items the OTLP endpoint rejected in a partial success (logged, not retried).', labels: ['exporter', 'signal'] },
+
+  // receivers.kafka
+  atc_receiver_kafka_messages_total: { type: 'counter', help: 'Kafka messages handed to the pipeline and acknowledged by it (their offsets may be committed).', labels: ['receiver', 'topic'] },
+  atc_receiver_kafka_bad_messages_total: { type: 'counter', help: 'Kafka messages that are not valid OTLP for their topic (skipped, or sent to the dead-letter topic).', labels: ['receiver', 'topic', 'reason'] },
+  atc_receiver_kafka_dead_letter_messages_total: { type: 'counter', help: 'Bad messages produced to the dead-letter topic.', labels: ['receiver', 'topic'] },
+  atc_receiver_kafka_refusals_total: { type: 'counter', help: 'Times the pipeline refused a message (backpressure): the partition paused and the message retried.', labels: ['receiver', 'topic'] },
+  atc_receiver_kafka_rebalances_total: { type: 'counter', help: 'Consumer group rebalances this member took part in.', labels: ['receiver'] },
+  atc_receiver_kafka_assigned_partitions: { type: 'gauge', help: 'Partitions assigned to this member.', labels: ['receiver'] },
+
+  // receivers.nvml
+  atc_nvml_devices: { type: 'gauge', help: 'GPUs the NVML receiver samples (0 when NVML is unavailable).', labels: ['receiver'] },
+  atc_nvml_poll_duration_seconds: { type: 'histogram', help: 'Time of one NVML sample of every GPU, encoding included.', labels: ['receiver'], buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2] },
+  atc_nvml_events_total: { type: 'counter', help: 'GPU events (Xid, ECC, clock, unavailable, lost) emitted as log records.', labels: ['receiver', 'event'] },
+  atc_nvml_errors_total: { type: 'counter', help: 'NVML calls that failed, by call and NVML return code.', labels: ['receiver', 'call', 'code'] },
+
+  // receivers.profiler
+  atc_profiler_files_total: { type: 'counter', help: 'Kineto trace files read, by outcome (converted, failed).', labels: ['receiver', 'outcome'] },
+  atc_profiler_trace_events_total: { type: 'counter', help: 'Kineto trace events converted to spans.', labels: ['receiver'] },
+  atc_profiler_jsonl_records_total: { type: 'counter', help: 'Training-step JSON lines read, by transport and outcome (accepted, invalid).', labels: ['receiver', 'transport', 'outcome'] },
+
   // S3 exporter (retries are atc_exporter_retries_total)
   atc_s3_objects_put_total: { type: 'counter', help: 'Objects S3 confirmed, by upload kind (put, multipart).', labels: ['exporter', 'signal', 'upload'] },
   atc_s3_put_bytes_total: { type: 'counter', help: 'Object bytes S3 confirmed (after compression).', labels: ['exporter', 'signal'] },
@@ -72,6 +95,19 @@ export const METRICS = {
   atc_spill_replayed_batches_total: { type: 'counter', help: 'Spilled batches delivered after the sink returned.', labels: ['exporter'] },
   atc_spill_full_total: { type: 'counter', help: 'Times a batch waited because the spill queue was full.', labels: ['exporter'] },
   atc_spill_quarantined_bytes_total: { type: 'counter', help: 'Bytes of damaged spill records moved to quarantine at start.', labels: ['exporter'] },
+
+  // fusion processor
+  atc_fusion_spans_total: { type: 'counter', help: 'Spans taken into the fusion join window.', labels: [] },
+  atc_fusion_logs_total: { type: 'counter', help: 'Log records with a trace context seen by fusion.', labels: [] },
+  atc_fusion_logs_joined_total: { type: 'counter', help: 'Log records attached to their span as span events.', labels: [] },
+  atc_fusion_logs_late_total: { type: 'counter', help: 'Log records that arrived after their trace was emitted (sent as follow-up fragments).', labels: [] },
+  atc_fusion_gpu_joined_spans_total: { type: 'counter', help: 'Spans given a GPU summary.', labels: [] },
+  atc_fusion_gpu_events_total: { type: 'counter', help: 'GPU events (XID, ECC) seen by fusion.', labels: [] },
+  atc_fusion_traces_emitted_total: { type: 'counter', help: 'Fused traces emitted, by why they left the window.', labels: ['reason'] },
+  atc_fusion_traces_without_spans_total: { type: 'counter', help: 'Held log groups whose spans never arrived.', labels: [] },
+  atc_fusion_anomalies_total: { type: 'counter', help: 'Training anomalies detected (NaN/Inf or spikes of loss or grad norm).', labels: [] },
+  atc_fusion_held_traces: { type: 'gauge', help: 'Traces held in the join window.', labels: [] },
+  atc_fusion_held_bytes: { type: 'gauge', help: 'Approximate bytes held in the join window.', labels: [] },
 } as const satisfies Record<string, MetricDef>;
 
 export type MetricName = keyof typeof METRICS;

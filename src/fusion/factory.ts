@@ -1,0 +1,11 @@
+import type { ProcessorFactory } from '../component.js';
+import { createDefaultConfig, parseConfig, type FusionConfig } from './config.js';
+import { FusionProcessor } from './fusion-processor.js';
+
+export const fusionProcessorFactory: ProcessorFactory<FusionConfig> = {
+  type: 'fusion',
+  signals: ['traces', 'logs', 'metrics'],
+  createDefaultConfig,
+  parseConfig,
+  create: (config, ctx) => new FusionProcessor(config, ctx),
+};

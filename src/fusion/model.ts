@@ -1,0 +1,57 @@
+// What fusion holds per trace: raw span bytes plus the handful of fields the join needs.
+
+export interface ResourceInfo {
+  /** the Resource message bytes, written back unchanged */
+  raw: Uint8Array;
+  service: string;
+  gpuUuid: string | undefined;
+  pid: number | undefined;
+  host: string | undefined;
+}
+
+export interface LogEvent {
+  timeNs: bigint;
+  severityNumber: number;
+  severityText: string;
+  /** AnyValue bytes of the body (copied) */
+  body: Uint8Array | undefined;
+  bodyText: string;
+  /** KeyValue bytes of the record's attributes (copied) */
+  attributes: Uint8Array[];
+}
+
+export interface HeldSpan {
+  resource: ResourceInfo;
+  scope: Uint8Array;
+  raw: Uint8Array;
+  spanId: string;
+  parentId: string;
+  name: string;
+  startNs: bigint;
+  endNs: bigint;
+  statusCode: number;
+  gpuUuid: string | undefined;
+  pid: number | undefined;
+  /** spans from the profiler receiver (a kernel, a memcpy…) */
+  category: string | undefined;
+}
+
+export interface HeldTrace {
+  key: string;
+  spans: HeldSpan[];
+  /** logs by span id (latin1 key), including logs for spans not seen yet */
+  logs: Map<string, LogEvent[]>;
+  deadline: number;
+  bytes: number;
+  rootEnded: boolean;
+  firstSeen: number;
+}
+
+/** 16 or 8 id bytes as a compact map key. */
+export function idKey(buf: Uint8Array, start: number, end: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+}
+
+export function keyToHex(key: string): string {
+  return Buffer.from(key, 'latin1').toString('hex');
+}
