@@ -22,6 +22,14 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// Real servers first (cached after the first run): a failed install fails the run clearly.
+if (filters.length === 0 || process.env.ATC_INSTALL_ALL === '1') {
+  const inst = spawnSync(process.execPath, ['dist/test/harness/install-all.js'], { stdio: 'inherit' });
+  if (inst.status !== 0) {
+    console.error('installing the test servers failed');
+    process.exit(inst.status ?? 1);
+  }
+}
 const concurrency = process.env.ATC_TEST_CONCURRENCY ?? '2';
 const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
