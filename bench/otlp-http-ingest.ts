@@ -19,15 +19,16 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
 }
 
-async function runOnce(concurrency: number, seconds: number, spans: number): Promise<LoadResult & { cpuPerMillion: number }> {
+export async function runIngest(concurrency: number, seconds: number, spans: number, fusion = false): Promise<LoadResult & { cpuPerMillion: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'atc-bench-'));
   const cfg = join(dir, 'config.yaml');
   writeFileSync(cfg, `receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
 exporters: { file: { directory: ${dir}/data, compression: zstd } }
+${fusion ? 'processors: { fusion: { decision_wait: 2s } }' : ''}
 spill: { directory: ${dir}/spill }
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: warn } }
-  pipelines: { traces: { receivers: [otlp], exporters: [file] } }
+  pipelines: { traces: { receivers: [otlp], ${fusion ? 'processors: [fusion], ' : ''}exporters: [file] } }
 `);
   const child = fork(CLI, ['run', '--config', cfg], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<{ receivers: { otlp: { http: { port: number } } } }>((resolve) => child.on("message", (m: unknown) => resolve(m as { receivers: { otlp: { http: { port: number } } } })));
@@ -45,7 +46,7 @@ service:
 export async function ingestBench(seconds = Number(process.env['ATC_BENCH_SECONDS'] ?? 5)): Promise<void> {
   const rows: Record<string, string | number>[] = [];
   for (const [concurrency, spans] of [[16, 100], [64, 100], [16, 1000]] as const) {
-    const r = await runOnce(concurrency, seconds, spans);
+    const r = await runIngest(concurrency, seconds, spans);
     rows.push({
       concurrency,
       'spans/request': spans,

@@ -1,0 +1,94 @@
+// Fusion: spans/s and logs/s joined by the processor alone; memory per held trace; and the
+// cost of fusion on the whole path (OTLP/HTTP → ring → fusion → file) against the same
+// pipeline without it, with the load generator in its own process.
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import type { Batch } from '../src/component.js';
+import { createDefaultConfig } from '../src/fusion/config.js';
+import { FusionProcessor } from '../src/fusion/fusion-processor.js';
+import { encodeRequest } from '../src/otlp/index.js';
+import { HealthRegistry } from '../src/telemetry/health.js';
+import { NOOP_METRICS } from '../src/telemetry/sink.js';
+import { runIngest } from './otlp-http-ingest.js';
+import { printTable } from './table.js';
+
+const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
+
+function workload(traces: number, spansPerTrace: number, logsPerTrace: number): { spans: Uint8Array; logs: Uint8Array } {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const spanList: unknown[] = [];
+  const logList: unknown[] = [];
+  for (let t = 0; t < traces; t++) {
+    const traceId = randomBytes(16).toString('hex');
+    const ids = Array.from({ length: spansPerTrace }, () => randomBytes(8).toString('hex'));
+    ids.forEach((id, i) =>
+      spanList.push({ traceId, spanId: id, ...(i > 0 ? { parentSpanId: ids[0] } : {}), name: i === 0 ? 'POST /v1/completions' : `step ${i}`, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 30_000_000n), attributes: [str('gen_ai.request.model', 'llama'), str('k8s.pod.name', 'llm-0')] }),
+    );
+    for (let l = 0; l < logsPerTrace; l++) logList.push({ timeUnixNano: String(now), severityNumber: 9, body: { stringValue: `token batch ${l} done` }, traceId, spanId: ids[l % ids.length] });
+  }
+  return {
+    spans: encodeRequest('traces', { resourceSpans: [{ resource: { attributes: [str('service.name', 'llm')] }, scopeSpans: [{ scope: { name: 'b' }, spans: spanList }] }] }),
+    logs: encodeRequest('logs', { resourceLogs: [{ resource: { attributes: [str('service.name', 'llm')] }, scopeLogs: [{ logRecords: logList }] }] }),
+  };
+}
+
+async function processorThroughput(): Promise<Record<string, string | number>[]> {
+  const rows: Record<string, string | number>[] = [];
+  const traces = 2000;
+  const rounds = 20;
+  const loads = Array.from({ length: rounds }, () => workload(traces, 5, 3)); // fresh trace ids per round
+  const cfg = { ...createDefaultConfig(), decisionWaitMs: 1, rootWaitMs: 0 };
+  let clock = 0;
+  const p = new FusionProcessor(cfg, { id: 'fusion', logger: pino({ level: 'silent' }), metrics: NOOP_METRICS, health: new HealthRegistry() }, () => clock);
+  let out = 0;
+  const next = async (b: Batch): Promise<void> => {
+    out += b.items;
+  };
+  p.connect('traces', next);
+  p.connect('logs', next);
+  const t0 = process.hrtime.bigint();
+  for (let r = 0; r < rounds; r++) {
+    const { spans, logs } = loads[r]!;
+    await p.process({ signal: 'logs', data: logs, items: traces * 3, createdAt: 0 }, next);
+    await p.process({ signal: 'traces', data: spans, items: traces * 5, createdAt: 0 }, next);
+    clock += 10;
+    (p as unknown as { tick(): void }).tick();
+  }
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  await p.shutdown();
+  rows.push({ measure: 'spans joined / s (5 spans, 3 logs per trace)', value: (rounds * traces * 5) / secs });
+  rows.push({ measure: 'logs joined / s', value: (rounds * traces * 3) / secs });
+  rows.push({ measure: 'spans emitted (check: 200,000)', value: out - rounds * traces * 3 });
+  return rows;
+}
+
+async function memoryPerTrace(): Promise<Record<string, string | number>[]> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const held = 100_000;
+  const { spans, logs } = workload(held, 4, 2);
+  const cfg = { ...createDefaultConfig(), decisionWaitMs: 3_600_000, maxTraces: held * 2, maxBytes: 2 ** 31 };
+  const p = new FusionProcessor(cfg, { id: 'fusion', logger: pino({ level: 'silent' }), metrics: NOOP_METRICS, health: new HealthRegistry() });
+  gc?.();
+  const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  await p.process({ signal: 'logs', data: logs, items: held * 2, createdAt: 0 }, async () => {});
+  await p.process({ signal: 'traces', data: spans, items: held * 4, createdAt: 0 }, async () => {});
+  gc?.();
+  const after = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const perTrace = (after - before) / p.heldTraces;
+  return [
+    { measure: `memory per held trace (4 spans, 2 logs; ${held.toLocaleString('en-US')} held${gc ? '' : ', no --expose-gc'})`, value: `${Math.round(perTrace)} B` },
+    { measure: 'of which the raw span and log bytes', value: `${Math.round((spans.length + logs.length) / held)} B` },
+  ];
+}
+
+export async function fusionBench(seconds = Number(process.env['ATC_BENCH_SECONDS'] ?? 5)): Promise<void> {
+  printTable('Fusion processor alone (in-process, no I/O)', [...(await processorThroughput()), ...(await memoryPerTrace())]);
+  const rows: Record<string, string | number>[] = [];
+  for (const fusion of [false, true]) {
+    const r = await runIngest(16, seconds, 100, fusion);
+    rows.push({ pipeline: fusion ? 'otlp → fusion → file' : 'otlp → file', 'spans/s': r.spansPerSec, 'p50 ms': r.p50, 'p99 ms': r.p99, 'collector CPU s / 1M spans': r.cpuPerMillion });
+  }
+  printTable(`End-to-end cost of fusion (OTLP/HTTP protobuf, 16 concurrent, 100 spans/request, ${seconds}s each)`, rows);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await fusionBench();
