@@ -23,6 +23,18 @@ export const METRICS = {
   atc_receiver_refused_metric_points_total: { type: 'counter', help: 'Metric data points refused (bad input, overload).', labels: ['receiver', 'transport', 'reason'] },
   atc_receiver_requests_total: { type: 'counter', help: 'Requests handled, by response status.', labels: ['receiver', 'transport', 'signal', 'status'] },
 
+  // receivers.filelog
+  atc_filelog_files_tracked: { type: 'gauge', help: 'Files the filelog receiver follows (matched, plus rotated files being read to their end).', labels: ['receiver'] },
+  atc_filelog_bytes_read_total: { type: 'counter', help: 'Bytes read from log files.', labels: ['receiver'] },
+  atc_filelog_truncated_lines_total: { type: 'counter', help: 'Messages cut at max_log_size.', labels: ['receiver'] },
+  atc_filelog_rotations_total: { type: 'counter', help: 'Rotations and removals seen, by kind (rename, copytruncate, deleted).', labels: ['receiver', 'kind'] },
+
+  // receivers.prometheus
+  atc_prometheus_scrapes_total: { type: 'counter', help: 'Scrapes, by outcome (ok, error, timeout).', labels: ['receiver', 'job', 'outcome'] },
+  atc_prometheus_scrape_duration_seconds: { type: 'histogram', help: 'Time of one scrape, from request to parsed.', labels: ['receiver', 'job'], buckets: LATENCY_BUCKETS },
+  atc_prometheus_samples_total: { type: 'counter', help: 'Samples parsed from scrapes.', labels: ['receiver', 'job'] },
+  atc_prometheus_targets: { type: 'gauge', help: 'Active scrape targets.', labels: ['receiver', 'job'] },
+
   // ring
   atc_ring_capacity_bytes: { type: 'gauge', help: 'Ring buffer capacity.', labels: [] },
   atc_ring_used_bytes: { type: 'gauge', help: 'Bytes held in the ring, not yet taken by the flush worker.', labels: [] },
@@ -60,6 +72,14 @@ export const METRICS = {
   // exporters.otlp / otlphttp
   atc_exporter_otlp_requests_total: { type: 'counter', help: 'OTLP export requests, by HTTP status or gRPC code (error: no answer).', labels: ['exporter', 'signal', 'status'] },
   atc_exporter_otlp_partial_success_rejected_items_total: { type: 'counter', help: 'Items the OTLP endpoint rejected in a partial success (logged, not retried).', labels: ['exporter', 'signal'] },
+
+  // exporters.prometheus
+  atc_exporter_prometheus_series: { type: 'gauge', help: 'Series the Prometheus exporter serves.', labels: ['exporter'] },
+  atc_exporter_prometheus_series_limited_total: { type: 'counter', help: 'Points not served because a new series would exceed max_series.', labels: ['exporter'] },
+  atc_exporter_prometheus_series_expired_total: { type: 'counter', help: 'Series removed because they were not updated for metric_expiration.', labels: ['exporter'] },
+  atc_exporter_prometheus_unsupported_points_total: { type: 'counter', help: 'Points the Prometheus exporter cannot serve, by kind (exponential_histogram, type_conflict).', labels: ['exporter', 'kind'] },
+  atc_exporter_prometheus_scrapes_total: { type: 'counter', help: 'Scrapes of the Prometheus exporter endpoint, by format (text, openmetrics).', labels: ['exporter', 'format'] },
+  atc_exporter_prometheus_spans_total: { type: 'counter', help: 'Spans turned into RED metrics by the Prometheus exporter.', labels: ['exporter'] },
 
   // receivers.kafka
   atc_receiver_kafka_messages_total: { type: 'counter', help: 'Kafka messages handed to the pipeline and acknowledged by it (their offsets may be committed).', labels: ['receiver', 'topic'] },
