@@ -85,7 +85,7 @@ export async function fusionBench(seconds = Number(process.env['ATC_BENCH_SECOND
   printTable('Fusion processor alone (in-process, no I/O)', [...(await processorThroughput()), ...(await memoryPerTrace())]);
   const rows: Record<string, string | number>[] = [];
   for (const fusion of [false, true]) {
-    const r = await runIngest(16, seconds, 100, fusion);
+    const r = await runIngest(16, seconds, 100, { fusion });
     rows.push({ pipeline: fusion ? 'otlp → fusion → file' : 'otlp → file', 'spans/s': r.spansPerSec, 'p50 ms': r.p50, 'p99 ms': r.p99, 'collector CPU s / 1M spans': r.cpuPerMillion });
   }
   printTable(`End-to-end cost of fusion (OTLP/HTTP protobuf, 16 concurrent, 100 spans/request, ${seconds}s each)`, rows);

@@ -9,7 +9,10 @@ const concurrency = Number(concurrencyArg ?? 16);
 const seconds = Number(secondsArg ?? 5);
 const spansPerRequest = Number(spansArg ?? 100);
 const target = new URL(url ?? 'http://127.0.0.1:4318/v1/traces');
-const body = Buffer.from(spanRequest(spansPerRequest));
+// Distinct bodies (own ids and values), rotated, so that compression sees realistic data
+// rather than one request repeated.
+const bodies = Array.from({ length: 64 }, (_, i) => Buffer.from(spanRequest(spansPerRequest, i)));
+let nextBody = 0;
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 
 const latencies: number[] = [];
@@ -17,6 +20,7 @@ const statuses: Record<string, number> = {};
 let stop = false;
 
 function once(): Promise<void> {
+  const body = bodies[nextBody++ % bodies.length]!;
   return new Promise((resolve) => {
     const t0 = process.hrtime.bigint();
     const req = request(
@@ -50,6 +54,6 @@ latencies.sort((a, b) => a - b);
 const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
 const ok = statuses['200'] ?? 0;
 process.stdout.write(
-  JSON.stringify({ requests: latencies.length, okRequests: ok, spans: ok * spansPerRequest, elapsed, spansPerSec: (ok * spansPerRequest) / elapsed, p50: pct(0.5), p99: pct(0.99), statuses, bodyBytes: body.length }) + '\n',
+  JSON.stringify({ requests: latencies.length, okRequests: ok, spans: ok * spansPerRequest, elapsed, spansPerSec: (ok * spansPerRequest) / elapsed, p50: pct(0.5), p99: pct(0.99), statuses, bodyBytes: bodies[0]!.length }) + '\n',
 );
 agent.destroy();

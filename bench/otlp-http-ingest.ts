@@ -19,24 +19,45 @@ function cpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s
 }
 
-export async function runIngest(concurrency: number, seconds: number, spans: number, fusion = false): Promise<LoadResult & { cpuPerMillion: number }> {
+export interface IngestOptions {
+  fusion?: boolean;
+  /** YAML for `exporters:` with one exporter named `out` (default: the file exporter) */
+  exporter?: string;
+  /** read after the load, before shutdown: the collector's /metrics text */
+  onMetrics?: (text: string) => void;
+  /** poll /metrics after the load until this holds (at most 60 s), e.g. every span delivered */
+  settled?: (text: string) => boolean;
+}
+
+export async function runIngest(concurrency: number, seconds: number, spans: number, opts: IngestOptions = {}): Promise<LoadResult & { cpuPerMillion: number }> {
+  const fusion = opts.fusion ?? false;
   const dir = mkdtempSync(join(tmpdir(), 'atc-bench-'));
   const cfg = join(dir, 'config.yaml');
   writeFileSync(cfg, `receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
-exporters: { file: { directory: ${dir}/data, compression: zstd } }
+exporters: { ${opts.exporter ?? `file/out: { directory: ${dir}/data, compression: zstd }`} }
 ${fusion ? 'processors: { fusion: { decision_wait: 2s } }' : ''}
 spill: { directory: ${dir}/spill }
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: warn } }
-  pipelines: { traces: { receivers: [otlp], ${fusion ? 'processors: [fusion], ' : ''}exporters: [file] } }
+  pipelines: { traces: { receivers: [otlp], ${fusion ? 'processors: [fusion], ' : ''}exporters: [${opts.exporter ? opts.exporter.split(":")[0]!.trim() : "file/out"}] } }
 `);
   const child = fork(CLI, ['run', '--config', cfg], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = await new Promise<{ receivers: { otlp: { http: { port: number } } } }>((resolve) => child.on("message", (m: unknown) => resolve(m as { receivers: { otlp: { http: { port: number } } } })));
+  type Ready = { telemetry: { port: number }; receivers: { otlp: { http: { port: number } } } };
+  const ready = await new Promise<Ready>((resolve) => child.on('message', (m: unknown) => resolve(m as Ready)));
   const url = `http://127.0.0.1:${ready.receivers.otlp.http.port}/v1/traces`;
   const cpu0 = cpuSeconds(child.pid!);
   const out = execFileSync(process.execPath, [LOADGEN, url, String(concurrency), String(seconds), String(spans)], { encoding: 'utf8' });
   const cpu1 = cpuSeconds(child.pid!);
   const r = JSON.parse(out) as LoadResult;
+  if (opts.onMetrics) {
+    const read = (): Promise<string> => fetch(`http://127.0.0.1:${ready.telemetry.port}/metrics`).then((x) => x.text());
+    let text = await read();
+    for (let i = 0; i < 240 && opts.settled && !opts.settled(text); i++) {
+      await new Promise((res) => setTimeout(res, 250));
+      text = await read();
+    }
+    opts.onMetrics(text);
+  }
   child.kill('SIGTERM');
   await new Promise((resolve) => child.on('exit', resolve));
   rmSync(dir, { recursive: true, force: true });

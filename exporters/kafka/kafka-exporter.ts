@@ -211,12 +211,6 @@ export class KafkaExporter implements Exporter {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: this.retryOptions(),
     });
-    producer.on(producer.events.REQUEST, (e) => {
-      const { apiName, size } = e.payload as { apiName?: string; size?: number };
-      if (apiName === 'Produce' && typeof size === 'number') {
-        this.ctx.metrics.inc('atc_exporter_kafka_produce_request_bytes_total', { exporter: this.ctx.id }, size);
-      }
-    });
     return producer;
   }
 

@@ -63,7 +63,6 @@ export const METRICS = {
   // exporters.kafka (per topic; one batch can become several messages)
   atc_exporter_kafka_messages_total: { type: 'counter', help: 'Kafka messages acknowledged by the broker.', labels: ['exporter', 'topic'] },
   atc_exporter_kafka_message_bytes_total: { type: 'counter', help: 'Key and value bytes of acknowledged Kafka messages, before compression.', labels: ['exporter', 'topic'] },
-  atc_exporter_kafka_produce_request_bytes_total: { type: 'counter', help: 'Bytes of Produce requests written to brokers (compressed record batches, on the wire).', labels: ['exporter'] },
   atc_exporter_kafka_send_latency_seconds: { type: 'histogram', help: 'From handing messages to the producer to the broker acknowledging them.', labels: ['exporter', 'topic'], buckets: LATENCY_BUCKETS },
   atc_exporter_kafka_retries_total: { type: 'counter', help: 'Export attempts resumed after a retryable failure.', labels: ['exporter', 'topic'] },
   atc_exporter_kafka_send_failures_total: { type: 'counter', help: 'Failed sends, by kind (retryable or permanent).', labels: ['exporter', 'topic', 'kind'] },

@@ -79,7 +79,6 @@ test('round trip: traces, logs and metrics (otlp_proto, zstd) read back with kaf
   assert.equal(ctx.metrics.get('atc_exporter_sent_spans_total', { exporter: 'kafka' }), items.traces);
   assert.equal(ctx.metrics.get('atc_exporter_sent_log_records_total', { exporter: 'kafka' }), items.logs);
   assert.equal(ctx.metrics.get('atc_exporter_sent_metric_points_total', { exporter: 'kafka' }), items.metrics);
-  assert.ok(ctx.metrics.get('atc_exporter_kafka_produce_request_bytes_total', { exporter: 'kafka' }) > 0);
   assert.equal(ctx.ready.get('kafka'), true);
   assert.deepEqual(await kafka!.batchCodecs(topics.traces), ['zstd', 'zstd', 'zstd', 'zstd']);
 });
