@@ -13,7 +13,7 @@ export function printTable(title: string, rows: Record<string, string | number>[
 
 function fmt(n: number): string {
   if (!Number.isFinite(n)) return String(n);
-  if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
+  if (Number.isInteger(n) || Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
   if (Math.abs(n) >= 10) return n.toFixed(1);
   return n.toFixed(2);
 }
