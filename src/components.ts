@@ -3,6 +3,7 @@ import { fileExporterFactory } from '../exporters/file/index.js';
 import { kafkaExporterFactory } from '../exporters/kafka/index.js';
 import { otlpExporterFactory, otlpHttpExporterFactory } from '../exporters/otlp/index.js';
 import { s3ExporterFactory } from '../exporters/s3/index.js';
+import { prometheusExporterFactory } from '../exporters/prometheus/index.js';
 import { kafkaReceiverFactory } from '../receivers/kafka/index.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
 import type { ExporterFactory, ProcessorFactory, ReceiverFactory } from './component.js';
@@ -23,4 +24,5 @@ export const exporterFactories: ReadonlyMap<string, ExporterFactory> = new Map<s
   ['otlp', otlpExporterFactory as ExporterFactory],
   ['otlphttp', otlpHttpExporterFactory as ExporterFactory],
   ['s3', s3ExporterFactory as ExporterFactory],
+  ['prometheus', prometheusExporterFactory as ExporterFactory],
 ]);

@@ -116,7 +116,7 @@ test('the collector configs the stack mounts validate, and ports, brokers, bucke
   assert.ok(targets.includes('agent:8888') && targets.includes('gateway:8888'));
   for (const t of targets) assert.ok(services[t.split(':')[0]!], `prometheus scrapes unknown service ${t}`);
   // Grafana datasources point at the services
-  const ds = parse(readFileSync('deploy/compose/grafana-datasources.yaml', 'utf8')) as Obj;
+  const ds = parse(readFileSync('grafana/provisioning/datasources/datasources.yaml', 'utf8')) as Obj;
   for (const d of ds['datasources'] as Obj[]) assert.ok(services[new URL(d['url'] as string).hostname], `datasource ${d['name']} points nowhere`);
   // the load generator sends to the agent's OTLP/HTTP port
   assert.ok((services['loadgen']!['command'] as string[]).includes('agent:4318'));

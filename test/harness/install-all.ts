@@ -4,6 +4,7 @@
 // Run by scripts/run-tests.mjs; `node dist/test/harness/install-all.js` does it by hand.
 import { ensureKcat, installKafka } from './kafka.js';
 import { installMinio } from './minio.js';
+import { installPrometheus } from './prometheus.js';
 
 const log = (l: string): void => {
   process.stderr.write(`[install] ${l}\n`);
@@ -16,6 +17,7 @@ export async function installAll(): Promise<void> {
     ['Apache Kafka (Maven Central)', () => installKafka(log)],
     ['kcat (Debian)', () => ensureKcat()],
     ['MinIO (go install)', () => installMinio(log)],
+    ['Prometheus (Debian)', () => installPrometheus(log)],
   ];
   for (const [name, run] of steps) {
     const t = Date.now();
