@@ -6,11 +6,15 @@ import { s3ExporterFactory } from '../exporters/s3/index.js';
 import { prometheusExporterFactory } from '../exporters/prometheus/index.js';
 import { kafkaReceiverFactory } from '../receivers/kafka/index.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
+import { filelogReceiverFactory } from '../receivers/filelog/index.js';
+import { prometheusReceiverFactory } from '../receivers/prometheus/index.js';
 import type { ExporterFactory, ProcessorFactory, ReceiverFactory } from './component.js';
 import { fusionProcessorFactory } from './fusion/index.js';
 
 export const receiverFactories: ReadonlyMap<string, ReceiverFactory> = new Map<string, ReceiverFactory>([
   ['otlp', otlpReceiverFactory as ReceiverFactory],
+  ['filelog', filelogReceiverFactory as ReceiverFactory],
+  ['prometheus', prometheusReceiverFactory as ReceiverFactory],
   ['kafka', kafkaReceiverFactory as ReceiverFactory],
 ]);
 

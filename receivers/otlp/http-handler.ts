@@ -6,12 +6,16 @@ import { encodeRequest, JsonShapeError } from '../../src/otlp/json-encode.js';
 import { parseOtlpJson } from '../../src/otlp/json-text.js';
 import { scanRequest, ScanError } from '../../src/otlp/scanner.js';
 import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
+import { BearerAuth } from '../../src/auth/bearer.js';
+import { Cors } from '../../src/auth/cors.js';
 import type { OtlpHttpConfig } from './config.js';
 import { BodyError, decodeContent, readBody } from './read-body.js';
 import { CONTENT_TYPE, RPC_CODE, statusBody, successBody, type Wire } from './responses.js';
 
 export class OtlpHttpHandler {
   private readonly routes: Map<string, Signal>;
+  private readonly auth: BearerAuth | undefined;
+  private readonly cors: Cors | undefined;
 
   constructor(
     private readonly cfg: OtlpHttpConfig,
@@ -23,6 +27,8 @@ export class OtlpHttpHandler {
       [cfg.logsUrlPath, 'logs'],
       [cfg.metricsUrlPath, 'metrics'],
     ]);
+    this.auth = cfg.auth ? new BearerAuth(cfg.auth) : undefined;
+    this.cors = cfg.cors ? new Cors(cfg.cors) : undefined;
   }
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -37,6 +43,12 @@ export class OtlpHttpHandler {
     const path = (req.url ?? '/').split('?')[0]!;
     const signal = this.routes.get(path);
     const wire = wireOf(req.headers['content-type']);
+    // CORS preflights come first: browsers send them without credentials
+    if (this.cors?.apply(req, res)) return;
+    if (this.auth && !this.auth.check(req.headers.authorization)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      return this.reply(res, 401, wire ?? 'json', signal, RPC_CODE.UNAUTHENTICATED, 'missing or invalid bearer token', true, 'unauthenticated');
+    }
     if (signal === undefined || !this.next.signals.has(signal)) {
       return this.reply(res, 404, wire ?? 'json', undefined, RPC_CODE.NOT_FOUND, `no OTLP endpoint at ${path}`, true);
     }

@@ -1,6 +1,7 @@
 // Training-signal anomalies: a loss or gradient norm that is NaN/Inf, or above `factor` times
 // its moving median, becomes a log record (event.name = training.anomaly).
 import { ProtoWriter } from '../otlp/proto-writer.js';
+import { walkRequest } from '../otlp/walk.js';
 import { decodeUtf8, Reader } from '../otlp/wire.js';
 import { anyValue, forEachAttribute, writeDoubleAttr, writeIntAttr, writeStringAttr } from './attributes.js';
 import { scanResource } from './span-scan.js';
@@ -30,44 +31,11 @@ export class AnomalyDetector {
   /** Checks every gauge/sum point of a watched metric in ExportMetricsServiceRequest bytes. */
   check(buf: Uint8Array): Anomaly[] {
     const out: Anomaly[] = [];
-    const top = new Reader(buf);
-    while (top.more()) {
-      top.tag();
-      if (top.field !== 1 || top.wt !== 2) {
-        top.skip();
-        continue;
-      }
-      top.lenBounds();
-      const rm = new Reader(buf, top.start, top.stop);
-      let resource: Uint8Array = new Uint8Array(0);
-      let service = '';
-      const scopes: [number, number][] = [];
-      while (rm.more()) {
-        rm.tag();
-        if (rm.field === 1 && rm.wt === 2) {
-          rm.lenBounds();
-          resource = buf.slice(rm.start, rm.stop);
-          service = scanResource(buf, rm.start, rm.stop).service;
-        } else if (rm.field === 2 && rm.wt === 2) {
-          rm.lenBounds();
-          scopes.push([rm.start, rm.stop]);
-        } else rm.skip();
-      }
-      for (const [ss, se] of scopes) {
-        const sm = new Reader(buf, ss, se);
-        while (sm.more()) {
-          sm.tag();
-          if (sm.field !== 2 || sm.wt !== 2) {
-            sm.skip();
-            continue;
-          }
-          sm.lenBounds();
-          const after = sm.pos;
-          this.metric(buf, sm.start, sm.stop, resource, service, out);
-          sm.pos = after;
-        }
-      }
-    }
+    walkRequest(
+      buf,
+      (start, end) => ({ raw: buf.slice(start, end), service: end > start ? scanResource(buf, start, end).service : '' }),
+      (start, end, ctx) => this.metric(buf, start, end, ctx.resource.raw, ctx.resource.service, out),
+    );
     return out;
   }
 

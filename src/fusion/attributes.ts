@@ -60,62 +60,51 @@ export function forEachAttribute(buf: Uint8Array, start: number, end: number, fi
   }
 }
 
-export function writeStringAttr(w: ProtoWriter, field: number, key: string, value: string): void {
+/** Writes KeyValue{key, AnyValue{…}} as field `field`; `value` writes the AnyValue's fields. */
+function writeAttr(w: ProtoWriter, field: number, key: string, value: () => void): void {
   w.tag(field, 2);
   w.fork();
   w.tag(1, 2);
   w.string(key);
   w.tag(2, 2);
   w.fork();
-  w.tag(1, 2);
-  w.string(value);
+  value();
   w.join();
   w.join();
+}
+
+export function writeStringAttr(w: ProtoWriter, field: number, key: string, value: string): void {
+  writeAttr(w, field, key, () => {
+    w.tag(1, 2);
+    w.string(value);
+  });
 }
 
 export function writeDoubleAttr(w: ProtoWriter, field: number, key: string, value: number): void {
-  w.tag(field, 2);
-  w.fork();
-  w.tag(1, 2);
-  w.string(key);
-  w.tag(2, 2);
-  w.fork();
-  w.tag(4, 1);
-  w.double(value);
-  w.join();
-  w.join();
+  writeAttr(w, field, key, () => {
+    w.tag(4, 1);
+    w.double(value);
+  });
 }
 
 export function writeIntAttr(w: ProtoWriter, field: number, key: string, value: number): void {
-  w.tag(field, 2);
-  w.fork();
-  w.tag(1, 2);
-  w.string(key);
-  w.tag(2, 2);
-  w.fork();
-  w.tag(3, 0);
-  w.varint(Math.trunc(value));
-  w.join();
-  w.join();
+  writeAttr(w, field, key, () => {
+    w.tag(3, 0);
+    w.varint(Math.trunc(value));
+  });
 }
 
 export function writeStringArrayAttr(w: ProtoWriter, field: number, key: string, values: readonly string[]): void {
-  w.tag(field, 2);
-  w.fork();
-  w.tag(1, 2);
-  w.string(key);
-  w.tag(2, 2);
-  w.fork();
-  w.tag(5, 2);
-  w.fork();
-  for (const v of values) {
-    w.tag(1, 2);
+  writeAttr(w, field, key, () => {
+    w.tag(5, 2);
     w.fork();
-    w.tag(1, 2);
-    w.string(v);
+    for (const v of values) {
+      w.tag(1, 2);
+      w.fork();
+      w.tag(1, 2);
+      w.string(v);
+      w.join();
+    }
     w.join();
-  }
-  w.join();
-  w.join();
-  w.join();
+  });
 }

@@ -1,5 +1,6 @@
 // Recent GPU samples and events per GPU, from the metrics and logs pipelines (NVML receiver or
 // scraped dcgm-exporter), summarised over a span's interval.
+import { walkRequest } from '../otlp/walk.js';
 import { decodeUtf8, Reader } from '../otlp/wire.js';
 import { anyValue, forEachAttribute } from './attributes.js';
 import type { GpuEvent } from './log-scan.js';
@@ -76,43 +77,13 @@ export class GpuState {
   /** Reads gauge and sum points from ExportMetricsServiceRequest bytes. */
   addMetrics(buf: Uint8Array): number {
     let n = 0;
-    const top = new Reader(buf);
-    while (top.more()) {
-      top.tag();
-      if (top.field !== 1 || top.wt !== 2) {
-        top.skip();
-        continue;
-      }
-      top.lenBounds();
-      const rm = new Reader(buf, top.start, top.stop);
-      let resUuid: string | undefined;
-      let host: string | undefined;
-      const scopes: [number, number][] = [];
-      while (rm.more()) {
-        rm.tag();
-        if (rm.field === 1 && rm.wt === 2) {
-          rm.lenBounds();
-          const res = scanResource(buf, rm.start, rm.stop);
-          resUuid = res.gpuUuid;
-          host = res.host;
-        } else if (rm.field === 2 && rm.wt === 2) {
-          rm.lenBounds();
-          scopes.push([rm.start, rm.stop]);
-        } else rm.skip();
-      }
-      for (const [ss, se] of scopes) {
-        const sm = new Reader(buf, ss, se);
-        while (sm.more()) {
-          sm.tag();
-          if (sm.field === 2 && sm.wt === 2) {
-            sm.lenBounds();
-            const after = sm.pos;
-            n += this.metric(buf, sm.start, sm.stop, resUuid, host);
-            sm.pos = after;
-          } else sm.skip();
-        }
-      }
-    }
+    walkRequest(
+      buf,
+      (start, end) => (end > start ? scanResource(buf, start, end) : undefined),
+      (start, end, ctx) => {
+        n += this.metric(buf, start, end, ctx.resource?.gpuUuid, ctx.resource?.host);
+      },
+    );
     return n;
   }
 

@@ -1,5 +1,6 @@
 // Reads log records that carry a trace context out of ExportLogsServiceRequest bytes, and GPU
 // events (XID, ECC) that the NVML receiver emits as log records.
+import { walkRequest } from '../otlp/walk.js';
 import { Reader } from '../otlp/wire.js';
 import { anyValue, forEachAttribute } from './attributes.js';
 import { idKey, type LogEvent } from './model.js';
@@ -21,43 +22,11 @@ export interface GpuEvent {
 }
 
 export function scanLogs(buf: Uint8Array, traced: TracedLog[], gpuEvents: GpuEvent[]): void {
-  const top = new Reader(buf);
-  while (top.more()) {
-    top.tag();
-    if (top.field !== 1 || top.wt !== 2) {
-      top.skip();
-      continue;
-    }
-    top.lenBounds();
-    const rl = new Reader(buf, top.start, top.stop);
-    let resUuid: string | undefined;
-    let host: string | undefined;
-    const scopes: [number, number][] = [];
-    while (rl.more()) {
-      rl.tag();
-      if (rl.field === 1 && rl.wt === 2) {
-        rl.lenBounds();
-        const res = scanResource(buf, rl.start, rl.stop);
-        resUuid = res.gpuUuid;
-        host = res.host;
-      } else if (rl.field === 2 && rl.wt === 2) {
-        rl.lenBounds();
-        scopes.push([rl.start, rl.stop]);
-      } else rl.skip();
-    }
-    for (const [ss, se] of scopes) {
-      const sl = new Reader(buf, ss, se);
-      while (sl.more()) {
-        sl.tag();
-        if (sl.field === 2 && sl.wt === 2) {
-          sl.lenBounds();
-          const after = sl.pos;
-          scanRecord(buf, sl.start, sl.stop, traced, gpuEvents, resUuid, host);
-          sl.pos = after;
-        } else sl.skip();
-      }
-    }
-  }
+  walkRequest(
+    buf,
+    (start, end) => (end > start ? scanResource(buf, start, end) : undefined),
+    (start, end, ctx) => scanRecord(buf, start, end, traced, gpuEvents, ctx.resource?.gpuUuid, ctx.resource?.host),
+  );
 }
 
 function scanRecord(buf: Uint8Array, start: number, end: number, traced: TracedLog[], gpuEvents: GpuEvent[], resUuid: string | undefined, host: string | undefined): void {

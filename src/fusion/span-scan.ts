@@ -1,4 +1,5 @@
 // Reads spans out of ExportTraceServiceRequest bytes: raw bytes plus the fields fusion needs.
+import { walkRequest } from '../otlp/walk.js';
 import { decodeUtf8, Reader } from '../otlp/wire.js';
 import { anyValue, forEachAttribute } from './attributes.js';
 import { idKey, type HeldSpan, type ResourceInfo } from './model.js';
@@ -22,45 +23,11 @@ export function scanResource(buf: Uint8Array, start: number, end: number): Resou
 }
 
 export function scanSpans(buf: Uint8Array, out: ScannedSpan[]): void {
-  const top = new Reader(buf);
-  while (top.more()) {
-    top.tag();
-    if (top.field !== 1 || top.wt !== 2) {
-      top.skip();
-      continue;
-    }
-    top.lenBounds();
-    const rsEnd = top.stop;
-    const rs = new Reader(buf, top.start, rsEnd);
-    let resource: ResourceInfo = { raw: EMPTY, service: '', gpuUuid: undefined, pid: undefined, host: undefined };
-    const scopes: [number, number][] = [];
-    while (rs.more()) {
-      rs.tag();
-      if (rs.field === 1 && rs.wt === 2) {
-        rs.lenBounds();
-        resource = scanResource(buf, rs.start, rs.stop);
-      } else if (rs.field === 2 && rs.wt === 2) {
-        rs.lenBounds();
-        scopes.push([rs.start, rs.stop]);
-      } else rs.skip();
-    }
-    for (const [ss, se] of scopes) {
-      const sr = new Reader(buf, ss, se);
-      let scope = EMPTY;
-      const spans: [number, number][] = [];
-      while (sr.more()) {
-        sr.tag();
-        if (sr.field === 1 && sr.wt === 2) {
-          sr.lenBounds();
-          scope = buf.subarray(sr.start, sr.stop);
-        } else if (sr.field === 2 && sr.wt === 2) {
-          sr.lenBounds();
-          spans.push([sr.start, sr.stop]);
-        } else sr.skip();
-      }
-      for (const [s, e] of spans) out.push(scanSpan(buf, s, e, resource, scope));
-    }
-  }
+  walkRequest(
+    buf,
+    (start, end) => (end > start ? scanResource(buf, start, end) : { raw: EMPTY, service: '', gpuUuid: undefined, pid: undefined, host: undefined }),
+    (start, end, ctx) => out.push(scanSpan(buf, start, end, ctx.resource, buf.subarray(ctx.scopeStart, ctx.scopeEnd))),
+  );
 }
 
 function scanSpan(buf: Uint8Array, start: number, end: number, resource: ResourceInfo, scope: Uint8Array): ScannedSpan {

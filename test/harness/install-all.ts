@@ -5,6 +5,8 @@
 import { ensureKcat, installKafka } from './kafka.js';
 import { installMinio } from './minio.js';
 import { installPrometheus } from './prometheus.js';
+import { installNodeExporter } from './node-exporter.js';
+import { installTelemetrygen } from './telemetrygen.js';
 
 const log = (l: string): void => {
   process.stderr.write(`[install] ${l}\n`);
@@ -18,6 +20,8 @@ export async function installAll(): Promise<void> {
     ['kcat (Debian)', () => ensureKcat()],
     ['MinIO (go install)', () => installMinio(log)],
     ['Prometheus (Debian)', () => installPrometheus(log)],
+    ['node-exporter (Debian)', () => Promise.resolve(installNodeExporter())],
+    ['telemetrygen (go install)', () => installTelemetrygen(log)],
   ];
   for (const [name, run] of steps) {
     const t = Date.now();

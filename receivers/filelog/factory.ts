@@ -1,0 +1,11 @@
+import type { ReceiverFactory } from '../../src/component.js';
+import { createDefaultConfig, parseConfig, type FilelogConfig } from './config.js';
+import { FilelogReceiver } from './filelog-receiver.js';
+
+export const filelogReceiverFactory: ReceiverFactory<FilelogConfig> = {
+  type: 'filelog',
+  signals: ['logs'],
+  createDefaultConfig,
+  parseConfig,
+  create: (config, next, ctx) => new FilelogReceiver(config, next, ctx),
+};

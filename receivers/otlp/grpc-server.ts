@@ -1,0 +1,197 @@
+// OTLP/gRPC: the three Export services registered with pass-through (identity) serializers,
+// so a request arrives as the protobuf bytes it was sent in (grpc-js has already undone gzip
+// and enforced max_recv_msg_size on the decompressed size). The bytes are scanned, never
+// decoded into objects, and stored as received. Status codes follow the OTLP spec.
+import { Server, ServerCredentials, Metadata, status as Status, type ServerUnaryCall, type sendUnaryData, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Consumer, CreateContext, Signal } from '../../src/component.js';
+import { parseEndpoint } from '../../src/config/fields.js';
+import { BearerAuth } from '../../src/auth/bearer.js';
+import { loadTls } from '../../src/auth/tls.js';
+import { ProtoWriter } from '../../src/otlp/proto-writer.js';
+import { scanRequest, ScanError } from '../../src/otlp/scanner.js';
+import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
+import type { OtlpGrpcConfig } from './config.js';
+import { successBody } from './responses.js';
+
+export const GRPC_SERVICES: Record<Signal, { service: string; path: string }> = {
+  traces: { service: 'opentelemetry.proto.collector.trace.v1.TraceService', path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export' },
+  logs: { service: 'opentelemetry.proto.collector.logs.v1.LogsService', path: '/opentelemetry.proto.collector.logs.v1.LogsService/Export' },
+  metrics: { service: 'opentelemetry.proto.collector.metrics.v1.MetricsService', path: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export' },
+};
+
+const identity = (b: Buffer): Buffer => b;
+
+function serviceDefinition(signal: Signal): ServiceDefinition {
+  return {
+    Export: {
+      path: GRPC_SERVICES[signal].path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: identity,
+      requestDeserialize: identity,
+      responseSerialize: identity,
+      responseDeserialize: identity,
+      originalName: 'export',
+    },
+  } as ServiceDefinition;
+}
+
+interface GrpcError {
+  code: Status;
+  details: string;
+  metadata?: Metadata;
+}
+
+/** google.rpc.Status with one google.rpc.RetryInfo detail, for `grpc-status-details-bin`. */
+export function retryInfoStatus(code: number, message: string, retryAfterMs: number): Buffer {
+  const w = new ProtoWriter(128);
+  w.tag(1, 0);
+  w.varint(code);
+  w.tag(2, 2);
+  w.string(message);
+  w.tag(3, 2); // details: Any
+  w.fork();
+  w.tag(1, 2);
+  w.string('type.googleapis.com/google.rpc.RetryInfo');
+  w.tag(2, 2); // value: RetryInfo
+  w.fork();
+  w.tag(1, 2); // retry_delay: Duration
+  w.fork();
+  const s = Math.floor(retryAfterMs / 1000);
+  const nanos = (retryAfterMs % 1000) * 1e6;
+  if (s > 0) {
+    w.tag(1, 0);
+    w.varint(s);
+  }
+  if (nanos > 0) {
+    w.tag(2, 0);
+    w.varint(nanos);
+  }
+  w.join();
+  w.join();
+  w.join();
+  return Buffer.from(w.finish());
+}
+
+export class OtlpGrpcServer {
+  private server: Server | undefined;
+  private readonly auth: BearerAuth | undefined;
+  boundPort = 0;
+
+  constructor(
+    private readonly cfg: OtlpGrpcConfig,
+    private readonly next: Consumer,
+    private readonly ctx: CreateContext,
+  ) {
+    this.auth = cfg.auth ? new BearerAuth(cfg.auth) : undefined;
+  }
+
+  async start(): Promise<number> {
+    const server = new Server({
+      'grpc.max_receive_message_length': this.cfg.maxRecvMsgSize,
+      'grpc.max_send_message_length': 4 * 1024 * 1024,
+      'grpc.max_concurrent_streams': this.cfg.maxConcurrentStreams,
+    });
+    for (const signal of ['traces', 'logs', 'metrics'] as const) {
+      const impl: UntypedServiceImplementation = { Export: (call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>) => this.export(signal, call, cb) };
+      server.addService(serviceDefinition(signal), impl);
+    }
+    let creds = ServerCredentials.createInsecure();
+    if (this.cfg.tls) {
+      const m = loadTls(this.cfg.tls);
+      creds = ServerCredentials.createSsl(m.ca ?? null, [{ cert_chain: m.cert, private_key: m.key }], m.ca !== undefined);
+    }
+    const { host, port } = parseEndpoint(this.cfg.endpoint)!;
+    const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.boundPort = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, creds, (err, p) => (err ? reject(new Error(`cannot listen on ${address} for OTLP/gRPC: ${err.message}`)) : resolve(p)));
+    });
+    this.server = server;
+    this.ctx.logger.info({ endpoint: `${host}:${this.boundPort}`, tls: this.cfg.tls ? (this.cfg.tls.clientCaFile ? 'mtls' : 'tls') : 'none', auth: this.auth?.describe() ?? 'none' }, 'OTLP/gRPC receiver listening');
+    return this.boundPort;
+  }
+
+  private export(signal: Signal, call: ServerUnaryCall<Buffer, Buffer>, cb: sendUnaryData<Buffer>): void {
+    this.handle(signal, call).then(
+      (r) => {
+        if (Buffer.isBuffer(r)) {
+          this.count(signal, 'OK');
+          cb(null, r);
+        } else {
+          this.count(signal, Status[r.code]);
+          cb(r);
+        }
+      },
+      (e: Error) => {
+        this.ctx.logger.error({ err: e.message }, 'otlp grpc handler failed');
+        this.count(signal, 'INTERNAL');
+        cb({ code: Status.INTERNAL, details: 'internal error' });
+      },
+    );
+  }
+
+  private async handle(signal: Signal, call: ServerUnaryCall<Buffer, Buffer>): Promise<Buffer | GrpcError> {
+    const labels = { receiver: this.ctx.id, transport: 'grpc' };
+    if (this.auth) {
+      const v = call.metadata.get('authorization')[0];
+      if (!this.auth.check(typeof v === 'string' ? v : v?.toString('utf8'))) {
+        this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: 'unauthenticated' }, 0);
+        return { code: Status.UNAUTHENTICATED, details: 'missing or invalid bearer token' };
+      }
+    }
+    if (!this.next.signals.has(signal)) {
+      return { code: Status.UNIMPLEMENTED, details: `no pipeline takes ${signal} from receiver ${this.ctx.id}` };
+    }
+    const payload = call.request;
+    let items: number;
+    try {
+      items = scanRequest(signal, payload).items;
+    } catch (e) {
+      if (!(e instanceof ScanError)) throw e;
+      this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: 'bad_request' }, 0);
+      return { code: Status.INVALID_ARGUMENT, details: `malformed protobuf request: ${e.message}` };
+    }
+    if (items === 0) return Buffer.alloc(0);
+    const r = await this.next.consume(signal, payload, items);
+    switch (r.status) {
+      case 'accepted':
+        this.ctx.metrics.inc(ACCEPTED_BY_SIGNAL[signal], labels, items);
+        return Buffer.alloc(0);
+      case 'dropped':
+        this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: 'dropped' }, items);
+        return Buffer.from(successBody('proto', signal, items, r.reason));
+      case 'refused': {
+        this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: r.reason === 'too_large' ? 'too_large' : 'overload' }, items);
+        if (r.reason === 'too_large') {
+          // RESOURCE_EXHAUSTED without RetryInfo: not retryable, as the spec wants for this case
+          return { code: Status.RESOURCE_EXHAUSTED, details: 'request is larger than the ring buffer can hold' };
+        }
+        const details = `collector is overloaded (${r.reason}); retry later`;
+        const md = new Metadata();
+        md.set('grpc-status-details-bin', retryInfoStatus(Status.RESOURCE_EXHAUSTED, details, Math.max(1, r.retryAfterMs)));
+        return { code: Status.RESOURCE_EXHAUSTED, details, metadata: md };
+      }
+    }
+  }
+
+  private count(signal: Signal, status: string): void {
+    this.ctx.metrics.inc('atc_receiver_requests_total', { receiver: this.ctx.id, transport: 'grpc', signal, status });
+  }
+
+  /** Stops accepting; in-flight calls finish (their data reaches the ring) within 10 s. */
+  async shutdown(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        s.forceShutdown();
+        resolve();
+      }, 10_000);
+      s.tryShutdown(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+}
