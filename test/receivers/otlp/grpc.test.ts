@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the test walks decoded OTLP/JSON of known shape */
 // OTLP/gRPC: the OpenTelemetry JS SDK's gRPC exporters (plain and gzip) against the receiver,
 // through the real pipeline to the file exporter; status codes per the OTLP spec for bad
 // input, oversize messages, unknown methods and a full ring (RESOURCE_EXHAUSTED + RetryInfo).
@@ -17,7 +18,6 @@ import type { OtlpReceiver } from '../../../receivers/otlp/otlp-receiver.js';
 import { DEFAULT_GRPC } from '../../../receivers/otlp/config.js';
 import { exportRaw, rawClient, type RawClient } from './grpc-helpers.js';
 import { decodeMessage, decodeRequest, encodeRequest } from '../../../src/otlp/index.js';
-import type { Signal } from '../../../src/component.js';
 import { DEFAULT_BUFFER } from '../../../src/config/collector-config.js';
 import { RingConsumer } from '../../../src/pipeline/ring-consumer.js';
 import { Ring } from '../../../src/ring/ring.js';

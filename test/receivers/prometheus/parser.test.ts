@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the test walks decoded OTLP/JSON of known shape */
 // The exposition parser: text format and OpenMetrics, histograms and summaries, NaN/Inf,
 // escapes, and the malformed cases that must fail with a line number.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the test walks decoded OTLP/JSON of known shape */
 // Scraping through the real pipeline to the file exporter: a real node-exporter (Debian's),
 // a dcgm-exporter-style exposition, malformed and hanging targets next to good ones, basic
 // auth, file_sd, and kubernetes_sd_configs role pod against a loopback API server answering
