@@ -8,6 +8,7 @@ import { ConfigError, ConfigErrors, keyPath } from './errors.js';
 import { Fields, isPlainObject, describe } from './fields.js';
 import { loadRawConfig } from './load.js';
 import { cgroupMemoryLimit } from './cgroup.js';
+import { parseAuth, parseTls, type AuthConfig, type TlsConfig } from '../auth/config.js';
 import { parseSpill, SPILL_KEYS, type SpillConfig } from '../spill/spill-config.js';
 
 export type WhenFull = 'block' | 'drop_newest';
@@ -31,6 +32,10 @@ export interface BufferConfig {
 
 export interface TelemetryConfig {
   metricsEndpoint: string;
+  /** HTTPS (and mTLS with a client CA) for /metrics, /healthz, /readyz */
+  tls: TlsConfig | undefined;
+  /** bearer token required on /metrics (health endpoints stay open for kubelet probes) */
+  auth: AuthConfig | undefined;
   metricsEnabled: boolean;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 }
@@ -105,12 +110,14 @@ export function checkCollectorConfig(raw: Record<string, unknown>, errors: Confi
   const pipelines = parsePipelines(service, receivers, processors, exporters, errors);
 
   const tel = service.sub('telemetry', ['metrics', 'logs']);
-  const tm = tel.sub('metrics', ['endpoint', 'level', 'address']);
+  const tm = tel.sub('metrics', ['endpoint', 'level', 'address', 'tls', 'auth']);
   const tl = tel.sub('logs', ['level', 'encoding']);
   const levelWord = tm.enum('level', ['none', 'basic', 'normal', 'detailed'], 'normal');
   const telemetry: TelemetryConfig = {
     metricsEndpoint: tm.endpoint(tm.has('address') ? 'address' : 'endpoint', '127.0.0.1:8888'),
     metricsEnabled: levelWord !== 'none',
+    tls: parseTls(tm),
+    auth: parseAuth(tm),
     logLevel: tl.enum('level', LOG_LEVELS, 'info'),
   };
   tl.enum('encoding', ['json'], 'json');

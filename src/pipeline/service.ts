@@ -42,7 +42,7 @@ export class Service {
     const { cfg } = this;
     const logger = this.opts.logger;
     if (cfg.telemetry.metricsEnabled) {
-      this.telemetry = new TelemetryServer(cfg.telemetry.metricsEndpoint, this.metrics, this.health, () => this.shuttingDown);
+      this.telemetry = new TelemetryServer(cfg.telemetry.metricsEndpoint, this.metrics, this.health, () => this.shuttingDown, { tls: cfg.telemetry.tls, auth: cfg.telemetry.auth });
       this.telemetryAddress = await this.telemetry.start();
     }
     const ring = Ring.create(cfg.buffer.sizeBytes);
