@@ -5,7 +5,9 @@ import { otlpExporterFactory, otlpHttpExporterFactory } from '../exporters/otlp/
 import { s3ExporterFactory } from '../exporters/s3/index.js';
 import { prometheusExporterFactory } from '../exporters/prometheus/index.js';
 import { kafkaReceiverFactory } from '../receivers/kafka/index.js';
+import { nvmlReceiverFactory } from '../receivers/nvml/index.js';
 import { otlpReceiverFactory } from '../receivers/otlp/index.js';
+import { profilerReceiverFactory } from '../receivers/profiler/index.js';
 import { filelogReceiverFactory } from '../receivers/filelog/index.js';
 import { prometheusReceiverFactory } from '../receivers/prometheus/index.js';
 import type { ExporterFactory, ProcessorFactory, ReceiverFactory } from './component.js';
@@ -15,6 +17,8 @@ export const receiverFactories: ReadonlyMap<string, ReceiverFactory> = new Map<s
   ['otlp', otlpReceiverFactory as ReceiverFactory],
   ['filelog', filelogReceiverFactory as ReceiverFactory],
   ['prometheus', prometheusReceiverFactory as ReceiverFactory],
+  ['nvml', nvmlReceiverFactory as ReceiverFactory],
+  ['profiler', profilerReceiverFactory as ReceiverFactory],
   ['kafka', kafkaReceiverFactory as ReceiverFactory],
 ]);
 

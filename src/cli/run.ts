@@ -60,8 +60,10 @@ export async function runCommand(file: string, sets: readonly string[]): Promise
 function receiverAddresses(service: Service): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [id, r] of service.receivers) {
-    const addr = (r as { httpAddress?: () => unknown }).httpAddress?.();
-    if (addr) out[id] = { http: addr };
+    const rr = r as { httpAddress?: () => unknown; grpcAddress?: () => unknown };
+    const http = rr.httpAddress?.();
+    const grpc = rr.grpcAddress?.();
+    if (http || grpc) out[id] = { ...(http ? { http } : {}), ...(grpc ? { grpc } : {}) };
   }
   return out;
 }

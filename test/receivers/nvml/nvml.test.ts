@@ -9,6 +9,13 @@ import { buildNvmlStub, writeScenario, type StubDevice, type StubScenario } from
 import type { NvmlReceiver } from '../../../receivers/nvml/nvml.js';
 import { parseConfig } from '../../../receivers/nvml/config.js';
 import { ConfigErrors } from '../../../src/config/errors.js';
+import { DEFAULT_BUFFER } from '../../../src/config/collector-config.js';
+import { RingConsumer } from '../../../src/pipeline/ring-consumer.js';
+import { Ring } from '../../../src/ring/ring.js';
+import { HealthRegistry } from '../../../src/telemetry/health.js';
+import { PromMetrics } from '../../../src/telemetry/registry.js';
+import { nvmlReceiverFactory } from '../../../receivers/nvml/index.js';
+import { pino } from 'pino';
 import type { JsonObject } from '../../../src/otlp/proto-decode.js';
 
 const STUB = buildNvmlStub();
@@ -347,10 +354,18 @@ library_path: ${STUB}
 init_retry_interval: 0s`);
     assert.match(String(c.service.health.report()['nvml']!.reason), /no GPU/);
     await stop(c);
-    await assert.rejects(
-      startCollector({ yaml: yaml(`library_path: ${join(dir, 'nope.so')}\nrequired: true`) }),
-      /cannot load .*nope\.so.*required: true/,
-    );
+    // required: true — start() fails (checked on the receiver itself: a collector whose start
+    // fails halfway is not shut down by the harness)
+    const errors = new ConfigErrors();
+    const cfg = parseConfig({ library_path: join(dir, 'nope.so'), required: true }, 'receivers.nvml', errors);
+    assert.ok(errors.empty);
+    const health = new HealthRegistry();
+    const metrics = new PromMetrics();
+    const next = new RingConsumer(Ring.create(1 << 16), 0, new Set(['metrics', 'logs'] as const), DEFAULT_BUFFER, metrics);
+    const r = nvmlReceiverFactory.create(cfg, next, { id: 'nvml', logger: pino({ level: 'silent' }), metrics, health });
+    await assert.rejects(r.start(), /cannot load .*nope\.so.*required: true/);
+    assert.equal(health.report()['nvml']?.ready, false);
+    await r.shutdown();
   });
 
   test('a metrics-only pipeline gets no events; a logs-only pipeline gets no samples', async () => {

@@ -2,7 +2,7 @@
 // traces generated at test time) through the real pipeline to the file exporter; the memory
 // bound on a 200 MB trace; training-step JSON lines from a tailed file and over HTTP.
 import assert from 'node:assert/strict';
-import { appendFileSync, copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { after, describe, test } from 'node:test';
@@ -212,13 +212,18 @@ describe('profiler receiver: Kineto traces', { timeout: 120_000 }, () => {
     let n = 0;
     let batches = 0;
     const t0 = performance.now();
-    const r = await convertTraceFile(path, { categories: new Set(DEFAULT_CATEGORIES), resource: { 'service.name': 'pytorch' } }, async (data, count) => {
-      n += count;
-      batches++;
-      assert.ok(data.length < 4 << 20);
-      await new Promise((res) => setImmediate(res));
-    });
-    clearInterval(sampler);
+    let r;
+    try {
+      r = await convertTraceFile(path, { categories: new Set(DEFAULT_CATEGORIES), resource: { 'service.name': 'pytorch' } }, async (data, count) => {
+        n += count;
+        batches++;
+        assert.ok(data.length < 4 << 20);
+        await new Promise((res) => setImmediate(res));
+      });
+    } finally {
+      clearInterval(sampler);
+      rmSync(dir, { recursive: true, force: true });
+    }
     peak = Math.max(peak, process.memoryUsage().rss);
     const seconds = (performance.now() - t0) / 1000;
     assert.equal(r.spans, gen.spans);

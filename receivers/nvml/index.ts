@@ -1,0 +1,3 @@
+export { nvmlReceiverFactory } from './factory.js';
+export { NvmlReceiver, type NvmlStatus } from './nvml.js';
+export type { NvmlReceiverConfig } from './config.js';

@@ -1,0 +1,11 @@
+import type { ReceiverFactory } from '../../src/component.js';
+import { createDefaultConfig, parseConfig, type ProfilerReceiverConfig } from './config.js';
+import { ProfilerReceiver } from './profiler.js';
+
+export const profilerReceiverFactory: ReceiverFactory<ProfilerReceiverConfig> = {
+  type: 'profiler',
+  signals: ['traces', 'metrics', 'logs'],
+  createDefaultConfig,
+  parseConfig,
+  create: (config, next, ctx) => new ProfilerReceiver(config, next, ctx),
+};
