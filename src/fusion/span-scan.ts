@@ -78,7 +78,7 @@ function scanSpan(buf: Uint8Array, start: number, end: number, resource: Resourc
   forEachAttribute(buf, start, end, 9, (key, vs, ve) => {
     if (key === 'gpu.uuid') span.gpuUuid = String(anyValue(buf, vs, ve) ?? '');
     else if (key === 'process.pid') span.pid = Number(anyValue(buf, vs, ve));
-    else if (key === 'kineto.category' || key === 'profiler.category') span.category = String(anyValue(buf, vs, ve) ?? '');
+    else if (key === 'pytorch.category' || key === 'kineto.category') span.category = String(anyValue(buf, vs, ve) ?? '');
   });
   return span;
 }

@@ -38,7 +38,17 @@ export class Service {
     private readonly opts: ServiceOptions,
   ) {}
 
+  /** Starts everything; on failure stops what already started, so nothing keeps running. */
   async start(): Promise<void> {
+    try {
+      await this.startAll();
+    } catch (e) {
+      await this.shutdown().catch(() => {});
+      throw e;
+    }
+  }
+
+  private async startAll(): Promise<void> {
     const { cfg } = this;
     const logger = this.opts.logger;
     if (cfg.telemetry.metricsEnabled) {
