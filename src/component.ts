@@ -1,5 +1,6 @@
 // Contracts every receiver, processor and exporter follows: a factory that knows its
 // defaults and validates its config with key paths, and a component with start/shutdown.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ConfigErrors } from './config/errors.js';
 import type { MetricsSink } from './telemetry/sink.js';
@@ -52,12 +53,25 @@ export interface Health {
   setReady(id: string, ready: boolean, reason?: string): void;
 }
 
+export type HttpRouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/**
+ * Extra paths on the OTLP/HTTP port, offered by other receivers (the profiler's
+ * `POST /v1/profiler`). The handler gets the request with its body unread.
+ */
+export interface HttpRoutes {
+  register(path: string, handler: HttpRouteHandler): void;
+  get(path: string): HttpRouteHandler | undefined;
+}
+
 export interface CreateContext {
   /** component id as written in the config: `type` or `type/name` */
   readonly id: string;
   readonly logger: Logger;
   readonly metrics: MetricsSink;
   readonly health: Health;
+  /** shared by the receivers of one collector; absent where no OTLP port serves them */
+  readonly httpRoutes?: HttpRoutes;
 }
 
 export interface Component {

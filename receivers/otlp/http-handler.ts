@@ -50,6 +50,9 @@ export class OtlpHttpHandler {
       return this.reply(res, 401, wire ?? 'json', signal, RPC_CODE.UNAUTHENTICATED, 'missing or invalid bearer token', true, 'unauthenticated');
     }
     if (signal === undefined || !this.next.signals.has(signal)) {
+      // a path another receiver serves on this port (the profiler's POST /v1/profiler)
+      const extra = this.ctx.httpRoutes?.get(path);
+      if (extra) return void (await extra(req, res));
       return this.reply(res, 404, wire ?? 'json', undefined, RPC_CODE.NOT_FOUND, `no OTLP endpoint at ${path}`, true);
     }
     if (req.method !== 'POST') {

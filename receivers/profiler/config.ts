@@ -16,6 +16,8 @@ export interface ProfilerReceiverConfig {
   jsonlPaths: string[];
   /** JSON-lines over HTTP: `POST /v1/profiler` on this endpoint (unset: no listener of its own) */
   jsonlEndpoint: string | undefined;
+  /** serve POST /v1/profiler on the collector's OTLP/HTTP port too */
+  otlpRoute: boolean;
   maxRequestBodySize: number;
   serviceName: string;
   hostName: string;
@@ -32,6 +34,7 @@ export function createDefaultConfig(): ProfilerReceiverConfig {
     categories: [...DEFAULT_CATEGORIES],
     jsonlPaths: [],
     jsonlEndpoint: undefined,
+    otlpRoute: true,
     maxRequestBodySize: 20 * 1024 * 1024,
     serviceName: 'pytorch',
     hostName: hostname(),
@@ -44,7 +47,7 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): P
   const d = createDefaultConfig();
   const f = new Fields(raw, path, errors, ['traces', 'jsonl', 'service_name', 'host_name', 'k8s_node_name', 'resource_attributes']);
   const t = f.sub('traces', ['directories', 'poll_interval', 'settle_time', 'start_at', 'categories']);
-  const j = f.sub('jsonl', ['paths', 'endpoint', 'max_request_body_size']);
+  const j = f.sub('jsonl', ['paths', 'endpoint', 'max_request_body_size', 'otlp_route']);
   const cfg: ProfilerReceiverConfig = {
     directories: t.stringList('directories', d.directories),
     pollIntervalMs: t.duration('poll_interval', d.pollIntervalMs, { min: 10 }),
@@ -53,14 +56,13 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): P
     categories: t.stringList('categories', d.categories, { nonEmpty: true }),
     jsonlPaths: j.stringList('paths', d.jsonlPaths),
     jsonlEndpoint: j.has('endpoint') ? j.endpoint('endpoint', '127.0.0.1:4319') : undefined,
+    otlpRoute: j.bool('otlp_route', d.otlpRoute),
     maxRequestBodySize: j.bytes('max_request_body_size', d.maxRequestBodySize, { min: 1024 }),
     serviceName: f.string('service_name', d.serviceName, { nonEmpty: true }),
     hostName: f.string('host_name', d.hostName),
     k8sNodeName: f.string('k8s_node_name', d.k8sNodeName),
     resourceAttributes: f.stringMap('resource_attributes'),
   };
-  if (cfg.directories.length === 0 && cfg.jsonlPaths.length === 0 && !cfg.jsonlEndpoint) {
-    f.fail('traces', 'nothing to receive: set traces.directories, jsonl.paths or jsonl.endpoint');
-  }
+  // With nothing else configured the receiver still serves POST /v1/profiler on the OTLP/HTTP port.
   return cfg;
 }

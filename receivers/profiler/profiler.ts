@@ -58,6 +58,7 @@ export class ProfilerReceiver implements Receiver {
 
   async start(): Promise<void> {
     this.ctx.health.setReady(this.ctx.id, false, 'starting');
+    if (this.cfg.otlpRoute) this.ctx.httpRoutes?.register('/v1/profiler', this.handleHttp);
     if (this.cfg.jsonlEndpoint) {
       const server = createServer({ requestTimeout: 60_000 }, (req, res) => {
         if (req.url?.split('?')[0] === '/v1/profiler') void this.handleHttp(req, res);

@@ -1,7 +1,7 @@
 // Config → running collector: telemetry, ring, flush worker (processors + exporters), then
 // receivers last; shutdown in reverse: receivers first, drain the ring, flush, exit.
 import type { Logger } from 'pino';
-import type { Receiver, Signal } from '../component.js';
+import type { HttpRouteHandler, HttpRoutes, Receiver, Signal } from '../component.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import { receiverFactories } from '../components.js';
 import { FlushHost } from '../flush/flush-host.js';
@@ -83,6 +83,8 @@ export class Service {
     this.memory = new MemoryGuard(cfg.buffer.memoryLimitBytes);
     this.memory.start();
 
+    const routes = new Map<string, HttpRouteHandler>();
+    const httpRoutes: HttpRoutes = { register: (path, h) => void routes.set(path, h), get: (path) => routes.get(path) };
     for (const [index, id] of sources.entries()) {
       const entry = cfg.receivers.get(id)!;
       const signals = new Set<Signal>(cfg.pipelines.filter((p) => p.receivers.includes(id)).map((p) => p.signal));
@@ -93,6 +95,7 @@ export class Service {
         logger: logger.child({ receiver: id }),
         metrics: this.metrics,
         health: this.health,
+        httpRoutes,
       });
       this.receivers.set(id, r);
     }

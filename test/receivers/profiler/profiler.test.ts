@@ -289,12 +289,45 @@ describe('profiler receiver: training-step JSON lines', { timeout: 60_000 }, () 
 
 test('config: every error with its key path', () => {
   const e = new ConfigErrors();
-  parseConfig({}, 'receivers.profiler', e);
-  assert.match(e.toString(), /receivers\.profiler\.traces: nothing to receive/);
+  // nothing configured is valid: the receiver still serves POST /v1/profiler on the OTLP port
+  const empty = parseConfig({}, 'receivers.profiler', e);
+  assert.ok(e.empty, e.toString());
+  assert.equal(empty.otlpRoute, true);
   const bad = new ConfigErrors();
   parseConfig({ traces: { directories: '/x', start_at: 'middle', poll_intervl: '1s' }, jsonl: { endpoint: 'nohost' } }, 'receivers.profiler', bad);
   const s = bad.toString();
   assert.match(s, /receivers\.profiler\.traces\.start_at: must be one of beginning, end/);
   assert.match(s, /receivers\.profiler\.traces\.poll_intervl: unknown key \(did you mean "poll_interval"\?\)/);
   assert.match(s, /receivers\.profiler\.jsonl\.endpoint: not a host:port/);
+});
+
+test('POST /v1/profiler on the OTLP/HTTP port reaches the profiler receiver', { timeout: 30_000 }, async () => {
+  const c = await startCollector({
+    yaml: (dataDir) => `
+receivers:
+  otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
+  profiler: { service_name: trainer }
+exporters: { file: { directory: ${dataDir}, fsync: false, compression: none } }
+buffer: { flush_interval: 20ms }
+spill: { directory: ${dataDir}.spill }
+service:
+  telemetry: { metrics: { endpoint: 127.0.0.1:0 }, logs: { level: silent } }
+  pipelines:
+    traces: { receivers: [otlp], exporters: [file] }
+    metrics: { receivers: [profiler], exporters: [file] }
+    logs: { receivers: [profiler], exporters: [file] }
+`,
+  });
+  running.push(c);
+  const r = await fetch(`${c.otlpUrl}/v1/profiler`, { method: 'POST', body: '{"step": 1, "loss": 2.5, "run": "r1"}\n{"step": 2, "loss": 2.4, "run": "r1"}\n' });
+  assert.equal(r.status, 200);
+  assert.equal(((await r.json()) as { accepted: number }).accepted, 2);
+  // the OTLP routes themselves are unchanged next to it
+  assert.equal((await fetch(`${c.otlpUrl}/v1/nothing`, { method: 'POST' })).status, 404);
+  const recs = await until('2 log records', () => {
+    const l = storedLogRecords(readStored(c.dataDir));
+    return l.length >= 2 ? l : undefined;
+  });
+  assert.deepEqual(recs.map((x) => attrs(x.record['attributes'])['training.step']).sort(), ['1', '2']);
+  await stop(c);
 });
