@@ -1,11 +1,23 @@
 // `npm run bench`: every benchmark, tables printed one after another.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { ingestBench } from './otlp-http-ingest.js';
 import { ringBench } from './ring-throughput.js';
 import { fusionBench } from './fusion.js';
 import { kafkaBench } from './kafka-ingest.js';
+import { grpcBench } from './otlp-grpc-ingest.js';
+import { filelogBench } from './filelog-tail.js';
+import { gpuReceiversBench } from './gpu-receivers.js';
 
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
 await ringBench();
 await ingestBench();
 await fusionBench();
 await kafkaBench();
+await grpcBench();
+await filelogBench();
+await gpuReceiversBench();
+// these two run as scripts (their own argument parsing and servers)
+for (const script of ['prometheus-parse.js', 's3-put.js']) {
+  execFileSync(process.execPath, [fileURLToPath(new URL(`./${script}`, import.meta.url))], { stdio: 'inherit' });
+}
