@@ -128,6 +128,20 @@ describe('fusion', { timeout: 60_000 }, () => {
     assert.equal(await c.service.metrics.value('atc_fusion_logs_late_total'), 1);
   });
 
+  test('a trace whose spans straddle two windows goes out in two parts with the same trace id, nothing lost', async () => {
+    const c = await startCollector({ yaml: fusionYaml() });
+    await post(c, 'traces', traces([str('service.name', 'a')], [span(9, 2, 1, 'first half', 0, 10)]));
+    await new Promise((r) => setTimeout(r, 900)); // past decision_wait: the first part is emitted
+    await post(c, 'traces', traces([str('service.name', 'b')], [span(9, 1, undefined, 'root', 0, 20), span(9, 3, 1, 'second half', 10, 20)]));
+    await new Promise((r) => setTimeout(r, 600));
+    await c.shutdown();
+    const spans = storedSpans(readStored(c.dataDir)).filter((s) => s.span['traceId'] === T(9));
+    assert.deepEqual(spans.map((s) => s.span['name']).sort(), ['first half', 'root', 'second half']);
+    const files = new Set(readStored(c.dataDir).filter((r) => JSON.stringify(r.json).includes(T(9))).map((r) => r.file));
+    assert.ok(files.size >= 1);
+    assert.equal(await c.service.metrics.value('atc_fusion_traces_emitted_total'), 2);
+  });
+
   test('100 k concurrent traces against max_traces: oldest emitted early, none dropped', async () => {
     const bounded = await startCollector({ yaml: fusionYaml(), sets: ['processors.fusion.max_traces=10000', 'processors.fusion.decision_wait=30s', 'processors.fusion.root_wait=1s'] });
     const N = 100_000;
