@@ -14,8 +14,14 @@ export interface FusionConfig {
   /** remember emitted traces this long, to send late logs as follow-up fragments */
   lateWindowMs: number;
   anomaly: { enabled: boolean; factor: number; window: number; metrics: string[] };
-  /** one JSON document per fused trace, as JSON lines under this directory ('' = off) */
-  fusedDirectory: string;
+  /** one JSON document per fused trace: to a directory, a Kafka topic and/or an S3 prefix */
+  fusedOutput: FusedOutputConfig;
+}
+
+export interface FusedOutputConfig {
+  directory: string;
+  kafka: { brokers: string[]; topic: string; compression: 'zstd' | 'gzip' | 'snappy' | 'none' } | undefined;
+  s3: { bucket: string; prefix: string; region: string | undefined; endpoint: string | undefined; forcePathStyle: boolean } | undefined;
 }
 
 export function createDefaultConfig(): FusionConfig {
@@ -27,7 +33,7 @@ export function createDefaultConfig(): FusionConfig {
     gpuRetentionMs: 10 * 60_000,
     lateWindowMs: 60_000,
     anomaly: { enabled: true, factor: 10, window: 50, metrics: ['loss', 'grad_norm'] },
-    fusedDirectory: '',
+    fusedOutput: { directory: '', kafka: undefined, s3: undefined },
   };
 }
 
@@ -35,7 +41,9 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): F
   const d = createDefaultConfig();
   const f = new Fields(raw, path, errors, ['decision_wait', 'root_wait', 'max_traces', 'max_bytes', 'gpu_retention', 'late_window', 'anomaly', 'fused_output']);
   const a = f.sub('anomaly', ['enabled', 'factor', 'window', 'metrics']);
-  const o = f.sub('fused_output', ['directory']);
+  const o = f.sub('fused_output', ['directory', 'kafka', 's3']);
+  const ok = o.has('kafka') ? o.sub('kafka', ['brokers', 'topic', 'compression']) : undefined;
+  const os3 = o.has('s3') ? o.sub('s3', ['bucket', 'prefix', 'region', 'endpoint', 'force_path_style']) : undefined;
   const cfg: FusionConfig = {
     decisionWaitMs: f.duration('decision_wait', d.decisionWaitMs, { min: 1 }),
     rootWaitMs: f.duration('root_wait', d.rootWaitMs, { min: 0 }),
@@ -49,8 +57,31 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): F
       window: a.number('window', d.anomaly.window, { min: 3, integer: true }),
       metrics: a.stringList('metrics', d.anomaly.metrics),
     },
-    fusedDirectory: o.string('directory', d.fusedDirectory),
+    fusedOutput: {
+      directory: o.string('directory', d.fusedOutput.directory),
+      kafka: ok
+        ? {
+            brokers: ok.stringList('brokers', [], { nonEmpty: true }),
+            topic: ok.string('topic', 'fused', { nonEmpty: true }),
+            compression: ok.enum('compression', ['zstd', 'gzip', 'snappy', 'none'] as const, 'zstd'),
+          }
+        : undefined,
+      s3: os3
+        ? {
+            bucket: os3.string('bucket', '', { nonEmpty: true }),
+            prefix: os3.string('prefix', 'fused'),
+            region: os3.optionalString('region'),
+            endpoint: os3.optionalString('endpoint'),
+            forcePathStyle: os3.bool('force_path_style', false),
+          }
+        : undefined,
+    },
   };
+  if (ok && !ok.has('brokers')) ok.fail('brokers', 'must list at least one broker');
+  if (os3 && !os3.has('bucket')) os3.fail('bucket', 'is required');
+  cfg.fusedOutput.kafka?.brokers.forEach((b, i) => {
+    if (!/^[^:\s]+:\d{1,5}$/.test(b)) ok!.errors.add(`${ok!.at('brokers')}[${i}]`, `not a host:port, got "${b}"`);
+  });
   if (cfg.rootWaitMs > cfg.decisionWaitMs) f.fail('root_wait', 'must not exceed decision_wait');
   return cfg;
 }

@@ -2,14 +2,14 @@
 // with its logs (span events), the GPU state while its spans ran (attributes, XID events and
 // error status) and profiler kernels (child spans, joined by trace id). One instance serves
 // the traces, logs and metrics pipelines that list it: logs and metrics pass on unchanged.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Batch, CreateContext, Processor } from '../component.js';
 import { scanRequest } from '../otlp/scanner.js';
 import { AnomalyDetector, encodeAnomalies, type Anomaly } from './anomaly.js';
 import type { FusionConfig } from './config.js';
 import { encodeTraces, type SpanExtras } from './enrich.js';
 import { fusedDocument } from './fused-document.js';
+import { createFusedSinks, writeFused, type FusedSink } from './fused-sinks.js';
+import { keyToHex } from './model.js';
 import { GpuState } from './gpu-state.js';
 import { scanLogs, type GpuEvent, type TracedLog } from './log-scan.js';
 import { idKey, type HeldSpan, type HeldTrace, type LogEvent } from './model.js';
@@ -36,6 +36,7 @@ export class FusionProcessor implements Processor {
   private timer: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
+  private sinks: FusedSink[] = [];
 
   constructor(
     private readonly cfg: FusionConfig,
@@ -47,7 +48,7 @@ export class FusionProcessor implements Processor {
   }
 
   async start(): Promise<void> {
-    if (this.cfg.fusedDirectory) mkdirSync(this.cfg.fusedDirectory, { recursive: true });
+    this.sinks = createFusedSinks(this.cfg.fusedOutput);
     this.timer = setInterval(() => this.tick(), Math.min(200, Math.max(10, this.cfg.rootWaitMs / 2)));
   }
 
@@ -56,6 +57,7 @@ export class FusionProcessor implements Processor {
     clearInterval(this.timer);
     this.emit([...this.held.values()], 'shutdown');
     while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+    for (const s of this.sinks) await s.close();
   }
 
   connect(signal: Batch['signal'], next: Next): void {
@@ -229,7 +231,7 @@ export class FusionProcessor implements Processor {
     if (logsJoined > 0) m.inc('atc_fusion_logs_joined_total', {}, logsJoined);
     if (gpuJoined > 0) m.inc('atc_fusion_gpu_joined_spans_total', {}, gpuJoined);
     if (out.length === 0) return;
-    if (this.cfg.fusedDirectory) this.writeDocuments(out);
+    if (this.sinks.length > 0) this.writeDocuments(out);
     this.send(encodeTraces(out));
   }
 
@@ -275,18 +277,11 @@ export class FusionProcessor implements Processor {
   }
 
   private writeDocuments(out: { trace: HeldTrace; extras: Map<HeldSpan, SpanExtras> }[]): void {
-    const d = new Date(this.now());
-    const name = `fused-${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}.jsonl`;
-    const lines = out.map(({ trace, extras }) => JSON.stringify(fusedDocument(trace, extras))).join('\n') + '\n';
-    try {
-      appendFileSync(join(this.cfg.fusedDirectory, name), lines);
-    } catch (e) {
-      this.ctx.logger.error({ err: (e as Error).message }, 'writing fused documents failed');
-    }
+    const docs = out.map(({ trace, extras }) => ({ traceId: keyToHex(trace.key), json: JSON.stringify(fusedDocument(trace, extras)) }));
+    this.ctx.metrics.inc('atc_fusion_documents_total', {}, docs.length);
+    this.track(writeFused(this.sinks, docs, this.now(), this.ctx.logger, (sink) => this.ctx.metrics.inc('atc_fusion_documents_failed_total', { sink }, docs.length)));
   }
 }
-
-const pad = (n: number): string => String(n).padStart(2, '0');
 
 /** trace_id, span_id, parent, name, kind and times of a span, plus fusion.fragment = true. */
 function fragmentSpan(s: HeldSpan): Uint8Array {

@@ -125,6 +125,8 @@ export const METRICS = {
   atc_fusion_traces_emitted_total: { type: 'counter', help: 'Fused traces emitted, by why they left the window.', labels: ['reason'] },
   atc_fusion_traces_without_spans_total: { type: 'counter', help: 'Held log groups whose spans never arrived.', labels: [] },
   atc_fusion_anomalies_total: { type: 'counter', help: 'Training anomalies detected (NaN/Inf or spikes of loss or grad norm).', labels: [] },
+  atc_fusion_documents_total: { type: 'counter', help: 'Fused JSON documents produced (one per emitted trace).', labels: [] },
+  atc_fusion_documents_failed_total: { type: 'counter', help: 'Fused JSON documents a sink could not take after retries.', labels: ['sink'] },
   atc_fusion_held_traces: { type: 'gauge', help: 'Traces held in the join window.', labels: [] },
   atc_fusion_held_bytes: { type: 'gauge', help: 'Approximate bytes held in the join window.', labels: [] },
 } as const satisfies Record<string, MetricDef>;

@@ -11,6 +11,8 @@ import { readS3Objects } from '../../../src/storage/s3-reader.js';
 import { attrs, startCollector, storedLogRecords, storedSpans, type StoredRequest, type TestCollector } from '../../harness/collector.js';
 import { startKafka, type KafkaServer } from '../../harness/kafka.js';
 import { startMinio, type MinioServer } from '../../harness/minio.js';
+import { consumeTopics } from '../../harness/kafka-readers.js';
+import { decompress } from '../../../src/compression/codecs.js';
 
 let kafka: KafkaServer | undefined;
 let minio: MinioServer | undefined;
@@ -62,7 +64,12 @@ receivers:
     traces: { topic: spans-${suffix} }
     logs: { topic: logs-${suffix} }
 processors:
-  fusion: { decision_wait: 1s, root_wait: 300ms }
+  fusion:
+    decision_wait: 1s
+    root_wait: 300ms
+    fused_output:
+      kafka: { brokers: ["${kafka!.brokers[0]}"], topic: fused-${suffix} }
+      s3: { bucket: lake, prefix: fused, endpoint: ${minio!.endpoint}, force_path_style: true }
 exporters:
   s3:
     bucket: lake
@@ -98,6 +105,18 @@ service:
   await gateway.shutdown();
 
   const stored: StoredRequest[] = [];
+  // one fused JSON document per trace, on the `fused` topic (keyed by trace id) and under s3://lake/fused/
+  const fusedMsgs = await consumeTopics(kafka!.brokers, [`fused-${suffix}`], { timeoutMs: 30_000, until: (m) => m.length >= N });
+  assert.equal(fusedMsgs.length, N);
+  for (const m of fusedMsgs) assert.equal(m.key?.toString(), (JSON.parse(m.value.toString()) as { trace_id: string }).trace_id);
+  const fusedDocs: { trace_id: string; logs: unknown[] }[] = [];
+  for await (const o of readS3Objects('s3://lake/fused/', { endpoint: minio!.endpoint })) {
+    assert.match(o.key, /^fused\/year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/minute=\d\d\/fused_[0-9a-f-]{36}\.jsonl\.zst$/);
+    fusedDocs.push(...decompress('zstd', o.body).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { trace_id: string; logs: unknown[] }));
+  }
+  assert.equal(new Set(fusedDocs.map((d) => d.trace_id)).size, N);
+  assert.ok(fusedDocs.every((d) => d.logs.length === 1));
+
   for await (const o of readS3Objects('s3://lake/gw/', { endpoint: minio!.endpoint })) {
     stored.push({ file: o.key, signal: signalFromKey(o.key)!, json: JSON.parse(decodeObject(o.key, o.body)) as JsonObject });
   }
