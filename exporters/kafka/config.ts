@@ -116,7 +116,8 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): K
   };
 }
 
-function parseSignal(parent: Fields, key: Signal, def: SignalTopicConfig): SignalTopicConfig {
+/** Shared with the Kafka receiver: topics, TLS and SASL are read the same on both sides. */
+export function parseSignal(parent: Fields, key: Signal, def: SignalTopicConfig): SignalTopicConfig {
   const f = parent.sub(key, SIGNAL_KEYS);
   const topic = f.string('topic', def.topic);
   if (!TOPIC_RE.test(topic) || topic === '.' || topic === '..') {
@@ -136,7 +137,7 @@ function parseAcks(f: Fields, def: RequiredAcks): RequiredAcks {
   return def;
 }
 
-function parseTls(parent: Fields): KafkaTlsConfig | undefined {
+export function parseTls(parent: Fields): KafkaTlsConfig | undefined {
   if (!parent.has('tls')) return undefined;
   // `tls: {}` turns TLS on with the system's CAs; `insecure: true` turns it off again (as configtls).
   const raw = parent.obj.tls === true ? {} : parent.obj.tls;
@@ -158,7 +159,7 @@ function parseTls(parent: Fields): KafkaTlsConfig | undefined {
   return tls;
 }
 
-function parseSasl(parent: Fields): KafkaSaslConfig | undefined {
+export function parseSasl(parent: Fields): KafkaSaslConfig | undefined {
   if (!parent.has('sasl')) return undefined;
   const f = parent.sub('sasl', SASL_KEYS);
   // The Collector spells mechanisms in upper case (PLAIN, SCRAM-SHA-512): accept both.

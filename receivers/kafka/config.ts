@@ -1,16 +1,15 @@
 // receivers.kafka: defaults and validation. Keys follow the Collector's kafkareceiver where it
 // has the same setting, and the per-signal topics and encodings mirror our Kafka exporter
 // (otlp_spans / otlp_logs / otlp_metrics, otlp_proto), so an agent and a gateway agree by default.
-import { existsSync } from 'node:fs';
 import type { Signal } from '../../src/component.js';
 import type { ConfigErrors } from '../../src/config/errors.js';
 import { keyPath } from '../../src/config/errors.js';
 import { describe, Fields, parseEndpoint } from '../../src/config/fields.js';
 import {
   DEFAULT_TOPICS,
-  ENCODINGS,
-  SASL_MECHANISMS,
-  type KafkaEncoding,
+  parseSasl,
+  parseSignal,
+  parseTls,
   type KafkaSaslConfig,
   type KafkaTlsConfig,
   type SignalTopicConfig,
@@ -44,9 +43,6 @@ export const KAFKA_RECEIVER_KEYS = [
   'brokers', 'client_id', 'group_id', 'initial_offset', 'traces', 'logs', 'metrics', 'session_timeout', 'heartbeat_interval',
   'commit_interval', 'partitions_consumed_concurrently', 'max_partition_fetch_bytes', 'dead_letter_topic', 'tls', 'sasl',
 ] as const;
-const SIGNAL_KEYS = ['topic', 'encoding'] as const;
-const TLS_KEYS = ['insecure', 'ca_file', 'cert_file', 'key_file', 'insecure_skip_verify', 'server_name_override'] as const;
-const SASL_KEYS = ['mechanism', 'username', 'password'] as const;
 const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
 
 export function createDefaultConfig(): KafkaReceiverConfig {
@@ -108,45 +104,3 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): K
   return cfg;
 }
 
-function parseSignal(parent: Fields, key: Signal, def: SignalTopicConfig): SignalTopicConfig {
-  const f = parent.sub(key, SIGNAL_KEYS);
-  const topic = f.string('topic', def.topic);
-  if (!TOPIC_RE.test(topic) || topic === '.' || topic === '..') {
-    f.fail('topic', `not a valid Kafka topic name (1-249 of a-z A-Z 0-9 . _ -), got ${describe(topic)}`);
-  }
-  return { topic, encoding: f.enum<KafkaEncoding>('encoding', ENCODINGS, def.encoding) };
-}
-
-function parseTls(parent: Fields): KafkaTlsConfig | undefined {
-  if (!parent.has('tls')) return undefined;
-  const raw = parent.obj['tls'] === true ? {} : parent.obj['tls'];
-  const f = new Fields(raw, parent.at('tls'), parent.errors, TLS_KEYS);
-  if (f.bool('insecure', false)) return undefined;
-  const file = (key: string): string => {
-    const p = f.string(key, '');
-    if (p !== '' && !existsSync(p)) f.fail(key, `no such file: ${p}`);
-    return p;
-  };
-  const tls: KafkaTlsConfig = {
-    caFile: file('ca_file'),
-    certFile: file('cert_file'),
-    keyFile: file('key_file'),
-    insecureSkipVerify: f.bool('insecure_skip_verify', false),
-    serverNameOverride: f.string('server_name_override', ''),
-  };
-  if ((tls.certFile === '') !== (tls.keyFile === '')) f.fail(tls.certFile === '' ? 'cert_file' : 'key_file', 'cert_file and key_file go together');
-  return tls;
-}
-
-function parseSasl(parent: Fields): KafkaSaslConfig | undefined {
-  if (!parent.has('sasl')) return undefined;
-  const f = parent.sub('sasl', SASL_KEYS);
-  const m = f.obj['mechanism'];
-  const mechanism = typeof m === 'string' ? SASL_MECHANISMS.find((x) => x === m.toLowerCase()) : undefined;
-  if (m === undefined || m === null) f.fail('mechanism', `required, one of ${SASL_MECHANISMS.join(', ')}`);
-  else if (mechanism === undefined) f.fail('mechanism', `must be one of ${SASL_MECHANISMS.join(', ')}, got ${describe(m)}`);
-  const sasl: KafkaSaslConfig = { mechanism: mechanism ?? 'plain', username: f.string('username', ''), password: f.string('password', '') };
-  if (sasl.username === '') f.fail('username', 'required');
-  if (sasl.password === '') f.fail('password', 'required');
-  return sasl;
-}
