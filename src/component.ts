@@ -35,17 +35,27 @@ export const SUCCESS: ExportResult = Object.freeze({ outcome: 'success' });
 
 /** What a receiver's downstream answers for one request. */
 export type ConsumeResult =
-  | { readonly status: 'accepted' }
+  /**
+   * `delivered` (asked for with `track`) resolves once every pipeline's exporters have the
+   * data (delivered, spilled, or failed for good): a source that can re-read (a tailed file)
+   * advances its checkpoint only then.
+   */
+  | { readonly status: 'accepted'; readonly delivered?: Promise<void> }
   /** ring full and `when_full: drop_newest`: the data was dropped and counted */
   | { readonly status: 'dropped'; readonly reason: string }
   /** refused for now (ring full, memory limit): the client should retry after the hint */
   | { readonly status: 'refused'; readonly reason: string; readonly retryAfterMs: number };
 
+export interface ConsumeOptions {
+  /** ask for `delivered` on the accepted result */
+  readonly track?: boolean;
+}
+
 /** Downstream of a receiver: takes one OTLP export request's bytes. */
 export interface Consumer {
   /** the signals this receiver feeds a pipeline with; others are answered as not found */
   readonly signals: ReadonlySet<Signal>;
-  consume(signal: Signal, data: Uint8Array, items: number): Promise<ConsumeResult>;
+  consume(signal: Signal, data: Uint8Array, items: number, opts?: ConsumeOptions): Promise<ConsumeResult>;
 }
 
 export interface Health {

@@ -19,6 +19,13 @@ interface Tracked extends FileState {
   idle: number;
   /** mtime at the last read: a change without growth may be a rewrite in place */
   mtimeMs?: number;
+  /**
+   * What the checkpoint records: the offset up to which every read record is complete (its
+   * exporters have it), which lags `offset` while batches are in flight. After a crash the
+   * file is read again from here, so nothing the pipeline had not finished is skipped.
+   */
+  committed?: { offset: number; skipping: boolean };
+  inflight?: { offset: number; skipping: boolean; done: boolean }[];
 }
 
 const key = (dev: number, ino: number): string => `${dev}:${ino}`;
@@ -246,6 +253,9 @@ export class FilelogReceiver implements Receiver {
     this.ctx.metrics.inc('atc_filelog_rotations_total', { receiver: this.ctx.id, kind: 'copytruncate' });
     this.ctx.logger.debug({ path: s.path, copy: copy?.path }, 'filelog: file truncated');
     s.offset = 0;
+    // the old content's reads in flight no longer describe this file
+    s.inflight = [];
+    s.committed = { offset: 0, skipping: false };
     s.skipping = false;
     s.fp = readHead(s.path, this.cfg.fingerprintSize) ?? Buffer.alloc(0);
     this.dirty = true;
@@ -355,8 +365,9 @@ export class FilelogReceiver implements Receiver {
       const r = readFile(fd, fst.size, s, this.readOpts, this.builder, observedNs, final);
       void st;
       if (r.bytesRead > 0) this.ctx.metrics.inc('atc_filelog_bytes_read_total', { receiver: this.ctx.id }, r.bytesRead);
+      s.committed ??= { offset: s.offset, skipping: s.skipping };
       if (r.request) {
-        const res = await this.next.consume('logs', r.request, r.items);
+        const res = await this.next.consume('logs', r.request, r.items, { track: true });
         if (res.status === 'refused') {
           this.ctx.metrics.inc(REFUSED_BY_SIGNAL.logs, { ...this.labels, reason: 'overload' }, 0);
           this.blockedUntil = Date.now() + Math.max(50, Math.min(res.retryAfterMs, 5000));
@@ -364,6 +375,21 @@ export class FilelogReceiver implements Receiver {
         }
         if (res.status === 'accepted') this.ctx.metrics.inc(ACCEPTED_BY_SIGNAL.logs, this.labels, r.items);
         else this.ctx.metrics.inc(REFUSED_BY_SIGNAL.logs, { ...this.labels, reason: 'dropped' }, r.items);
+        const entry = { offset: r.offset, skipping: r.skipping, done: false };
+        (s.inflight ??= []).push(entry);
+        const delivered = res.status === 'accepted' ? res.delivered : undefined;
+        if (delivered) {
+          void delivered.then(() => {
+            entry.done = true;
+            this.advanceCommitted(s);
+          });
+        } else {
+          entry.done = true;
+          this.advanceCommitted(s);
+        }
+      } else if (!s.inflight?.length) {
+        // nothing in flight (skipped or empty reads): the read position is complete
+        s.committed = { offset: r.offset, skipping: r.skipping };
       }
       if (r.truncated > 0) this.ctx.metrics.inc('atc_filelog_truncated_lines_total', { receiver: this.ctx.id }, r.truncated);
       if (r.offset !== s.offset || r.skipping !== s.skipping) {
@@ -377,11 +403,24 @@ export class FilelogReceiver implements Receiver {
     }
   }
 
+  /** Moves the committed offset over every completed read, in read order. */
+  private advanceCommitted(s: Tracked): void {
+    const q = s.inflight ?? [];
+    while (q.length > 0 && q[0]!.done) {
+      const e = q.shift()!;
+      s.committed = { offset: e.offset, skipping: e.skipping };
+      this.dirty = true;
+    }
+    // after shutdown the last completions still reach the checkpoint
+    if (this.stopped) this.saveCheckpoint(true);
+  }
+
   private saveCheckpoint(sync: boolean): void {
     if (!this.store || (!this.dirty && !sync)) return;
     const entries: CheckpointEntry[] = [];
     for (const s of [...this.draining, ...this.active.values()]) {
-      entries.push({ path: s.path, fp: s.fp.toString('base64'), offset: s.offset, ...(s.skipping ? { skipping: true } : {}) });
+      const c = s.committed ?? { offset: s.offset, skipping: s.skipping };
+      entries.push({ path: s.path, fp: s.fp.toString('base64'), offset: c.offset, ...(c.skipping ? { skipping: true } : {}) });
     }
     // entries not yet matched (a failed first poll) are kept, not forgotten
     if (this.pending) entries.push(...this.pending);

@@ -1,7 +1,8 @@
 // A receiver's downstream on the main thread (or a receiver worker): writes each request's
 // bytes into the ring. When the ring is full it waits briefly for space, then refuses
 // (when_full: block) or drops and counts (when_full: drop_newest).
-import type { Consumer, ConsumeResult, Signal } from '../component.js';
+import type { Consumer, ConsumeOptions, ConsumeResult, Signal } from '../component.js';
+import type { DeliveryTracker } from './delivery-tracker.js';
 import { SIGNAL_CODE } from '../component.js';
 import type { BufferConfig } from '../config/collector-config.js';
 import type { Ring } from '../ring/ring.js';
@@ -21,9 +22,22 @@ export class RingConsumer implements Consumer {
     private readonly memory?: MemoryGuard,
     /** durability: disk — the log, and how many pipelines each signal's records feed */
     private readonly wal?: { log: IngestWal; deliveries: Partial<Record<Signal, number>> },
+    /** memory mode: completion tickets for sources that ask for them */
+    private readonly tracking?: { tracker: DeliveryTracker; deliveries: Partial<Record<Signal, number>> },
   ) {}
 
-  async consume(signal: Signal, data: Uint8Array, items: number): Promise<ConsumeResult> {
+  async consume(signal: Signal, data: Uint8Array, items: number, opts?: ConsumeOptions): Promise<ConsumeResult> {
+    // Durable mode needs no ticket: once in the write-ahead log the data survives a crash.
+    if (opts?.track && !this.wal && this.tracking) {
+      if (this.memory?.overLimit) return { status: 'refused', reason: 'memory limit reached', retryAfterMs: 1000 };
+      const { ticket, delivered } = this.tracking.tracker.issue(this.tracking.deliveries[signal] ?? 0);
+      const r = await this.toRing(signal, data, items, ticket);
+      if (r.status !== 'accepted') {
+        this.tracking.tracker.cancel(ticket);
+        return r;
+      }
+      return { status: 'accepted', delivered };
+    }
     if (this.memory?.overLimit) {
       return { status: 'refused', reason: 'memory limit reached', retryAfterMs: 1000 };
     }

@@ -11,6 +11,7 @@ import { PromMetrics } from '../telemetry/registry.js';
 import { TelemetryServer } from '../telemetry/server.js';
 import { RingConsumer } from './ring-consumer.js';
 import { MemoryGuard } from './memory-guard.js';
+import { DeliveryTracker } from './delivery-tracker.js';
 import { IngestWal } from '../wal/ingest-wal.js';
 import { SIGNAL_BY_CODE } from '../component.js';
 
@@ -30,6 +31,7 @@ export class Service {
   private shuttingDown = false;
   private ringGaugeTimer: NodeJS.Timeout | undefined;
   private wal: IngestWal | undefined;
+  private readonly tracker = new DeliveryTracker();
   private memory: MemoryGuard | undefined;
   telemetryAddress: { address: string; port: number } | undefined;
 
@@ -75,7 +77,9 @@ export class Service {
       logger,
       (e) => (this.opts.onCrash ?? ((err: Error) => logger.fatal({ err: err.message }, 'flush worker failed')))(e),
       (delivered) => {
-        for (const [segment, count] of delivered) void this.wal?.done(segment, count);
+        // the ring header's aux slot: a WAL segment in disk mode, a delivery ticket otherwise
+        if (this.wal) for (const [segment, count] of delivered) void this.wal.done(segment, count);
+        else for (const [ticket, count] of delivered) this.tracker.done(ticket, count);
       },
     );
     await this.flush.start();
@@ -88,8 +92,9 @@ export class Service {
     for (const [index, id] of sources.entries()) {
       const entry = cfg.receivers.get(id)!;
       const signals = new Set<Signal>(cfg.pipelines.filter((p) => p.receivers.includes(id)).map((p) => p.signal));
-      const walFor = this.wal ? { log: this.wal, deliveries: Object.fromEntries([...signals].map((sg) => [sg, deliveries(id, sg)])) } : undefined;
-      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, walFor);
+      const perSignal = Object.fromEntries([...signals].map((sg) => [sg, deliveries(id, sg)]));
+      const walFor = this.wal ? { log: this.wal, deliveries: perSignal } : undefined;
+      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, walFor, { tracker: this.tracker, deliveries: perSignal });
       const r = receiverFactories.get(entry.type)!.create(entry.config, next, {
         id,
         logger: logger.child({ receiver: id }),
