@@ -54,6 +54,8 @@ export async function startCollector(opts: { yaml?: (dataDir: string) => string;
   const dataDir = tempDir();
   const { raw, errors } = parseRawConfig((opts.yaml ?? DEFAULT_TEST_CONFIG)(dataDir), opts.sets ?? []);
   if (!errors.empty) throw new ConfigError(errors.list);
+  // tests never write spill queues into the working directory
+  raw['spill'] ??= { directory: `${dataDir}.spill` };
   const cfg = parseCollectorConfig(raw);
   const logger = pino({ level: cfg.telemetry.logLevel });
   const service = new Service(cfg, { logger });
