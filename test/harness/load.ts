@@ -53,7 +53,13 @@ export function startLoad(url: () => string, opts: { workers?: number; perReques
 export function reportDelivery(name: string, stats: LoadStats, deliveredBodies: readonly string[]): { lost: number; duplicated: number } {
   const keys = deliveredBodies.map((b) => b.split(' ')[0]!);
   const unique = new Set(keys);
-  const lost = [...stats.acked].filter((k) => !unique.has(k)).length;
+  const lostKeys = [...stats.acked].filter((k) => !unique.has(k));
+  const lost = lostKeys.length;
+  if (lost > 0) {
+    // which requests: runs of consecutive request numbers per worker, for diagnosis
+    const reqs = [...new Set(lostKeys.map((k) => k.replace(/-k\d+$/, '')))].sort();
+    console.log(`# ${name}: lost requests (${reqs.length}): ${reqs.slice(0, 40).join(' ')}${reqs.length > 40 ? ' …' : ''}`);
+  }
   const duplicated = keys.length - unique.size;
   console.log(`# ${name}: sent=${stats.sent} acknowledged=${stats.acked.size} delivered=${unique.size} duplicated=${duplicated} lost=${lost} statuses=${JSON.stringify(stats.statuses)}`);
   return { lost, duplicated };
