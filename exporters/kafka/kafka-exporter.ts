@@ -2,15 +2,14 @@
 // broker acknowledged every message (acks=all with the idempotent producer by default).
 // A batch that fails part-way resumes where it stopped when retried, so a retry re-sends
 // only what was not acknowledged.
-import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
+import { applyClientSecurity } from './client-security.js';
 import type { Batch, CreateContext, Exporter, ExportResult } from '../../src/component.js';
 import { SUCCESS } from '../../src/component.js';
 import { SENT_BY_SIGNAL } from '../../src/telemetry/metrics.js';
 import { kafkaCompressionType, registerKafkaCodecs } from './codecs.js';
 import type { KafkaExporterConfig } from './config.js';
 import { classifyKafkaError } from './errors.js';
-import { Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry, type Producer, type SASLOptions } from './kafkajs.js';
+import { Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry, type Producer } from './kafkajs.js';
 import { chunkMessages, prepareMessages, type OutMessage } from './messages.js';
 
 interface Pending {
@@ -230,18 +229,7 @@ export class KafkaExporter implements Exporter {
       logLevel: this.ctx.logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
       logCreator: () => (entry) => this.logKafkaJs(entry),
     };
-    const tls = this.cfg.tls;
-    if (tls) {
-      const ssl: ConnectionOptions = { rejectUnauthorized: !tls.insecureSkipVerify };
-      if (tls.caFile) ssl.ca = [readFileSync(tls.caFile)];
-      if (tls.certFile) ssl.cert = readFileSync(tls.certFile);
-      if (tls.keyFile) ssl.key = readFileSync(tls.keyFile);
-      if (tls.serverNameOverride) ssl.servername = tls.serverNameOverride;
-      c.ssl = ssl;
-    }
-    const sasl = this.cfg.sasl;
-    if (sasl) c.sasl = { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
-    return c;
+    return applyClientSecurity(c, this.cfg.tls, this.cfg.sasl);
   }
 
   private logKafkaJs(entry: LogEntry): void {

@@ -6,13 +6,12 @@
 // message after the hint — backpressure, never a commit. A message that is not valid OTLP
 // for its topic is counted, logged, optionally produced to the dead-letter topic, and skipped.
 // Nothing here throws into kafkajs: a bad message or a broken pipeline never crashes the group.
-import { readFileSync } from 'node:fs';
-import type { ConnectionOptions } from 'node:tls';
+import { applyClientSecurity } from '../../exporters/kafka/client-security.js';
 import type { Consumer as Next, CreateContext, Receiver, Signal } from '../../src/component.js';
 import { encodeRequest, JsonShapeError, parseOtlpJson, ScanError, scanRequest } from '../../src/otlp/index.js';
 import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
 import { registerKafkaCodecs } from '../../exporters/kafka/codecs.js';
-import { Kafka, logLevel, type KafkaConfig, type LogEntry, type Producer, type SASLOptions } from '../../exporters/kafka/kafkajs.js';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type Producer } from '../../exporters/kafka/kafkajs.js';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { KafkaReceiverConfig } from './config.js';
 
@@ -270,18 +269,7 @@ export class KafkaReceiver implements Receiver {
       logLevel: this.ctx.logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
       logCreator: () => (entry) => this.logKafkaJs(entry),
     };
-    const tls = this.cfg.tls;
-    if (tls) {
-      const ssl: ConnectionOptions = { rejectUnauthorized: !tls.insecureSkipVerify };
-      if (tls.caFile) ssl.ca = [readFileSync(tls.caFile)];
-      if (tls.certFile) ssl.cert = readFileSync(tls.certFile);
-      if (tls.keyFile) ssl.key = readFileSync(tls.keyFile);
-      if (tls.serverNameOverride) ssl.servername = tls.serverNameOverride;
-      c.ssl = ssl;
-    }
-    const sasl = this.cfg.sasl;
-    if (sasl) c.sasl = { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
-    return c;
+    return applyClientSecurity(c, this.cfg.tls, this.cfg.sasl);
   }
 
   private logKafkaJs(entry: LogEntry): void {

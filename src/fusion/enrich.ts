@@ -16,24 +16,26 @@ export interface SpanExtras {
 export function encodeTraces(traces: readonly { trace: HeldTrace; extras: Map<HeldSpan, SpanExtras> }[]): Uint8Array {
   const w = new ProtoWriter(64 * 1024);
   for (const { trace, extras } of traces) {
-    // group spans by resource and scope (identical bytes share one entry)
-    const groups = new Map<string, { resource: Uint8Array; scope: Uint8Array; spans: HeldSpan[] }>();
+    // group spans by their resource and scope as scanned (object identity: no key is built per
+    // span; spans that arrived in different requests get their own, equally valid, entries)
+    const groups = new Map<Uint8Array, Map<Uint8Array, HeldSpan[]>>();
     for (const s of trace.spans) {
-      const k = Buffer.from(s.resource.raw.buffer, s.resource.raw.byteOffset, s.resource.raw.byteLength).toString('latin1') + '\u0000' + Buffer.from(s.scope.buffer, s.scope.byteOffset, s.scope.byteLength).toString('latin1');
-      let g = groups.get(k);
-      if (!g) groups.set(k, (g = { resource: s.resource.raw, scope: s.scope, spans: [] }));
-      g.spans.push(s);
+      let byScope = groups.get(s.resource.raw);
+      if (!byScope) groups.set(s.resource.raw, (byScope = new Map()));
+      const list = byScope.get(s.scope);
+      if (list) list.push(s);
+      else byScope.set(s.scope, [s]);
     }
-    for (const g of groups.values()) {
+    for (const [resource, byScope] of groups) for (const [scope, spans] of byScope) {
       w.tag(1, 2);
       w.fork();
       w.tag(1, 2);
-      w.bytes(g.resource);
+      w.bytes(resource);
       w.tag(2, 2);
       w.fork();
       w.tag(1, 2);
-      w.bytes(g.scope);
-      for (const s of g.spans) {
+      w.bytes(scope);
+      for (const s of spans) {
         w.tag(2, 2);
         w.fork();
         w.raw(s.raw);

@@ -23,10 +23,21 @@ export function scanResource(buf: Uint8Array, start: number, end: number): Resou
 }
 
 export function scanSpans(buf: Uint8Array, out: ScannedSpan[]): void {
+  let scope: Uint8Array | undefined;
+  let scopeStart = -1;
+  let scopeEnd = -1;
   walkRequest(
     buf,
     (start, end) => (end > start ? scanResource(buf, start, end) : { raw: EMPTY, service: '', gpuUuid: undefined, pid: undefined, host: undefined }),
-    (start, end, ctx) => out.push(scanSpan(buf, start, end, ctx.resource, buf.subarray(ctx.scopeStart, ctx.scopeEnd))),
+    (start, end, ctx) => {
+      // one scope view per scope, shared by its spans (encodeTraces groups by identity)
+      if (scopeStart !== ctx.scopeStart || scopeEnd !== ctx.scopeEnd || scope === undefined) {
+        scopeStart = ctx.scopeStart;
+        scopeEnd = ctx.scopeEnd;
+        scope = buf.subarray(scopeStart, scopeEnd);
+      }
+      out.push(scanSpan(buf, start, end, ctx.resource, scope));
+    },
   );
 }
 
