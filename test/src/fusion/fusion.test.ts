@@ -46,7 +46,7 @@ const gauge = (name: string, unit: string, points: [number, number][], extra: un
 });
 const metrics = (ms: unknown[]) => ({ resourceMetrics: [{ resource: { attributes: [str('host.name', 'node-1')] }, scopeMetrics: [{ metrics: ms }] }] });
 
-describe('fusion', { timeout: 60_000 }, () => {
+describe('fusion', { timeout: 150_000 }, () => {
   test('each request comes out as one trace with its logs, GPU summary and XID error', async () => {
     const c = await startCollector({ yaml: fusionYaml() });
     // GPU samples during the request (t = 0..1000 ms), and an XID inside the decode span
