@@ -42,6 +42,9 @@ export const METRICS = {
   atc_ring_dropped_items_total: { type: 'counter', help: 'Items (spans, log records, points) dropped because the ring was full.', labels: ['signal'] },
   atc_ring_full_refusals_total: { type: 'counter', help: 'Writes refused because the ring was full (when_full: block).', labels: ['signal'] },
 
+  // write-ahead log (buffer.durability: disk)
+  atc_wal_bytes: { type: 'gauge', help: 'Bytes held in the write-ahead log (records not yet delivered by every exporter).', labels: [] },
+
   // flush worker
   atc_flush_batches_total: { type: 'counter', help: 'Batches cut by the flush worker.', labels: ['signal', 'trigger'] },
   atc_flush_batch_bytes: { type: 'histogram', help: 'Uncompressed size of cut batches.', labels: ['signal'], buckets: SIZE_BUCKETS },
