@@ -21,6 +21,7 @@ export const METRICS = {
   atc_receiver_refused_log_records_total: { type: 'counter', help: 'Log records refused (bad input, overload).', labels: ['receiver', 'transport', 'reason'] },
   atc_receiver_accepted_metric_points_total: { type: 'counter', help: 'Metric data points accepted into the ring.', labels: ['receiver', 'transport'] },
   atc_receiver_refused_metric_points_total: { type: 'counter', help: 'Metric data points refused (bad input, overload).', labels: ['receiver', 'transport', 'reason'] },
+  atc_receiver_refused_sources_total: { type: 'counter', help: 'Sources a receiver skipped after failing on them (a scrape, a file, an unreadable path such as a symlink loop), by kind and reason; other sources and the process carry on.', labels: ['receiver', 'source', 'reason'] },
   atc_receiver_requests_total: { type: 'counter', help: 'Requests handled, by response status.', labels: ['receiver', 'transport', 'signal', 'status'] },
 
   // receivers.filelog
