@@ -80,7 +80,7 @@ class Target {
   /** A scrape that threw past its own handling: this target only, counted, logged once per message. */
   private failed(e: unknown): void {
     const msg = e instanceof Error ? e.message : String(e);
-    this.ctx.metrics.inc(REFUSED_BY_SIGNAL.metrics, { receiver: this.ctx.id, transport: 'scrape', reason: 'internal_error' });
+    this.ctx.metrics.inc('atc_receiver_refused_sources_total', { receiver: this.ctx.id, source: 'scrape', reason: 'internal_error' });
     if (msg !== this.status.lastError) this.ctx.logger.error({ job: this.job.jobName, target: this.url, err: msg }, 'scrape failed unexpectedly; the next scrape runs as usual');
     Object.assign(this.status, { health: 'down', lastError: msg });
   }

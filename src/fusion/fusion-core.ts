@@ -11,6 +11,7 @@ import { writeBoolAttr } from './attributes.js';
 import type { FusionConfig } from './config.js';
 import { encodeTraces } from './enrich.js';
 import { fusedDocument } from './fused-document.js';
+import { offerRecentFusedTraces } from '../telemetry/recent-fused-traces.js';
 import { GpuState } from './gpu-state.js';
 import { LogAttributeFilter } from './log-filter.js';
 import { scanLogs, type GpuEvent, type LogScanOptions, type TracedLog } from './log-scan.js';
@@ -270,6 +271,8 @@ export class FusionCore {
     m.inc('atc_fusion_traces_emitted_total', { reason }, out.length);
     if (logsJoined > 0) m.inc('atc_fusion_logs_joined_total', {}, logsJoined);
     if (gpuJoined > 0) m.inc('atc_fusion_gpu_joined_spans_total', {}, gpuJoined);
+    // the status page's fused-trace view (a few documents per second, only while it listens)
+    offerRecentFusedTraces(out, fusedDocument);
     if (this.out.documents) {
       const docs = out.map((f) => ({ traceId: keyToHex(f.trace.key), json: JSON.stringify(fusedDocument(f)) }));
       m.inc('atc_fusion_documents_total', {}, docs.length);
