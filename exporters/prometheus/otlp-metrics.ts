@@ -2,7 +2,7 @@
 // decode into objects). Gauges → gauges; monotonic sums → counters (delta points accumulate);
 // non-monotonic sums → gauges; explicit-bucket histograms → histograms; summaries →
 // summaries. Exponential histograms are counted as unsupported.
-import { anyValue, forEachAttribute } from '../../src/fusion/attributes.js';
+import { anyValue, forEachAttribute } from '../../src/otlp/attributes.js';
 import { decodeUtf8, Reader } from '../../src/otlp/wire.js';
 import type { PrometheusExporterConfig } from './config.js';
 import { familyName, labelName, type PromKind } from './names.js';

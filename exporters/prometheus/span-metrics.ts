@@ -3,7 +3,7 @@
 // counter, a duration histogram with trace-id exemplars, GenAI token counters and, for spans
 // fusion gave a GPU summary, a histogram of the GPU utilization while they ran. Only the needed
 // fields are read from the bytes, with fusion's scanner.
-import { anyValue, forEachAttribute } from '../../src/fusion/attributes.js';
+import { anyValue, forEachAttribute } from '../../src/otlp/attributes.js';
 import { keyToHex } from '../../src/fusion/model.js';
 import { scanSpans, type ScannedSpan } from '../../src/fusion/span-scan.js';
 import { Reader } from '../../src/otlp/wire.js';

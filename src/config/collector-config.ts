@@ -1,8 +1,8 @@
 // The whole collector config in the OpenTelemetry Collector's shape, validated with every
 // problem reported under its key path.
-import type { ExporterFactory, ProcessorFactory, ReceiverFactory, Signal } from '../component.js';
+import type { ConnectorFactory, ExporterFactory, ProcessorFactory, ReceiverFactory, Signal } from '../component.js';
 import { SIGNALS } from '../component.js';
-import { exporterFactories, processorFactories, receiverFactories } from '../components.js';
+import { connectorFactories, exporterFactories, processorFactories, receiverFactories } from '../components.js';
 import { didYouMean } from './did-you-mean.js';
 import { ConfigError, ConfigErrors, keyPath } from './errors.js';
 import { Fields, isPlainObject, describe } from './fields.js';
@@ -59,6 +59,8 @@ export interface CollectorConfig {
   readonly receivers: ReadonlyMap<string, ComponentEntry>;
   readonly processors: ReadonlyMap<string, ComponentEntry>;
   readonly exporters: ReadonlyMap<string, ComponentEntry>;
+  /** connectors: exporters of some pipelines, receivers of others */
+  readonly connectors: ReadonlyMap<string, ComponentEntry>;
   readonly pipelines: readonly PipelineConfig[];
   readonly buffer: BufferConfig;
   readonly telemetry: TelemetryConfig;
@@ -102,12 +104,16 @@ export function checkCollectorConfig(raw: Record<string, unknown>, errors: Confi
   const processors = parseSection('processors', top.obj['processors'], processorFactories, errors);
   const exporters = parseSection('exporters', top.obj['exporters'], exporterFactories, errors);
   const extensions = parseSection('extensions', top.obj['extensions'], new Map(), errors);
-  const connectors = parseSection('connectors', top.obj['connectors'], new Map(), errors);
+  const connectors = parseSection('connectors', top.obj['connectors'], connectorFactories, errors);
   void extensions;
-  void connectors;
+  for (const id of connectors.keys()) {
+    if (receivers.has(id)) errors.add(keyPath('connectors', id), `"${id}" is also a receiver id: a pipeline could not tell them apart`);
+    if (exporters.has(id)) errors.add(keyPath('connectors', id), `"${id}" is also an exporter id: a pipeline could not tell them apart`);
+  }
 
   const service = top.sub('service', ['pipelines', 'telemetry', 'extensions']);
-  const pipelines = parsePipelines(service, receivers, processors, exporters, errors);
+  const pipelines = parsePipelines(service, receivers, processors, exporters, connectors, errors);
+  checkConnectorGraph(pipelines, connectors, service.at('pipelines'), errors);
 
   const tel = service.sub('telemetry', ['metrics', 'logs']);
   const tm = tel.sub('metrics', ['endpoint', 'level', 'address', 'tls', 'auth']);
@@ -124,7 +130,7 @@ export function checkCollectorConfig(raw: Record<string, unknown>, errors: Confi
 
   const buffer = parseBuffer(top.sub('buffer', ['size', 'when_full', 'block_timeout', 'flush_interval', 'max_batch_bytes', 'max_inflight_batches', 'durability', 'wal', 'memory_limit']));
   const spill = parseSpill(top.sub('spill', SPILL_KEYS));
-  return { receivers, processors, exporters, pipelines, buffer, telemetry, spill, raw };
+  return { receivers, processors, exporters, connectors, pipelines, buffer, telemetry, spill, raw };
 }
 
 function parseBuffer(f: Fields): BufferConfig {
@@ -170,7 +176,7 @@ function parseMemoryLimit(f: Fields): number {
   return f.bytes('memory_limit', 0);
 }
 
-type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory;
+type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ConnectorFactory;
 
 const ID_RE = /^([a-z][a-z0-9_]*)(?:\/([^/\s]+))?$/;
 
@@ -207,6 +213,7 @@ function parsePipelines(
   receivers: Map<string, ComponentEntry>,
   processors: Map<string, ComponentEntry>,
   exporters: Map<string, ComponentEntry>,
+  connectors: Map<string, ComponentEntry>,
   errors: ConfigErrors,
 ): PipelineConfig[] {
   const raw = service.obj['pipelines'];
@@ -230,7 +237,7 @@ function parsePipelines(
     }
     const signal = m[1] as Signal;
     const f = new Fields(praw, ppath, errors, ['receivers', 'processors', 'exporters']);
-    const refs = (key: 'receivers' | 'processors' | 'exporters', defined: Map<string, ComponentEntry>, factories: ReadonlyMap<string, AnyFactory>, required: boolean): string[] => {
+    const refs = (key: 'receivers' | 'processors' | 'exporters', defined: Map<string, ComponentEntry>, factories: ReadonlyMap<string, AnyFactory>, required: boolean, connectorSide?: 'emits' | 'consumes'): string[] => {
       const ids = f.stringList(key, [], { nonEmpty: required });
       if (required && !f.has(key)) f.fail(key, 'must list at least one component');
       const seen = new Set<string>();
@@ -238,9 +245,17 @@ function parsePipelines(
         const at = keyPath(f.at(key), i);
         if (seen.has(id)) errors.add(at, `"${id}" is listed twice`);
         seen.add(id);
+        const connector = connectorSide ? connectors.get(id) : undefined;
+        if (connector) {
+          // a connector: an exporter of the pipelines it consumes, a receiver of those it feeds
+          const fac = connectorFactories.get(connector.type);
+          const ok = connectorSide === 'emits' ? fac?.emits : fac?.signals;
+          if (fac && !ok!.includes(signal)) errors.add(at, `connector ${connector.type} does not ${connectorSide === 'emits' ? 'emit' : 'consume'} ${signal}`);
+          return;
+        }
         const entry = defined.get(id);
         if (!entry) {
-          const hint = didYouMean(id, [...defined.keys()]);
+          const hint = didYouMean(id, [...defined.keys(), ...(connectorSide ? connectors.keys() : [])]);
           errors.add(at, `${key.replace(/s$/, '')} "${id}" is not defined in ${key}${hint ? ` (did you mean "${hint}"?)` : ''}`);
           return;
         }
@@ -252,10 +267,39 @@ function parsePipelines(
     out.push({
       id: pid,
       signal,
-      receivers: refs('receivers', receivers, receiverFactories, true),
+      receivers: refs('receivers', receivers, receiverFactories, true, 'emits'),
       processors: refs('processors', processors, processorFactories, false),
-      exporters: refs('exporters', exporters, exporterFactories, true),
+      exporters: refs('exporters', exporters, exporterFactories, true, 'consumes'),
     });
   }
   return out;
+}
+
+/**
+ * Every connector must be an exporter of at least one pipeline and a receiver of at least one
+ * (the Collector's rule), and data must not flow in a circle through connectors.
+ */
+function checkConnectorGraph(pipelines: readonly PipelineConfig[], connectors: Map<string, ComponentEntry>, path: string, errors: ConfigErrors): void {
+  for (const id of connectors.keys()) {
+    const asExporter = pipelines.some((p) => p.exporters.includes(id));
+    const asReceiver = pipelines.some((p) => p.receivers.includes(id));
+    if (!asExporter && !asReceiver) continue; // defined but unused, like any component
+    if (!asExporter) errors.add(keyPath('connectors', id), 'is a receiver of a pipeline but an exporter of none: it would never get data');
+    if (!asReceiver) errors.add(keyPath('connectors', id), 'is an exporter of a pipeline but a receiver of none: its output would go nowhere');
+  }
+  // pipeline → pipelines it feeds through a connector
+  const next = (p: PipelineConfig): PipelineConfig[] => pipelines.filter((q) => q.receivers.some((r) => connectors.has(r) && p.exporters.includes(r)));
+  const state = new Map<PipelineConfig, 'visiting' | 'done'>();
+  const visit = (p: PipelineConfig, trail: string[]): void => {
+    const st = state.get(p);
+    if (st === 'done') return;
+    if (st === 'visiting') {
+      errors.add(path, `pipelines form a cycle through connectors: ${[...trail, p.id].join(' → ')}`);
+      return;
+    }
+    state.set(p, 'visiting');
+    for (const q of next(p)) visit(q, [...trail, p.id]);
+    state.set(p, 'done');
+  };
+  for (const p of pipelines) visit(p, []);
 }

@@ -2,9 +2,9 @@
 // metrics and logs pipelines (NVML receiver or scraped dcgm-exporter), summarised over a
 // span's interval. A gateway fusing many nodes keeps them apart: pids and even GPU ids of
 // different nodes never meet.
-import { walkRequest } from '../otlp/walk.js';
-import { decodeUtf8, Reader } from '../otlp/wire.js';
-import { anyValue, forEachAttribute } from './attributes.js';
+import { walkRequest } from '../../src/otlp/walk.js';
+import { decodeUtf8, Reader } from '../../src/otlp/wire.js';
+import { anyValue, forEachAttribute } from '../../src/otlp/attributes.js';
 import { xidPolicy } from './gpu-events.js';
 import { GPU_LABELS, GPU_METRICS, THROTTLE_BITS, type GpuMetric } from './gpu-metric-names.js';
 import type { GpuEvent } from './log-scan.js';

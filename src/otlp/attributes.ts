@@ -1,6 +1,6 @@
-// Reading and writing the few attribute values fusion needs, straight from protobuf bytes.
-import { decodeUtf8, Reader } from '../otlp/wire.js';
-import type { ProtoWriter } from '../otlp/proto-writer.js';
+// Reading and writing attribute values straight from protobuf bytes (fusion, span metrics, the Prometheus exporter).
+import { decodeUtf8, Reader } from './wire.js';
+import type { ProtoWriter } from './proto-writer.js';
 
 /** Value of an AnyValue as a JS value (strings, numbers, bools; others as undefined). */
 export function anyValue(buf: Uint8Array, start: number, end: number): string | number | boolean | undefined {

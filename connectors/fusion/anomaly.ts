@@ -1,9 +1,9 @@
 // Training-signal anomalies: a loss or gradient norm that is NaN/Inf, or above `factor` times
 // its moving median, becomes a log record (event.name = training.anomaly).
-import { ProtoWriter } from '../otlp/proto-writer.js';
-import { walkRequest } from '../otlp/walk.js';
-import { decodeUtf8, Reader } from '../otlp/wire.js';
-import { anyValue, forEachAttribute, writeDoubleAttr, writeIntAttr, writeStringAttr } from './attributes.js';
+import { ProtoWriter } from '../../src/otlp/proto-writer.js';
+import { walkRequest } from '../../src/otlp/walk.js';
+import { decodeUtf8, Reader } from '../../src/otlp/wire.js';
+import { anyValue, forEachAttribute, writeDoubleAttr, writeIntAttr, writeStringAttr } from '../../src/otlp/attributes.js';
 import { scanResource } from './span-scan.js';
 
 export interface Anomaly {

@@ -1,7 +1,7 @@
 // Reads spans out of ExportTraceServiceRequest bytes: raw bytes plus the fields fusion needs.
-import { walkRequest } from '../otlp/walk.js';
-import { decodeUtf8, Reader } from '../otlp/wire.js';
-import { anyValue, forEachAttribute } from './attributes.js';
+import { walkRequest } from '../../src/otlp/walk.js';
+import { decodeUtf8, Reader } from '../../src/otlp/wire.js';
+import { anyValue, forEachAttribute } from '../../src/otlp/attributes.js';
 import { idKey, type HeldSpan, type ResourceInfo } from './model.js';
 
 export interface ScannedSpan extends HeldSpan {

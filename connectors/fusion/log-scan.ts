@@ -1,8 +1,9 @@
 // Reads log records that carry a trace context out of ExportLogsServiceRequest bytes, and GPU
 // events that the NVML receiver emits as log records (kind = the record's event name).
-import { walkRequest } from '../otlp/walk.js';
-import { decodeUtf8, Reader } from '../otlp/wire.js';
-import { anyValue, forEachAttribute } from './attributes.js';
+import { walkRequest } from '../../src/otlp/walk.js';
+import { decodeUtf8, Reader } from '../../src/otlp/wire.js';
+import { anyValue, forEachAttribute } from '../../src/otlp/attributes.js';
+import { FUSED_DOCUMENT_EVENT } from './fused-log-records.js';
 import { eventPolicy, isGpuEventKind } from './gpu-events.js';
 import { capStringBody, type LogAttributeFilter } from './log-filter.js';
 import { idKey, type LogEvent, type ResourceInfo } from './model.js';
@@ -125,6 +126,7 @@ function scanRecord(buf: Uint8Array, start: number, end: number, traced: TracedL
   });
   // one field, one meaning: the record's event name (the attribute is its older spelling)
   const kind = eventName || nameAttr;
+  if (kind === FUSED_DOCUMENT_EVENT) return; // fusion's own output coming round again
   if (isGpuEventKind(kind)) {
     const policy = eventPolicy(kind, xid);
     gpuEvents.push({ node: res?.info.node, uuid: uuid || undefined, timeNs: event.timeNs, kind, xid: kind === 'gpu.xid' ? xid : undefined, fatal: policy.fatal, meaning: policy.meaning, message: event.bodyText });

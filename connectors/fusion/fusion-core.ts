@@ -3,25 +3,32 @@
 // they expire), keeps GPU state, and emits each trace enriched (see assemble.ts). Output goes
 // to the callbacks given: enriched traces, fused documents, anomaly log records.
 import { randomBytes } from 'node:crypto';
-import type { CreateContext } from '../component.js';
-import { ProtoWriter } from '../otlp/proto-writer.js';
+import type { CreateContext } from '../../src/component.js';
+import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { AnomalyDetector, encodeAnomalies } from './anomaly.js';
 import { assemble, type FusedTrace } from './assemble.js';
-import { writeBoolAttr } from './attributes.js';
+import { writeBoolAttr } from '../../src/otlp/attributes.js';
 import type { FusionConfig } from './config.js';
 import { encodeTraces } from './enrich.js';
 import { fusedDocument } from './fused-document.js';
-import { offerRecentFusedTraces } from '../telemetry/recent-fused-traces.js';
+import { offerRecentFusedTraces } from '../../src/telemetry/recent-fused-traces.js';
 import { GpuState } from './gpu-state.js';
 import { LogAttributeFilter } from './log-filter.js';
 import { scanLogs, type GpuEvent, type LogScanOptions, type TracedLog } from './log-scan.js';
-import { isRootSpan, keyToHex, type HeldSpan, type HeldTrace, type LogEvent, type LogsBySpan, type ResourceInfo } from './model.js';
+import { isRootSpan, type HeldSpan, type HeldTrace, type LogEvent, type LogsBySpan, type ResourceInfo } from './model.js';
 import { scanSpans, type ScannedSpan } from './span-scan.js';
 
 export type EmitReason = 'window' | 'root' | 'evicted' | 'shutdown';
 
 export interface FusedDoc {
-  traceId: string;
+  /** 16 id bytes as a latin1 string */
+  traceKey: string;
+  /** the root span's id (latin1), or '' */
+  rootSpanId: string;
+  /** the Resource bytes of the root span (else of the first span) */
+  resource: Uint8Array;
+  startNs: bigint;
+  status: 'ok' | 'error';
   json: string;
 }
 
@@ -274,7 +281,11 @@ export class FusionCore {
     // the status page's fused-trace view (a few documents per second, only while it listens)
     offerRecentFusedTraces(out, fusedDocument);
     if (this.out.documents) {
-      const docs = out.map((f) => ({ traceId: keyToHex(f.trace.key), json: JSON.stringify(fusedDocument(f)) }));
+      const docs = out.map((f): FusedDoc => {
+        const doc = fusedDocument(f);
+        const first = f.root ?? f.trace.spans[0];
+        return { traceKey: f.trace.key, rootSpanId: f.root?.spanId ?? '', resource: first?.resource.raw ?? new Uint8Array(0), startNs: BigInt(doc.start_time_unix_nano), status: f.status, json: JSON.stringify(doc) };
+      });
       m.inc('atc_fusion_documents_total', {}, docs.length);
       this.out.documents(docs);
     }

@@ -1,6 +1,6 @@
 // What a log record brings to its span event: the body capped (truncation marked) and the
 // record's own attributes, minus those that repeat its resource and those the lists exclude.
-import { ProtoWriter } from '../otlp/proto-writer.js';
+import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 
 export interface LogEventPolicy {
   maxBodyBytes: number;

@@ -3,10 +3,10 @@
 // GPU error failed the work and the application set no status, a status (field 15; protobuf
 // merges a repeated singular message field by field, so an application's message stays).
 // No span is decoded.
-import { ProtoWriter } from '../otlp/proto-writer.js';
+import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import type { FusedTrace, SpanPlan } from './assemble.js';
 import { STATUS_ERROR } from './assemble.js';
-import { writeBoolAttr, writeDoubleAttr, writeIntAttr, writeStringArrayAttr, writeStringAttr } from './attributes.js';
+import { writeBoolAttr, writeDoubleAttr, writeIntAttr, writeStringArrayAttr, writeStringAttr } from '../../src/otlp/attributes.js';
 import type { GpuSummary } from './gpu-state.js';
 import type { HeldSpan, LogEvent } from './model.js';
 

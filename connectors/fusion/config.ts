@@ -1,6 +1,6 @@
-// `processors.fusion`: the join window, its bounds, and where GPU data and anomalies come from.
-import type { ConfigErrors } from '../config/errors.js';
-import { Fields } from '../config/fields.js';
+// `connectors.fusion`: the join window, its bounds, and where GPU data and anomalies come from.
+import type { ConfigErrors } from '../../src/config/errors.js';
+import { Fields } from '../../src/config/fields.js';
 import type { LogEventPolicy } from './log-filter.js';
 
 export interface FusionConfig {
@@ -24,14 +24,8 @@ export interface FusionConfig {
   /** what a log record brings to its `log` span event */
   logEvents: LogEventPolicy;
   anomaly: { enabled: boolean; factor: number; window: number; metrics: string[] };
-  /** one JSON document per fused trace: to a directory, a Kafka topic and/or an S3 prefix */
-  fusedOutput: FusedOutputConfig;
-}
-
-export interface FusedOutputConfig {
-  directory: string;
-  kafka: { brokers: string[]; topic: string; compression: 'zstd' | 'gzip' | 'snappy' | 'none' } | undefined;
-  s3: { bucket: string; prefix: string; region: string | undefined; endpoint: string | undefined; forcePathStyle: boolean } | undefined;
+  /** emit one fused JSON document per trace as a log record into the logs pipelines fed by the connector */
+  documents: boolean;
 }
 
 export function createDefaultConfig(): FusionConfig {
@@ -48,7 +42,7 @@ export function createDefaultConfig(): FusionConfig {
     maxWaitingLogBytes: 64 * 1024 * 1024,
     logEvents: { maxBodyBytes: 4096, include: [], exclude: ['log.file.path', 'log.file.name', 'log.iostream', 'pid', 'hostname'] },
     anomaly: { enabled: true, factor: 10, window: 50, metrics: ['loss', 'grad_norm'] },
-    fusedOutput: { directory: '', kafka: undefined, s3: undefined },
+    documents: true,
   };
 }
 
@@ -56,13 +50,10 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): F
   const d = createDefaultConfig();
   const f = new Fields(raw, path, errors, [
     'decision_wait', 'root_wait', 'rootless_wait', 'max_traces', 'max_bytes', 'gpu_retention', 'late_window',
-    'log_wait', 'max_waiting_logs', 'max_waiting_log_bytes', 'log_events', 'anomaly', 'fused_output',
+    'log_wait', 'max_waiting_logs', 'max_waiting_log_bytes', 'log_events', 'anomaly', 'documents',
   ]);
   const le = f.sub('log_events', ['max_body_size', 'include_attributes', 'exclude_attributes']);
   const a = f.sub('anomaly', ['enabled', 'factor', 'window', 'metrics']);
-  const o = f.sub('fused_output', ['directory', 'kafka', 's3']);
-  const ok = o.has('kafka') ? o.sub('kafka', ['brokers', 'topic', 'compression']) : undefined;
-  const os3 = o.has('s3') ? o.sub('s3', ['bucket', 'prefix', 'region', 'endpoint', 'force_path_style']) : undefined;
   const cfg: FusionConfig = {
     decisionWaitMs: f.duration('decision_wait', d.decisionWaitMs, { min: 1 }),
     rootWaitMs: f.duration('root_wait', d.rootWaitMs, { min: 0 }),
@@ -85,31 +76,8 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): F
       window: a.number('window', d.anomaly.window, { min: 3, integer: true }),
       metrics: a.stringList('metrics', d.anomaly.metrics),
     },
-    fusedOutput: {
-      directory: o.string('directory', d.fusedOutput.directory),
-      kafka: ok
-        ? {
-            brokers: ok.stringList('brokers', [], { nonEmpty: true }),
-            topic: ok.string('topic', 'fused', { nonEmpty: true }),
-            compression: ok.enum('compression', ['zstd', 'gzip', 'snappy', 'none'] as const, 'zstd'),
-          }
-        : undefined,
-      s3: os3
-        ? {
-            bucket: os3.string('bucket', '', { nonEmpty: true }),
-            prefix: os3.string('prefix', 'fused'),
-            region: os3.optionalString('region'),
-            endpoint: os3.optionalString('endpoint'),
-            forcePathStyle: os3.bool('force_path_style', false),
-          }
-        : undefined,
-    },
+    documents: f.bool('documents', d.documents),
   };
-  if (ok && !ok.has('brokers')) ok.fail('brokers', 'must list at least one broker');
-  if (os3 && !os3.has('bucket')) os3.fail('bucket', 'is required');
-  cfg.fusedOutput.kafka?.brokers.forEach((b, i) => {
-    if (!/^[^:\s]+:\d{1,5}$/.test(b)) ok!.errors.add(`${ok!.at('brokers')}[${i}]`, `not a host:port, got "${b}"`);
-  });
   if (cfg.rootWaitMs > cfg.decisionWaitMs) f.fail('root_wait', 'must not exceed decision_wait');
   return cfg;
 }
