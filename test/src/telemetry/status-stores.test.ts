@@ -28,7 +28,7 @@ const doc = (i: number, spans = 1): FusedTraceJson => ({
   start_time_unix_nano: '1',
   duration_ms: i,
   status: i % 2 ? 'error' : 'ok',
-  spans: Array.from({ length: spans }, (_, k) => ({ span_id: String(k), gpu: k === 0 ? { events: [{ xid: 79 }, { xid: null }] } : undefined })),
+  spans: Array.from({ length: spans }, (_, k) => ({ span_id: String(k), gpu_events: k === 0 ? [{ xid: 79 }, { xid: null }] : undefined })),
   logs: [{}, {}],
   kernels: [{}],
 });
