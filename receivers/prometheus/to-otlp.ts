@@ -67,6 +67,16 @@ function labelValue(labels: string[], name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Prometheus histogram and summary counts are floats on the wire (NaN, ±Inf and 1e400 parse);
+ * OTLP counts are uint64. A count converts when it is finite, ≥ 0 and < 2^64 (rounded to
+ * the nearest integer); a point with any other count or bucket value is skipped and reported
+ * in `skipped`, so one bad series never fails the scrape or the process.
+ */
+function isCount(v: number): boolean {
+  return v >= 0 && v < 18446744073709551616;
+}
+
 interface Extra {
   name: string;
   value: number;
@@ -81,6 +91,8 @@ interface Scrape {
   /** per-bucket counts of the histogram point being written (reused for every point) */
   counts: number[];
   bounds: number[];
+  /** histogram and summary points without an OTLP form (see isCount) */
+  skipped: number;
 }
 
 const tsOf = (c: Scrape, s: Sample): number => (c.t.honorTimestamps && s.ts !== undefined ? s.ts : c.scrapeMs);
@@ -113,7 +125,7 @@ interface HistogramGroup {
   labels: string[];
   buckets: [number, number][];
   sum: number;
-  count: number;
+  count?: number;
   created?: number;
   ts: number;
 }
@@ -125,7 +137,7 @@ function histogram(c: Scrape, f: Family): void {
     const key = labelsKey(s.labels, 'le');
     let g = groups.get(key);
     if (!g) {
-      g = { labels: s.labels, buckets: [], sum: NaN, count: NaN, ts: tsOf(c, s) };
+      g = { labels: s.labels, buckets: [], sum: NaN, ts: tsOf(c, s) };
       groups.set(key, g);
     }
     if (suf === '_bucket') {
@@ -140,7 +152,11 @@ function histogram(c: Scrape, f: Family): void {
   b.beginHistogram(TEMPORALITY_CUMULATIVE);
   for (const [key, g] of groups) {
     g.buckets.sort((x, y) => x[0] - y[0]);
-    const count = Number.isNaN(g.count) ? (g.buckets.at(-1)?.[1] ?? 0) : g.count;
+    const count = g.count ?? g.buckets.at(-1)?.[1] ?? 0;
+    if (!isCount(count) || !g.buckets.every((x) => isCount(x[1]))) {
+      c.skipped++;
+      continue;
+    }
     b.beginPoint();
     attributes(b, g.labels, 'le', c.t);
     b.startTimeMs(g.created ?? c.starts.get(f.name + key, count, c.scrapeMs));
@@ -195,6 +211,10 @@ function summary(c: Scrape, f: Family): void {
   b.beginMetric(f.name, f.help, f.unit);
   b.beginSummary();
   for (const [key, g] of groups) {
+    if (!isCount(g.count)) {
+      c.skipped++;
+      continue;
+    }
     b.beginPoint();
     attributes(b, g.labels, 'quantile', c.t);
     b.startTimeMs(g.created ?? c.starts.get(f.name + key, g.count, c.scrapeMs));
@@ -228,10 +248,10 @@ function gauges(c: Scrape, f: Family): void {
   }
 }
 
-/** Returns the request and its data point count. */
-export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs: number, starts: StartTimes, extras: Extra[]): { bytes: Uint8Array; points: number } {
+/** Returns the request, its data point count and the points skipped (see isCount). */
+export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs: number, starts: StartTimes, extras: Extra[]): { bytes: Uint8Array; points: number; skipped: number } {
   const b = new MetricsBuilder(64 * 1024);
-  const c: Scrape = { b, t, scrapeMs, starts, counts: [], bounds: [] };
+  const c: Scrape = { b, t, scrapeMs, starts, counts: [], bounds: [], skipped: 0 };
   b.beginResource(t.resource);
   b.beginScope(SCOPE, VERSION);
   for (const f of r?.families ?? []) {
@@ -254,5 +274,5 @@ export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs
   starts.roll();
   b.endScope();
   b.endResource();
-  return { bytes: b.finish(), points: b.items };
+  return { bytes: b.finish(), points: b.items, skipped: c.skipped };
 }

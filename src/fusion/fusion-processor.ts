@@ -8,6 +8,7 @@ import { AnomalyDetector, encodeAnomalies, type Anomaly } from './anomaly.js';
 import type { FusionConfig } from './config.js';
 import { encodeTraces, type SpanExtras } from './enrich.js';
 import { fusedDocument } from './fused-document.js';
+import { offerRecentFusedTraces } from '../telemetry/recent-fused-traces.js';
 import { createFusedSinks, writeFused, type FusedSink } from './fused-sinks.js';
 import { keyToHex } from './model.js';
 import { GpuState } from './gpu-state.js';
@@ -231,6 +232,8 @@ export class FusionProcessor implements Processor {
     if (logsJoined > 0) m.inc('atc_fusion_logs_joined_total', {}, logsJoined);
     if (gpuJoined > 0) m.inc('atc_fusion_gpu_joined_spans_total', {}, gpuJoined);
     if (out.length === 0) return;
+    // the status page's fused-trace view (a few documents per second, only while it listens)
+    offerRecentFusedTraces(out, (o) => fusedDocument(o.trace, o.extras));
     if (this.sinks.length > 0) this.writeDocuments(out);
     this.send(encodeTraces(out));
   }

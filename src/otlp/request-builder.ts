@@ -34,6 +34,9 @@ export abstract class RequestBuilder {
   /** key of the attributes field of the open message */
   protected attrKey = 0;
   private readonly path: (typeof PATHS)[Signal];
+  /** where the item being written began, for abortItem (no allocation per item) */
+  private itemPos = -1;
+  private itemDepth = 0;
 
   protected constructor(signal: Signal, initialBytes: number) {
     this.w = new ProtoWriter(initialBytes);
@@ -90,9 +93,18 @@ export abstract class RequestBuilder {
 
   /** Opens a span, log record or metric inside the open scope. */
   protected beginItem(attrKey: number): void {
+    this.itemPos = this.w.pos;
+    this.itemDepth = this.w.depth;
     this.w.key(this.path.item);
     this.w.fork();
     this.attrKey = attrKey;
+  }
+
+  /** Forgets the span, log record or metric begun last (its conversion failed half-way). */
+  abortItem(): void {
+    if (this.itemPos < 0) return;
+    this.w.rewind([this.itemPos, this.itemDepth]);
+    this.itemPos = -1;
   }
 
   // Attributes of the open message (span, event, link, log record or data point).
