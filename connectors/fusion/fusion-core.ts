@@ -7,7 +7,9 @@ import type { CreateContext } from '../../src/component.js';
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { AnomalyDetector, encodeAnomalies } from './anomaly.js';
 import { assemble, type FusedTrace } from './assemble.js';
-import { writeBoolAttr } from '../../src/otlp/attributes.js';
+import { writeBoolAttribute } from '../../src/otlp/attributes-writer.js';
+import { KEY } from '../../src/otlp/fields.js';
+import { SPAN_KIND_INTERNAL } from '../../src/otlp/traces-builder.js';
 import type { FusionConfig } from './config.js';
 import { encodeTraces } from './enrich.js';
 import { fusedDocument } from './fused-document.js';
@@ -354,21 +356,21 @@ function slimSpans(spans: readonly HeldSpan[]): Map<string, EmittedSpan> {
 function fragmentSpan(traceKey: string, parentId: string, parent: EmittedSpan): HeldSpan {
   const spanId = randomBytes(8);
   const w = new ProtoWriter(128);
-  w.tag(1, 2);
+  w.key(KEY.Span.traceId);
   w.bytes(Buffer.from(traceKey, 'latin1'));
-  w.tag(2, 2);
+  w.key(KEY.Span.spanId);
   w.bytes(spanId);
-  w.tag(4, 2);
+  w.key(KEY.Span.parentSpanId);
   w.bytes(Buffer.from(parentId, 'latin1'));
-  w.tag(5, 2);
+  w.key(KEY.Span.name);
   w.string(parent.name);
-  w.tag(6, 0);
-  w.varint(1); // SPAN_KIND_INTERNAL
-  w.tag(7, 1);
+  w.key(KEY.Span.kind);
+  w.varint(SPAN_KIND_INTERNAL);
+  w.key(KEY.Span.startTimeUnixNano);
   w.fixed64(parent.startNs);
-  w.tag(8, 1);
+  w.key(KEY.Span.endTimeUnixNano);
   w.fixed64(parent.endNs);
-  writeBoolAttr(w, 9, 'fusion.fragment', true);
+  writeBoolAttribute(w, KEY.Span.attributes, 'fusion.fragment', true);
   return {
     resource: parent.resource, scope: parent.scope, raw: w.finish(), spanId: spanId.toString('latin1'), parentId, name: parent.name,
     startNs: parent.startNs, endNs: parent.endNs, statusCode: 0, statusMessage: false, gpuUuid: undefined, pid: undefined, category: undefined,

@@ -1,24 +1,13 @@
 // prometheus exporter config, in the shape of the Collector's prometheusexporter where it
 // overlaps (endpoint, namespace, const_labels, metric_expiration,
-// resource_to_telemetry_conversion), plus max_series and span-derived RED metrics.
+// resource_to_telemetry_conversion), plus max_series. Span RED metrics come from the spanmetrics
+// connector.
 import type { ConfigErrors } from '../../src/config/errors.js';
 import { Fields } from '../../src/config/fields.js';
 
-export interface SpanMetricsConfig {
-  enabled: boolean;
-  /** metric name prefix: <namespace>_calls_total, _errors_total, _duration_seconds, _tokens_total, _gpu_utilization_percent */
-  namespace: string;
-  /** span attributes that become labels (dots become underscores) when a span has them */
-  dimensions: string[];
-  /** duration histogram bounds, in seconds */
-  buckets: number[];
-  /** attach the trace id of a recent span to each duration bucket (served in OpenMetrics only) */
-  exemplars: boolean;
-}
-
 export interface PrometheusExporterConfig {
   endpoint: string;
-  /** prefix of every served OTLP metric name (not of span metrics, which have their own) */
+  /** prefix of every served metric name */
   namespace: string;
   constLabels: Record<string, string>;
   /** series not updated for this long disappear */
@@ -31,12 +20,9 @@ export interface PrometheusExporterConfig {
   resourceToTelemetry: boolean;
   /** unit and _total suffixes, as the Collector's add_metric_suffixes */
   addMetricSuffixes: boolean;
-  spanMetrics: SpanMetricsConfig;
 }
 
-export const DEFAULT_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60];
 export const DEFAULT_RESOURCE_ATTRIBUTES = ['service.name', 'service.namespace', 'service.instance.id', 'host.name', 'k8s.node.name', 'k8s.namespace.name', 'k8s.pod.name'];
-export const DEFAULT_DIMENSIONS = ['http.route', 'gen_ai.request.model', 'gen_ai.operation.name'];
 
 export function createDefaultConfig(): PrometheusExporterConfig {
   return {
@@ -48,11 +34,10 @@ export function createDefaultConfig(): PrometheusExporterConfig {
     resourceAttributes: [...DEFAULT_RESOURCE_ATTRIBUTES],
     resourceToTelemetry: false,
     addMetricSuffixes: true,
-    spanMetrics: { enabled: true, namespace: 'traces_span_metrics', dimensions: [...DEFAULT_DIMENSIONS], buckets: [...DEFAULT_DURATION_BUCKETS], exemplars: true },
   };
 }
 
-const KEYS = ['endpoint', 'namespace', 'const_labels', 'metric_expiration', 'max_series', 'resource_attributes', 'resource_to_telemetry_conversion', 'add_metric_suffixes', 'span_metrics'];
+const KEYS = ['endpoint', 'namespace', 'const_labels', 'metric_expiration', 'max_series', 'resource_attributes', 'resource_to_telemetry_conversion', 'add_metric_suffixes'];
 const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -66,18 +51,6 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): P
     if (!LABEL_RE.test(k) || k.startsWith('__')) errors.add(`${f.at('const_labels')}.${k}`, 'not a valid Prometheus label name');
   }
   const rt = f.sub('resource_to_telemetry_conversion', ['enabled']);
-  const sm = f.sub('span_metrics', ['enabled', 'namespace', 'dimensions', 'buckets', 'exemplars']);
-  const smNamespace = sm.string('namespace', d.spanMetrics.namespace, { nonEmpty: true });
-  if (!NAME_RE.test(smNamespace)) sm.fail('namespace', `not a valid Prometheus metric name prefix: "${smNamespace}"`);
-  let buckets = d.spanMetrics.buckets;
-  const rawBuckets = sm.obj['buckets'];
-  if (rawBuckets !== undefined && rawBuckets !== null) {
-    if (!Array.isArray(rawBuckets) || rawBuckets.length === 0 || !rawBuckets.every((b) => typeof b === 'number' && Number.isFinite(b))) {
-      sm.fail('buckets', 'expected a non-empty list of numbers (seconds)');
-    } else if (!rawBuckets.every((b, i) => i === 0 || (b as number) > (rawBuckets[i - 1] as number))) {
-      sm.fail('buckets', 'must be strictly increasing');
-    } else buckets = rawBuckets as number[];
-  }
   return {
     endpoint: f.endpoint('endpoint', d.endpoint),
     namespace,
@@ -87,12 +60,5 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): P
     resourceAttributes: f.stringList('resource_attributes', d.resourceAttributes),
     resourceToTelemetry: rt.bool('enabled', d.resourceToTelemetry),
     addMetricSuffixes: f.bool('add_metric_suffixes', d.addMetricSuffixes),
-    spanMetrics: {
-      enabled: sm.bool('enabled', d.spanMetrics.enabled),
-      namespace: smNamespace,
-      dimensions: sm.stringList('dimensions', d.spanMetrics.dimensions),
-      buckets,
-      exemplars: sm.bool('exemplars', d.spanMetrics.exemplars),
-    },
   };
 }
