@@ -11,6 +11,7 @@ import { profilerReceiverFactory } from '../receivers/profiler/index.js';
 import { filelogReceiverFactory } from '../receivers/filelog/index.js';
 import { prometheusReceiverFactory } from '../receivers/prometheus/index.js';
 import { fusionConnectorFactory } from '../connectors/fusion/index.js';
+import { spanMetricsConnectorFactory } from '../connectors/spanmetrics/index.js';
 import type { ConnectorFactory, ExporterFactory, ProcessorFactory, ReceiverFactory } from './component.js';
 
 export const receiverFactories: ReadonlyMap<string, ReceiverFactory> = new Map<string, ReceiverFactory>([
@@ -26,6 +27,7 @@ export const processorFactories: ReadonlyMap<string, ProcessorFactory> = new Map
 
 export const connectorFactories: ReadonlyMap<string, ConnectorFactory> = new Map<string, ConnectorFactory>([
   ['fusion', fusionConnectorFactory as ConnectorFactory],
+  ['spanmetrics', spanMetricsConnectorFactory as ConnectorFactory],
 ]);
 
 export const exporterFactories: ReadonlyMap<string, ExporterFactory> = new Map<string, ExporterFactory>([
