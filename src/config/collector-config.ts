@@ -106,10 +106,6 @@ export function checkCollectorConfig(raw: Record<string, unknown>, errors: Confi
   const extensions = parseSection('extensions', top.obj['extensions'], new Map(), errors);
   const connectors = parseSection('connectors', top.obj['connectors'], connectorFactories, errors);
   void extensions;
-  for (const id of connectors.keys()) {
-    if (receivers.has(id)) errors.add(keyPath('connectors', id), `"${id}" is also a receiver id: a pipeline could not tell them apart`);
-    if (exporters.has(id)) errors.add(keyPath('connectors', id), `"${id}" is also an exporter id: a pipeline could not tell them apart`);
-  }
 
   const service = top.sub('service', ['pipelines', 'telemetry', 'extensions']);
   const pipelines = parsePipelines(service, receivers, processors, exporters, connectors, errors);
