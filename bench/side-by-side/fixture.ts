@@ -5,7 +5,7 @@
 // and every span that arrives anywhere names the request it was sent in.
 import { createCipheriv, createDecipheriv, randomBytes, randomFillSync, type Cipher } from 'node:crypto';
 import { encodeRequest } from '../../src/otlp/index.js';
-import { fields, forEachSpan } from './span-walk.js';
+import { everyField, forEachSpan } from './span-walk.js';
 
 export function templateRequest(spans: number, variant: number): Uint8Array {
   const now = BigInt(Date.now()) * 1_000_000n;
@@ -43,6 +43,10 @@ export class RequestFactory {
   readonly template: Uint8Array;
   private readonly traceIds: number[] = [];
   private readonly spanIds: number[] = [];
+  /** offsets of start/end times (fixed64): moved to the send time, as live spans would be */
+  private readonly times: number[] = [];
+  private readonly baseNs: bigint;
+  private readonly templateBuf: Buffer;
   private readonly plain: Buffer;
   private readonly random: Buffer;
   // ECB is stateless per block: one cipher serves every request (update only, never final).
@@ -56,11 +60,14 @@ export class RequestFactory {
   ) {
     this.template = templateRequest(spans, variant);
     forEachSpan(this.template, (s, e) =>
-      fields(this.template, s, e, (f, fs, fe) => {
-        if (f === 1 && fe - fs === 16) this.traceIds.push(fs);
-        if ((f === 2 || f === 4) && fe - fs === 8) this.spanIds.push(fs);
+      everyField(this.template, s, e, (f, fs, fe, wt) => {
+        if (wt === 2 && f === 1 && fe - fs === 16) this.traceIds.push(fs);
+        if (wt === 2 && (f === 2 || f === 4) && fe - fs === 8) this.spanIds.push(fs);
+        if (wt === 1 && (f === 7 || f === 8)) this.times.push(fs);
       }),
     );
+    this.templateBuf = Buffer.from(this.template.buffer, this.template.byteOffset, this.template.byteLength);
+    this.baseNs = this.templateBuf.readBigUInt64LE(this.times[0]!);
     if (this.traceIds.length !== spans) throw new Error(`fixture: found ${this.traceIds.length} trace ids, expected ${spans}`);
     this.plain = Buffer.alloc(16 * spans);
     this.random = Buffer.alloc(8 * this.spanIds.length);
@@ -86,6 +93,8 @@ export class RequestFactory {
       const at = this.traceIds[i]!;
       for (let k = 0; k < 16; k++) out[at + k] = enc[i * 16 + k]!;
     }
+    const shift = BigInt(Date.now()) * 1_000_000n - this.baseNs;
+    for (const at of this.times) out.writeBigUInt64LE(this.templateBuf.readBigUInt64LE(at) + shift, at);
     randomFillSync(this.random);
     for (let i = 0; i < this.spanIds.length; i++) {
       const at = this.spanIds[i]!;

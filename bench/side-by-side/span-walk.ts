@@ -15,22 +15,32 @@ function varint(b: Uint8Array, p: { i: number }): number {
   }
 }
 
-/** Calls `each(field, start, end)` for every length-delimited field of the message in [start, end). */
-export function fields(b: Uint8Array, start: number, end: number, each: (field: number, s: number, e: number) => void): void {
+/** Calls `each(field, start, end, wireType)` for every field of the message in [start, end). */
+export function everyField(b: Uint8Array, start: number, end: number, each: (field: number, s: number, e: number, wt: number) => void): void {
   const p = { i: start };
   while (p.i < end) {
     const tag = varint(b, p);
     const wt = tag & 7;
+    const s = p.i;
     if (wt === 0) varint(b, p);
     else if (wt === 1) p.i += 8;
     else if (wt === 5) p.i += 4;
     else if (wt === 2) {
       const len = varint(b, p);
       if (p.i + len > end) throw new Error('field overruns its message');
-      each(tag >>> 3, p.i, p.i + len);
+      each(tag >>> 3, p.i, p.i + len, wt);
       p.i += len;
+      continue;
     } else throw new Error(`wire type ${wt}`);
+    each(tag >>> 3, s, p.i, wt);
   }
+}
+
+/** Calls `each(field, start, end)` for every length-delimited field of the message in [start, end). */
+export function fields(b: Uint8Array, start: number, end: number, each: (field: number, s: number, e: number) => void): void {
+  everyField(b, start, end, (f, s, e, wt) => {
+    if (wt === 2) each(f, s, e);
+  });
 }
 
 /** `each(start, end)` for every span message. */
