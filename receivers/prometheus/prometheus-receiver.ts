@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Consumer, CreateContext, Receiver } from '../../src/component.js';
 import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
-import { encodeAttributes } from '../filelog/log-record.js';
+import { encodeResource } from '../../src/otlp/attributes-writer.js';
 import type { PrometheusConfig, ScrapeConfig } from './config.js';
 import { listPods, readFileSd, staticGroups, type TargetGroup } from './discovery.js';
 import { httpGet } from './http-client.js';
@@ -54,7 +54,7 @@ class Target {
     };
     const pointLabels: string[] = [];
     for (const [k, v] of Object.entries(labels)) if (k !== 'job' && k !== 'instance') pointLabels.push(k, v);
-    this.info = { resource: encodeAttributes(1, resource), labels: pointLabels, honorLabels: job.honorLabels, honorTimestamps: job.honorTimestamps };
+    this.info = { resource: encodeResource(resource), labels: pointLabels, honorLabels: job.honorLabels, honorTimestamps: job.honorTimestamps };
   }
 
   start(): void {
@@ -80,7 +80,7 @@ class Target {
   /** A scrape that threw past its own handling: this target only, counted, logged once per message. */
   private failed(e: unknown): void {
     const msg = e instanceof Error ? e.message : String(e);
-    this.ctx.metrics.inc(REFUSED_BY_SIGNAL.metrics, { receiver: this.ctx.id, transport: 'scrape', reason: 'internal_error' });
+    this.ctx.metrics.inc('atc_receiver_refused_sources_total', { receiver: this.ctx.id, source: 'scrape', reason: 'internal_error' });
     if (msg !== this.status.lastError) this.ctx.logger.error({ job: this.job.jobName, target: this.url, err: msg }, 'scrape failed unexpectedly; the next scrape runs as usual');
     Object.assign(this.status, { health: 'down', lastError: msg });
   }

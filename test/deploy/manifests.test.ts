@@ -148,7 +148,7 @@ for (const [kind, name, component] of [['DaemonSet', 'ai-trace-collector-agent',
     // the ConfigMap mounted is the one in this directory, and its config is deploy/config/<component>.yaml
     const configVolume = (pod.volumes as Obj[]).find((v) => v['name'] === 'config')!;
     const cm = byKind('ConfigMap', at(configVolume, 'configMap', 'name'));
-    assert.equal(at(cm, 'data', 'config.yaml'), readFileSync(`deploy/config/${component}.yaml`, 'utf8'), `ConfigMap differs from deploy/config/${component}.yaml`);
+    assert.equal(at(cm, 'data', 'config.yaml'), readFileSync(`deploy/config/${component}.yaml`, 'utf8'), `ConfigMap differs from deploy/config/${component}.yaml (npm run configmaps)`);
     assert.deepEqual(c.args, ['run', '--config', '/etc/ai-trace-collector/config.yaml']);
     assert.ok((c.volumeMounts as Obj[]).some((m) => m['name'] === 'config' && m['mountPath'] === '/etc/ai-trace-collector'));
     // every volume mount names a volume
