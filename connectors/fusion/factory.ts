@@ -1,5 +1,5 @@
 import type { ConnectorFactory } from '../../src/component.js';
-import { createDefaultConfig, parseConfig, type FusionConfig } from './config.js';
+import { createDefaultConfig, FUSION_FIELDS, parseConfig, type FusionConfig } from './config.js';
 import { FusionConnector } from './fusion-connector.js';
 
 export const fusionConnectorFactory: ConnectorFactory<FusionConfig> = {
@@ -8,5 +8,6 @@ export const fusionConnectorFactory: ConnectorFactory<FusionConfig> = {
   emits: ['traces', 'logs'],
   createDefaultConfig,
   parseConfig,
+  configFields: FUSION_FIELDS,
   create: (config, ctx) => new FusionConnector(config, ctx),
 };

@@ -1,6 +1,7 @@
 // `connectors.spanmetrics`: RED metrics from spans, in the shape of the Collector contrib
 // spanmetricsconnector (same keys where they overlap, same metric and attribute names).
 import type { ConfigErrors } from '../../src/config/errors.js';
+import { fieldTable } from '../../src/config/field-table.js';
 import { describe, Fields, isPlainObject } from '../../src/config/fields.js';
 import { keyPath } from '../../src/config/errors.js';
 import { parseDuration } from '../../src/config/units.js';
@@ -35,13 +36,33 @@ export function createDefaultConfig(): SpanMetricsConfig {
   };
 }
 
+const d = createDefaultConfig();
+
+export const SPANMETRICS_FIELDS = fieldTable({
+  namespace: { type: 'string', default: d.namespace, doc: 'Metric name prefix: <namespace>.calls, <namespace>.duration (contrib spanmetricsconnector\'s default).' },
+  dimensions: { type: 'custom', typeText: 'list of names or { name, default }', defaultText: 'none', doc: 'Span (else resource) attributes added to service.name, span.name, span.kind and status.code.' },
+  histogram: {
+    type: 'section',
+    doc: 'The duration histogram.',
+    fields: {
+      unit: { type: 'enum', values: ['ms', 's'], default: d.histogram.unit, doc: 'Unit of the duration histogram.' },
+      explicit: {
+        type: 'section',
+        doc: 'Explicit bucket bounds.',
+        fields: { buckets: { type: 'custom', typeText: 'list of durations', defaultText: DEFAULT_BUCKETS_MS.map((b) => `${b}ms`).join(', '), doc: 'Bucket bounds, strictly increasing.' } },
+      },
+    },
+  },
+  metrics_flush_interval: { type: 'duration', default: d.metricsFlushIntervalMs, min: 100, doc: 'How often the cumulative series are emitted.' },
+  aggregation_cardinality_limit: { type: 'integer', default: d.cardinalityLimit, min: 1, doc: 'Series kept at most; spans of further new series are counted and left out.' },
+});
+
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): SpanMetricsConfig {
-  const d = createDefaultConfig();
-  const f = new Fields(raw, path, errors, ['namespace', 'dimensions', 'histogram', 'metrics_flush_interval', 'aggregation_cardinality_limit']);
-  const h = f.sub('histogram', ['unit', 'explicit']);
-  const ex = h.sub('explicit', ['buckets']);
+  const f = new Fields(raw, path, errors, SPANMETRICS_FIELDS);
+  const h = f.sub('histogram');
+  const ex = h.sub('explicit');
   const dims: Dimension[] = [];
-  const rawDims = f.obj['dimensions'];
+  const rawDims = f.get('dimensions');
   if (rawDims !== undefined && rawDims !== null) {
     if (!Array.isArray(rawDims)) f.fail('dimensions', `expected a list, got ${describe(rawDims)}`);
     else rawDims.forEach((x, i) => {
@@ -54,19 +75,18 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): S
     });
   }
   let bucketsMs = d.histogram.bucketsMs;
-  const rawBuckets = ex.obj['buckets'];
+  const rawBuckets = ex.get('buckets');
   if (rawBuckets !== undefined && rawBuckets !== null) {
     const parsed = Array.isArray(rawBuckets) ? rawBuckets.map((b) => parseDuration(b)) : [];
     if (!Array.isArray(rawBuckets) || parsed.length === 0 || parsed.some((b) => b === undefined)) ex.fail('buckets', 'expected a non-empty list of durations such as 100ms or 2s');
     else if (!parsed.every((b, i) => i === 0 || b! > parsed[i - 1]!)) ex.fail('buckets', 'must be strictly increasing');
     else bucketsMs = parsed as number[];
   }
-  const namespace = f.string('namespace', d.namespace);
   return {
-    namespace,
+    namespace: f.get('namespace'),
     dimensions: dims,
-    histogram: { unit: h.enum('unit', ['ms', 's'] as const, d.histogram.unit), bucketsMs },
-    metricsFlushIntervalMs: f.duration('metrics_flush_interval', d.metricsFlushIntervalMs, { min: 100 }),
-    cardinalityLimit: f.number('aggregation_cardinality_limit', d.cardinalityLimit, { min: 1, integer: true }),
+    histogram: { unit: h.get('unit'), bucketsMs },
+    metricsFlushIntervalMs: f.get('metrics_flush_interval'),
+    cardinalityLimit: f.get('aggregation_cardinality_limit'),
   };
 }

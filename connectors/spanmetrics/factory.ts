@@ -1,5 +1,5 @@
 import type { ConnectorFactory } from '../../src/component.js';
-import { createDefaultConfig, parseConfig, type SpanMetricsConfig } from './config.js';
+import { createDefaultConfig, parseConfig, SPANMETRICS_FIELDS, type SpanMetricsConfig } from './config.js';
 import { SpanMetricsConnector } from './spanmetrics-connector.js';
 
 export const spanMetricsConnectorFactory: ConnectorFactory<SpanMetricsConfig> = {
@@ -8,5 +8,6 @@ export const spanMetricsConnectorFactory: ConnectorFactory<SpanMetricsConfig> = 
   emits: ['metrics'],
   createDefaultConfig,
   parseConfig,
+  configFields: SPANMETRICS_FIELDS,
   create: (config, ctx) => new SpanMetricsConnector(config, ctx),
 };

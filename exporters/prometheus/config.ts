@@ -3,6 +3,7 @@
 // resource_to_telemetry_conversion), plus max_series. Span RED metrics come from the spanmetrics
 // connector.
 import type { ConfigErrors } from '../../src/config/errors.js';
+import { fieldTable } from '../../src/config/field-table.js';
 import { Fields } from '../../src/config/fields.js';
 
 export interface PrometheusExporterConfig {
@@ -37,28 +38,41 @@ export function createDefaultConfig(): PrometheusExporterConfig {
   };
 }
 
-const KEYS = ['endpoint', 'namespace', 'const_labels', 'metric_expiration', 'max_series', 'resource_attributes', 'resource_to_telemetry_conversion', 'add_metric_suffixes'];
 const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const d = createDefaultConfig();
+const metricPrefix = (s: string): string | undefined => (s !== '' && !NAME_RE.test(s) ? `not a valid Prometheus metric name prefix: "${s}"` : undefined);
+
+export const PROMETHEUS_EXPORTER_FIELDS = fieldTable({
+  endpoint: { type: 'endpoint', default: d.endpoint, doc: 'host:port /metrics is served on.' },
+  namespace: { type: 'string', default: d.namespace, check: metricPrefix, doc: 'Prefix of every served metric name.' },
+  const_labels: { type: 'map', doc: 'Labels added to every series.' },
+  metric_expiration: { type: 'duration', default: d.metricExpirationMs, min: 1000, doc: 'Series not updated for this long disappear.' },
+  max_series: { type: 'integer', default: d.maxSeries, min: 1, doc: 'Series served at most; points of further new series are counted and left out.' },
+  resource_attributes: { type: 'strings', default: d.resourceAttributes, doc: 'Resource attributes copied onto every series of that resource as labels.' },
+  resource_to_telemetry_conversion: {
+    type: 'section',
+    doc: 'The Collector\'s switch for turning every resource attribute into a label.',
+    fields: { enabled: { type: 'bool', default: d.resourceToTelemetry, doc: 'All resource attributes become labels.' } },
+  },
+  add_metric_suffixes: { type: 'bool', default: d.addMetricSuffixes, doc: 'Unit and _total suffixes on metric names, as the Collector\'s add_metric_suffixes.' },
+});
 
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): PrometheusExporterConfig {
-  const d = createDefaultConfig();
-  const f = new Fields(raw, path, errors, KEYS);
-  const namespace = f.string('namespace', d.namespace);
-  if (namespace !== '' && !NAME_RE.test(namespace)) f.fail('namespace', `not a valid Prometheus metric name prefix: "${namespace}"`);
-  const constLabels = f.stringMap('const_labels');
+  const f = new Fields(raw, path, errors, PROMETHEUS_EXPORTER_FIELDS);
+  const constLabels = f.get('const_labels');
   for (const k of Object.keys(constLabels)) {
     if (!LABEL_RE.test(k) || k.startsWith('__')) errors.add(`${f.at('const_labels')}.${k}`, 'not a valid Prometheus label name');
   }
-  const rt = f.sub('resource_to_telemetry_conversion', ['enabled']);
+  const rt = f.sub('resource_to_telemetry_conversion');
   return {
-    endpoint: f.endpoint('endpoint', d.endpoint),
-    namespace,
+    endpoint: f.get('endpoint'),
+    namespace: f.get('namespace'),
     constLabels,
-    metricExpirationMs: f.duration('metric_expiration', d.metricExpirationMs, { min: 1000 }),
-    maxSeries: f.number('max_series', d.maxSeries, { min: 1, integer: true }),
-    resourceAttributes: f.stringList('resource_attributes', d.resourceAttributes),
-    resourceToTelemetry: rt.bool('enabled', d.resourceToTelemetry),
-    addMetricSuffixes: f.bool('add_metric_suffixes', d.addMetricSuffixes),
+    metricExpirationMs: f.get('metric_expiration'),
+    maxSeries: f.get('max_series'),
+    resourceAttributes: f.get('resource_attributes'),
+    resourceToTelemetry: rt.get('enabled'),
+    addMetricSuffixes: f.get('add_metric_suffixes'),
   };
 }

@@ -174,6 +174,13 @@ test('agent DaemonSet: pod logs read-only, checkpoints on the host, NODE_NAME, G
   assert.equal(at(env.get('NODE_NAME'), 'valueFrom', 'fieldRef', 'fieldPath'), 'spec.nodeName');
   assert.equal(pod.runtimeClassName, 'nvidia');
   assert.ok((pod.tolerations as Obj[]).some((t) => t['key'] === 'nvidia.com/gpu' && t['operator'] === 'Exists'));
+  // pod logs are root:root 0640 on the node: the non-root agent reads them as a member of group 0
+  assert.ok((at(pod, 'securityContext', 'supplementalGroups') as number[]).includes(0));
+  // the shipped agent config reads what is mounted: pod logs at the default path, state where ATC_STATE_DIR says
+  const agentYaml = readFileSync('deploy/config/agent.yaml', 'utf8');
+  assert.match(agentYaml, /include: \["\$\{env:ATC_POD_LOGS_DIR:-\/var\/log\/pods\}\/\*\/\*\/\*\.log"\]/);
+  assert.equal(env.has('ATC_POD_LOGS_DIR'), false, 'the default /var/log/pods is the mount');
+  assert.equal(at(env.get('ATC_STATE_DIR'), 'value'), mount('state')['mountPath']);
 });
 
 test('services select their pods; the agent service keeps traffic on the node', () => {
