@@ -70,7 +70,8 @@ export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: Me
       }
       return { id, exporter: e };
     });
-    return chainPipeline({ id: p.id, signal: p.signal, processors: procs, exporters: exps }, metrics, logger);
+    const keepsViews = p.exporters.some((id) => cfg.connectors.has(id));
+    return chainPipeline({ id: p.id, signal: p.signal, processors: procs, exporters: exps, keepsViews }, metrics, logger);
   });
   // the receiver side: a connector emits into every pipeline that lists it as a receiver
   cfg.pipelines.forEach((p, i) => {
