@@ -26,6 +26,8 @@ interface Series {
   counts: number[];
   sum: number;
   count: number;
+  /** duration: the latest span per bucket since the last flush (the link from a bucket to a trace) */
+  exemplars: ({ timeNs: bigint; value: number; traceId: Uint8Array; spanId: Uint8Array } | undefined)[];
 }
 
 interface Res {
@@ -105,7 +107,11 @@ export class SpanMetricsAggregator {
     const calls = this.get('calls', res, withStatus, out);
     if (calls) calls.value++;
     const dur = this.get('duration', res, withStatus, out);
-    if (dur) observe(dur, this.bounds, this.cfg.histogram.unit === 's' ? ms / 1000 : ms);
+    if (dur) {
+      const value = this.cfg.histogram.unit === 's' ? ms / 1000 : ms;
+      const i = observe(dur, this.bounds, value);
+      if (v.traceIdEnd - v.traceIdStart === 16) dur.exemplars[i] = { timeNs: endNs, value, traceId: v.traceId().slice(), spanId: v.spanId().slice() };
+    }
     for (const [type, n] of [['input', inputTokens], ['output', outputTokens]] as const) {
       if (n === undefined || !Number.isFinite(n) || n < 0) continue;
       const s = this.get('tokens', res, [...base, ['gen_ai.token.type', type]], out);
@@ -126,7 +132,7 @@ export class SpanMetricsAggregator {
         return undefined;
       }
       const n = kind === 'duration' ? this.bounds.length + 1 : kind === 'gpu' ? GPU_UTIL_BUCKETS.length + 1 : 0;
-      s = { kind, resource: res.raw, attrs, value: 0, counts: new Array<number>(n).fill(0), sum: 0, count: 0 };
+      s = { kind, resource: res.raw, attrs, value: 0, counts: new Array<number>(n).fill(0), sum: 0, count: 0, exemplars: [] };
       this.series.set(key, s);
     }
     return s;
@@ -161,6 +167,8 @@ export class SpanMetricsAggregator {
           b.sum(s.sum);
           b.bucketCounts(s.counts);
           b.explicitBounds(kind === 'gpu' ? GPU_UTIL_BUCKETS : this.bounds);
+          for (const e of s.exemplars) if (e) b.exemplar(e.timeNs, e.value, e.traceId, e.spanId);
+          s.exemplars = [];
         }
         b.endPoint();
         items++;
@@ -199,10 +207,12 @@ export class SpanMetricsAggregator {
   }
 }
 
-function observe(s: Series, bounds: readonly number[], v: number): void {
+/** Adds one observation; returns its bucket. */
+function observe(s: Series, bounds: readonly number[], v: number): number {
   let i = 0;
   while (i < bounds.length && v > bounds[i]!) i++;
   s.counts[i]!++;
   s.sum += v;
   s.count++;
+  return i;
 }

@@ -123,7 +123,7 @@ service:
   const fusedMsgs = await consumeTopics(kafka!.brokers, [`fused-${suffix}`], { timeoutMs: 30_000, until: (m) => m.flatMap((x) => docsOf(decodeRequest('logs', x.value))).length >= N });
   const kafkaDocs = fusedMsgs.flatMap((m) => {
     const docs = docsOf(decodeRequest('logs', m.value));
-    for (const d of docs) assert.equal(m.key?.toString('hex'), d.trace_id);
+    for (const d of docs) assert.equal(m.key?.toString(), d.trace_id); // keyed by trace id
     return docs;
   });
   assert.equal(new Set(kafkaDocs.map((d) => d.trace_id)).size, N);
