@@ -3,6 +3,7 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/collector-config.js';
 import { Service } from '../pipeline/service.js';
 import { createLogger } from '../telemetry/logger.js';
+import { installLastResort } from './last-resort.js';
 
 export async function runCommand(file: string, sets: readonly string[]): Promise<number> {
   let cfg;
@@ -37,6 +38,7 @@ export async function runCommand(file: string, sets: readonly string[]): Promise
       exitCode = 1;
     });
   };
+  installLastResort(logger, () => service.shutdown());
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {
