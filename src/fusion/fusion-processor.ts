@@ -2,6 +2,10 @@
 // with its logs (span events), the GPU state while its spans ran (attributes, XID events and
 // error status) and profiler kernels (child spans, joined by trace id). One instance serves
 // the traces, logs and metrics pipelines that list it: logs and metrics pass on unchanged.
+// A held trace holds the acknowledgements of the batches its spans came in (a share of each,
+// docs/delivery-guarantees.md): the write-ahead log, a Kafka offset or a file checkpoint stays
+// open until the trace is emitted and every exporter has it.
+import { AckSet } from '../acks/ack-set.js';
 import type { Batch, CreateContext, Processor } from '../component.js';
 import { scanRequest } from '../otlp/scanner.js';
 import { AnomalyDetector, encodeAnomalies, type Anomaly } from './anomaly.js';
@@ -71,7 +75,7 @@ export class FusionProcessor implements Processor {
       case 'traces':
         this.tracesNext = next;
         if (this.stopped) return next(batch);
-        this.addSpans(batch.data);
+        this.addSpans(batch.data, batch.acks ?? AckSet.none());
         return Promise.resolve();
       case 'logs':
         this.logsNext = next;
@@ -95,15 +99,20 @@ export class FusionProcessor implements Processor {
     return this.heldBytes;
   }
 
-  private addSpans(data: Uint8Array): void {
+  private addSpans(data: Uint8Array, acks: AckSet): void {
     const spans: ScannedSpan[] = [];
     scanSpans(data, spans);
     const now = this.now();
+    let last: HeldTrace | undefined;
     for (const s of spans) {
       let t = this.held.get(s.traceKey);
       if (!t) {
         t = this.newTrace(s.traceKey, now);
       }
+      // each trace the batch feeds holds a share of its acknowledgements (spans of one trace
+      // usually come together: one share per run of them)
+      if (t !== last && !acks.empty) t.acks.absorb(acks.share());
+      last = t;
       t.spans.push(s);
       const size = s.raw.length + SPAN_OVERHEAD;
       t.bytes += size;
@@ -114,11 +123,13 @@ export class FusionProcessor implements Processor {
       t.deadline = t.rootEnded ? Math.min(now + this.cfg.rootWaitMs, t.firstSeen + this.cfg.decisionWaitMs * 4) : now + this.cfg.decisionWaitMs;
     }
     this.ctx.metrics.inc('atc_fusion_spans_total', {}, spans.length);
+    // the batch's own handle: the shares above now keep its acknowledgements open
+    acks.complete('delivered');
     this.enforceBounds();
   }
 
   private newTrace(key: string, now: number): HeldTrace {
-    const t: HeldTrace = { key, spans: [], logs: new Map(), deadline: now + this.cfg.decisionWaitMs, bytes: 0, rootEnded: false, firstSeen: now };
+    const t: HeldTrace = { key, spans: [], logs: new Map(), deadline: now + this.cfg.decisionWaitMs, bytes: 0, rootEnded: false, firstSeen: now, acks: AckSet.none() };
     this.held.set(key, t);
     return t;
   }
@@ -230,9 +241,11 @@ export class FusionProcessor implements Processor {
     if (withoutSpans > 0) m.inc('atc_fusion_traces_without_spans_total', {}, withoutSpans);
     if (logsJoined > 0) m.inc('atc_fusion_logs_joined_total', {}, logsJoined);
     if (gpuJoined > 0) m.inc('atc_fusion_gpu_joined_spans_total', {}, gpuJoined);
-    if (out.length === 0) return;
+    // the emitted batch carries what the traces held (a trace without spans holds none)
+    const acks = AckSet.merge(traces.map((t) => t.acks));
+    if (out.length === 0) return acks.complete('delivered');
     if (this.sinks.length > 0) this.writeDocuments(out);
-    this.send(encodeTraces(out));
+    this.send(encodeTraces(out), acks);
   }
 
   /** Logs for a trace already emitted: a small fragment with the same trace and span ids. */
@@ -242,7 +255,7 @@ export class FusionProcessor implements Processor {
       const span = l.emitted.spans.get(l.spanKey) ?? [...l.emitted.spans.values()][0];
       if (!span) continue;
       let entry = byTrace.get(l.key);
-      if (!entry) byTrace.set(l.key, (entry = { trace: { key: l.key, spans: [], logs: new Map(), deadline: 0, bytes: 0, rootEnded: true, firstSeen: 0 }, extras: new Map() }));
+      if (!entry) byTrace.set(l.key, (entry = { trace: { key: l.key, spans: [], logs: new Map(), deadline: 0, bytes: 0, rootEnded: true, firstSeen: 0, acks: AckSet.none() }, extras: new Map() }));
       // the fragment span: ids, name and times of the original, no attributes of its own
       let frag = [...entry.extras.keys()].find((s) => s.spanId === span.spanId);
       if (!frag) {
@@ -253,7 +266,8 @@ export class FusionProcessor implements Processor {
       entry.extras.get(frag)!.logs.push(l.event);
     }
     this.ctx.metrics.inc('atc_fusion_logs_late_total', {}, late.length);
-    if (byTrace.size > 0) this.send(encodeTraces([...byTrace.values()]));
+    // the logs themselves went down the logs pipeline with their acknowledgements
+    if (byTrace.size > 0) this.send(encodeTraces([...byTrace.values()]), AckSet.none());
   }
 
   private reportAnomalies(found: Anomaly[]): void {
@@ -264,11 +278,15 @@ export class FusionProcessor implements Processor {
     this.track(this.logsNext({ signal: 'logs', data, items: found.length, createdAt: this.now() }));
   }
 
-  private send(data: Uint8Array): void {
+  private send(data: Uint8Array, acks: AckSet): void {
     const next = this.tracesNext;
-    if (!next) return;
     const items = scanRequest('traces', data).items;
-    this.track(next({ signal: 'traces', data, items, createdAt: this.now() }));
+    if (!next) {
+      // not wired to a traces pipeline (never happens through the config): dropped, counted
+      this.ctx.metrics.inc('atc_fusion_dropped_spans_total', {}, items);
+      return acks.complete('dropped');
+    }
+    this.track(next({ signal: 'traces', data, items, createdAt: this.now(), acks }));
   }
 
   private track(p: Promise<void>): void {

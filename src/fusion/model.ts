@@ -1,4 +1,5 @@
 // What fusion holds per trace: raw span bytes plus the handful of fields the join needs.
+import type { AckSet } from '../acks/ack-set.js';
 
 export interface ResourceInfo {
   /** the Resource message bytes, written back unchanged */
@@ -45,6 +46,8 @@ export interface HeldTrace {
   bytes: number;
   rootEnded: boolean;
   firstSeen: number;
+  /** acknowledgements of the batches its spans came in: emitted with the trace */
+  acks: AckSet;
 }
 
 /** 16 or 8 id bytes as a compact map key. */

@@ -124,6 +124,7 @@ export const METRICS = {
   atc_fusion_gpu_events_total: { type: 'counter', help: 'GPU events (XID, ECC) seen by fusion.', labels: [] },
   atc_fusion_traces_emitted_total: { type: 'counter', help: 'Fused traces emitted, by why they left the window.', labels: ['reason'] },
   atc_fusion_traces_without_spans_total: { type: 'counter', help: 'Held log groups whose spans never arrived.', labels: [] },
+  atc_fusion_dropped_spans_total: { type: 'counter', help: 'Spans fusion dropped on purpose (their acknowledgements completed as dropped).', labels: [] },
   atc_fusion_anomalies_total: { type: 'counter', help: 'Training anomalies detected (NaN/Inf or spikes of loss or grad norm).', labels: [] },
   atc_fusion_documents_total: { type: 'counter', help: 'Fused JSON documents produced (one per emitted trace).', labels: [] },
   atc_fusion_documents_failed_total: { type: 'counter', help: 'Fused JSON documents a sink could not take after retries.', labels: ['sink'] },
