@@ -23,6 +23,8 @@ export class FlushHost {
     private readonly onCrash: (e: Error) => void,
     /** source-side acknowledgements whose records every pipeline finished with */
     private readonly onAcked: (acks: [number, number][], status: AckStatus) => void = () => {},
+    /** the worker's warn/error lines and fused traces, for the status page */
+    private readonly onRecent: (m: FromWorker & { type: 'recent' }) => void = () => {},
   ) {}
 
   start(): Promise<void> {
@@ -44,6 +46,9 @@ export class FlushHost {
             break;
           case 'acked':
             this.onAcked(m.acks, m.status);
+            break;
+          case 'recent':
+            this.onRecent(m);
             break;
           case 'drained':
             this.onDrained?.(m.batches);

@@ -1,6 +1,7 @@
 // Messages between the main thread and the flush worker.
 import type { AckStatus } from '../acks/ack-set.js';
 import type { MetricOp } from '../telemetry/forwarding-sink.js';
+import type { FusedTraceJson } from '../telemetry/recent-fused-traces.js';
 
 export interface FlushWorkerData {
   sab: SharedArrayBuffer;
@@ -23,4 +24,6 @@ export type FromWorker =
    * record's aux (a write-ahead log segment when > 0, a delivery ticket when < 0)
    */
   | { type: 'acked'; acks: [number, number][]; status: AckStatus }
-  | { type: 'fatal'; message: string };
+  | { type: 'fatal'; message: string }
+  /** status page: warn/error log lines of this thread, and recently fused traces */
+  | { type: 'recent'; logs: string[]; fused: FusedTraceJson[] };

@@ -12,6 +12,7 @@ import { AnomalyDetector, encodeAnomalies, type Anomaly } from './anomaly.js';
 import type { FusionConfig } from './config.js';
 import { encodeTraces, type SpanExtras } from './enrich.js';
 import { fusedDocument } from './fused-document.js';
+import { offerRecentFusedTraces } from '../telemetry/recent-fused-traces.js';
 import { createFusedSinks, writeFused, type FusedSink } from './fused-sinks.js';
 import { keyToHex } from './model.js';
 import { GpuState } from './gpu-state.js';
@@ -244,6 +245,8 @@ export class FusionProcessor implements Processor {
     // the emitted batch carries what the traces held (a trace without spans holds none)
     const acks = AckSet.merge(traces.map((t) => t.acks));
     if (out.length === 0) return acks.complete('delivered');
+    // the status page's fused-trace view (a few documents per second, only while it listens)
+    offerRecentFusedTraces(out, (o) => fusedDocument(o.trace, o.extras));
     if (this.sinks.length > 0) this.writeDocuments(out);
     this.send(encodeTraces(out), acks);
   }

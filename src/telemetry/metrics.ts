@@ -21,6 +21,7 @@ export const METRICS = {
   atc_receiver_refused_log_records_total: { type: 'counter', help: 'Log records refused (bad input, overload).', labels: ['receiver', 'transport', 'reason'] },
   atc_receiver_accepted_metric_points_total: { type: 'counter', help: 'Metric data points accepted into the ring.', labels: ['receiver', 'transport'] },
   atc_receiver_refused_metric_points_total: { type: 'counter', help: 'Metric data points refused (bad input, overload).', labels: ['receiver', 'transport', 'reason'] },
+  atc_receiver_refused_sources_total: { type: 'counter', help: 'Sources a receiver skipped after failing on them (a scrape, a file, an unreadable path such as a symlink loop), by kind and reason; other sources and the process carry on.', labels: ['receiver', 'source', 'reason'] },
   atc_receiver_requests_total: { type: 'counter', help: 'Requests handled, by response status.', labels: ['receiver', 'transport', 'signal', 'status'] },
 
   // receivers.filelog
@@ -41,6 +42,9 @@ export const METRICS = {
   atc_ring_dropped_records_total: { type: 'counter', help: 'Records dropped because the ring was full (when_full: drop_newest).', labels: ['signal'] },
   atc_ring_dropped_items_total: { type: 'counter', help: 'Items (spans, log records, points) dropped because the ring was full.', labels: ['signal'] },
   atc_ring_full_refusals_total: { type: 'counter', help: 'Writes refused because the ring was full (when_full: block).', labels: ['signal'] },
+
+  // write-ahead log (buffer.durability: disk)
+  atc_wal_bytes: { type: 'gauge', help: 'Bytes held in the write-ahead log (records not yet delivered by every exporter).', labels: [] },
 
   // flush worker
   atc_flush_batches_total: { type: 'counter', help: 'Batches cut by the flush worker.', labels: ['signal', 'trigger'] },
