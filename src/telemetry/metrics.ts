@@ -125,15 +125,17 @@ export const METRICS = {
   atc_fusion_logs_joined_total: { type: 'counter', help: 'Log records attached to their span as span events.', labels: [] },
   atc_fusion_logs_late_total: { type: 'counter', help: 'Log records that arrived after their trace was emitted (sent as follow-up fragments).', labels: [] },
   atc_fusion_gpu_joined_spans_total: { type: 'counter', help: 'Spans given a GPU summary.', labels: [] },
-  atc_fusion_gpu_events_total: { type: 'counter', help: 'GPU events (XID, ECC) seen by fusion.', labels: [] },
+  atc_fusion_gpu_events_total: { type: 'counter', help: 'GPU events (XID, ECC, GPU lost, clock events) seen by fusion.', labels: [] },
+  atc_fusion_gpu_events_unattributed_total: { type: 'counter', help: 'GPU events without a GPU id on a node with several GPUs (not attached).', labels: [] },
   atc_fusion_traces_emitted_total: { type: 'counter', help: 'Fused traces emitted, by why they left the window.', labels: ['reason'] },
-  atc_fusion_traces_without_spans_total: { type: 'counter', help: 'Held log groups whose spans never arrived.', labels: [] },
+  atc_fusion_logs_expired_total: { type: 'counter', help: 'Log records that waited for spans of their trace that never came (they stay in the logs pipeline), by why they stopped waiting.', labels: ['reason'] },
   atc_fusion_dropped_spans_total: { type: 'counter', help: 'Spans fusion dropped on purpose (their acknowledgements completed as dropped).', labels: [] },
   atc_fusion_anomalies_total: { type: 'counter', help: 'Training anomalies detected (NaN/Inf or spikes of loss or grad norm).', labels: [] },
   atc_fusion_documents_total: { type: 'counter', help: 'Fused JSON documents produced (one per emitted trace).', labels: [] },
   atc_fusion_documents_failed_total: { type: 'counter', help: 'Fused JSON documents a sink could not take after retries.', labels: ['sink'] },
   atc_fusion_held_traces: { type: 'gauge', help: 'Traces held in the join window.', labels: [] },
   atc_fusion_held_bytes: { type: 'gauge', help: 'Approximate bytes held in the join window.', labels: [] },
+  atc_fusion_waiting_logs: { type: 'gauge', help: 'Log records waiting for the first span of their trace.', labels: [] },
 } as const satisfies Record<string, MetricDef>;
 
 export type MetricName = keyof typeof METRICS;

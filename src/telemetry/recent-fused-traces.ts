@@ -82,9 +82,9 @@ export class RecentFusedTraces {
 
 function summarize(id: string, d: Doc): FusedTraceSummary {
   const arr = (k: string): unknown[] => (Array.isArray(d[k]) ? (d[k] as unknown[]) : []);
-  const spans = arr('spans') as { gpu?: { events?: { xid?: unknown }[] } }[];
+  const spans = arr('spans') as { gpu_events?: { xid?: unknown }[] }[];
   let xids = 0;
-  for (const s of spans) for (const e of s.gpu?.events ?? []) if (typeof e.xid === 'number') xids++;
+  for (const s of spans) for (const e of s.gpu_events ?? []) if (typeof e.xid === 'number') xids++;
   const root = d['root'] as { name?: unknown } | null | undefined;
   return {
     trace_id: id,

@@ -85,13 +85,13 @@ service:
     await post(c, 'metrics', { resourceMetrics: [{ resource: { attributes: [str('host.name', 'gpu-node-17')] }, scopeMetrics: [{ metrics: [
       gauge('hw.gpu.utilization', '1', [[100, 0.45], [500, 0.93], [900, 0.88]]),
       gauge('hw.gpu.memory.usage', 'By', [[100, 41e9], [500, 78e9]]),
-      gauge('hw.gpu.power.draw', 'W', [[100, 410], [500, 655]]),
-      gauge('hw.gpu.temperature', 'Cel', [[100, 64], [500, 79]]),
+      gauge('hw.power', 'W', [[100, 410], [500, 655]]),
+      gauge('nvml.gpu.temperature', 'Cel', [[100, 64], [500, 79]]),
       // training metrics: a NaN loss is an anomaly, logged as a warning by the flush worker
       { name: 'training.loss', gauge: { dataPoints: [{ timeUnixNano: at(950), asDouble: 'NaN' }] } },
     ] }] }] }),
     await post(c, 'logs', { resourceLogs: [{ resource: { attributes: [str('service.name', 'llm-server')] }, scopeLogs: [{ logRecords: [
-      { timeUnixNano: at(700), severityNumber: 17, body: { stringValue: 'GPU 0 XID 79' }, attributes: [{ key: 'gpu.xid', value: { intValue: '79' } }, str('gpu.uuid', GPU)] },
+      { timeUnixNano: at(700), severityNumber: 17, eventName: 'gpu.xid', body: { stringValue: 'GPU 0 XID 79' }, attributes: [{ key: 'gpu.xid', value: { intValue: '79' } }, str('gpu.uuid', GPU)] },
       { timeUnixNano: at(60), severityNumber: 9, severityText: 'INFO', body: { stringValue: 'tokenized 812 tokens' }, traceId: TRACE, spanId: PREFILL },
       { timeUnixNano: at(640), severityNumber: 13, severityText: 'WARN', body: { stringValue: 'kv cache 95% full' }, traceId: TRACE, spanId: DECODE },
     ] }] }] }),

@@ -297,7 +297,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`
       seen[s.span_id] = true;
       var start = relMs(s.start_time_unix_nano, t0);
       var kernel = s.category && /kernel|gpu_memcpy|gpu_memset/.test(s.category);
-      var events = (s.gpu && s.gpu.events) || [];
+      var events = s.gpu_events || [];
       var xids = events.filter(function (e) { return e.xid !== null && e.xid !== undefined; });
       var cls = kernel ? 'kernel' : s.status_code === 2 || xids.length ? 'error' : '';
       var marks = '';
