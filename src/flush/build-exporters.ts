@@ -1,6 +1,7 @@
 // Builds the processors, exporters and connectors the pipelines use, one instance per id,
 // and wires the pipeline graph: a connector is an exporter of the pipelines that list it under
 // `exporters` and feeds the pipelines that list it under `receivers`.
+import { AckSet } from '../acks/ack-set.js';
 import type { Connector, CreateContext, Exporter, Health, Processor } from '../component.js';
 import { SUCCESS } from '../component.js';
 import type { CollectorConfig } from '../config/collector-config.js';
@@ -19,13 +20,17 @@ export interface BuiltPipelines {
   connectors: Map<string, Connector>;
 }
 
-/** A connector on the exporter side of a pipeline: what it consumes is delivered to it. */
+/**
+ * A connector on the exporter side of a pipeline: it gets its own share of the batch's
+ * acknowledgements, which stay open while it holds the data (fusion) and travel with what it
+ * emits; the fan-out completes its own handle as for any exporter.
+ */
 function connectorAsExporter(c: Connector): Exporter {
   return {
     start: async () => {},
     shutdown: async () => {},
     export: async (b) => {
-      await c.consume(b);
+      await c.consume({ ...b, acks: b.acks ? b.acks.share() : AckSet.none() });
       return SUCCESS;
     },
   };
