@@ -57,8 +57,8 @@ service:
     metrics: { endpoint: 127.0.0.1:0, auth: { bearer_token_env: ATC_TEST_STATUS_TOKEN } }
     logs: { level: info }
   pipelines:
-    traces/in: { receivers: [otlp, profiler], exporters: [fusion] }
-    traces: { receivers: [fusion], exporters: [file] }
+    traces: { receivers: [otlp, profiler], exporters: [fusion] }
+    traces/fused: { receivers: [fusion], exporters: [file] }
     logs: { receivers: [otlp], exporters: [fusion, file] }
     metrics: { receivers: [otlp], exporters: [fusion, file] }
 `,
