@@ -8,9 +8,11 @@ import { kafkaBench } from './kafka-ingest.js';
 import { grpcBench } from './otlp-grpc-ingest.js';
 import { filelogBench } from './filelog-tail.js';
 import { gpuReceiversBench } from './gpu-receivers.js';
+import { scannerBench } from './scanner.js';
 import { sideBySideBench } from './side-by-side/index.js';
 
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+scannerBench();
 await ringBench();
 await ingestBench();
 await fusionBench();
