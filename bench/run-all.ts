@@ -10,6 +10,7 @@ import { filelogBench } from './filelog-tail.js';
 import { gpuReceiversBench } from './gpu-receivers.js';
 import { scannerBench } from './scanner.js';
 import { sideBySideBench } from './side-by-side/index.js';
+import { zstdLevelsBench } from './zstd-levels.js';
 
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
 scannerBench();
@@ -20,6 +21,7 @@ await kafkaBench();
 await grpcBench();
 await filelogBench();
 await gpuReceiversBench();
+zstdLevelsBench();
 // these two run as scripts (their own argument parsing and servers)
 for (const script of ['prometheus-parse.js', 's3-put.js']) {
   execFileSync(process.execPath, [fileURLToPath(new URL(`./${script}`, import.meta.url))], { stdio: 'inherit' });
