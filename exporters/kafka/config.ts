@@ -1,40 +1,13 @@
 // exporters.kafka: defaults and validation. Keys and defaults follow the Collector's
 // kafkaexporter where it has the same setting, so a Collector config translates key for key.
-import { existsSync } from 'node:fs';
 import { COMPRESSIONS, type Compression } from '../../src/compression/codecs.js';
-import type { Signal } from '../../src/component.js';
 import type { ConfigErrors } from '../../src/config/errors.js';
-import { describe, Fields, parseEndpoint } from '../../src/config/fields.js';
-import { keyPath } from '../../src/config/errors.js';
+import { describe, Fields } from '../../src/config/fields.js';
 import { DEFAULT_RETRY, parseRetry, type RetryConfig } from '../../src/exporterhelper/retry-config.js';
-
-export type KafkaEncoding = 'otlp_proto' | 'otlp_json';
-export const ENCODINGS: readonly KafkaEncoding[] = ['otlp_proto', 'otlp_json'];
+import { DEFAULT_TOPICS, parseBrokers, parseSasl, parseSignal, parseTls, type KafkaSaslConfig, type KafkaTlsConfig, type SignalTopicConfig } from '../../src/kafka/config.js';
 
 /** -1 = all in-sync replicas (what `all` means), 1 = the leader, 0 = no acknowledgement. */
 export type RequiredAcks = -1 | 0 | 1;
-
-export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
-export const SASL_MECHANISMS: readonly SaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
-
-export interface SignalTopicConfig {
-  topic: string;
-  encoding: KafkaEncoding;
-}
-
-export interface KafkaTlsConfig {
-  caFile: string;
-  certFile: string;
-  keyFile: string;
-  insecureSkipVerify: boolean;
-  serverNameOverride: string;
-}
-
-export interface KafkaSaslConfig {
-  mechanism: SaslMechanism;
-  username: string;
-  password: string;
-}
 
 export interface KafkaExporterConfig {
   brokers: string[];
@@ -61,15 +34,6 @@ export const KAFKA_KEYS = [
   'brokers', 'client_id', 'traces', 'logs', 'metrics', 'partition_traces_by_id', 'partition_logs_by_trace_id',
   'compression', 'max_message_bytes', 'required_acks', 'timeout', 'retry', 'tls', 'sasl',
 ] as const;
-const SIGNAL_KEYS = ['topic', 'encoding'] as const;
-const TLS_KEYS = ['insecure', 'ca_file', 'cert_file', 'key_file', 'insecure_skip_verify', 'server_name_override'] as const;
-const SASL_KEYS = ['mechanism', 'username', 'password'] as const;
-
-export const DEFAULT_TOPICS: Record<Signal, string> = { traces: 'otlp_spans', logs: 'otlp_logs', metrics: 'otlp_metrics' };
-
-/** Kafka's own rule for topic names (kafka.common.internals.Topic). */
-const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
-
 export function createDefaultConfig(): KafkaExporterConfig {
   return {
     brokers: ['localhost:9092'],
@@ -92,13 +56,8 @@ export function createDefaultConfig(): KafkaExporterConfig {
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): KafkaExporterConfig {
   const d = createDefaultConfig();
   const f = new Fields(raw, path, errors, KAFKA_KEYS);
-  const brokers = f.stringList('brokers', d.brokers, { nonEmpty: true });
-  brokers.forEach((b, i) => {
-    const ep = parseEndpoint(b);
-    if (ep === undefined || ep.port === 0 || b.startsWith(':')) errors.add(keyPath(f.at('brokers'), i), `not a host:port, got ${describe(b)}`);
-  });
   return {
-    brokers,
+    brokers: parseBrokers(f, d.brokers),
     clientId: f.string('client_id', d.clientId, { nonEmpty: true }),
     traces: parseSignal(f, 'traces', d.traces),
     logs: parseSignal(f, 'logs', d.logs),
@@ -116,16 +75,6 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): K
   };
 }
 
-/** Shared with the Kafka receiver: topics, TLS and SASL are read the same on both sides. */
-export function parseSignal(parent: Fields, key: Signal, def: SignalTopicConfig): SignalTopicConfig {
-  const f = parent.sub(key, SIGNAL_KEYS);
-  const topic = f.string('topic', def.topic);
-  if (!TOPIC_RE.test(topic) || topic === '.' || topic === '..') {
-    f.fail('topic', `not a valid Kafka topic name (1-249 of a-z A-Z 0-9 . _ -), got ${describe(topic)}`);
-  }
-  return { topic, encoding: f.enum('encoding', ENCODINGS, def.encoding) };
-}
-
 function parseAcks(f: Fields, def: RequiredAcks): RequiredAcks {
   if (!f.has('required_acks')) return def;
   const v = f.obj.required_acks;
@@ -137,42 +86,3 @@ function parseAcks(f: Fields, def: RequiredAcks): RequiredAcks {
   return def;
 }
 
-export function parseTls(parent: Fields): KafkaTlsConfig | undefined {
-  if (!parent.has('tls')) return undefined;
-  // `tls: {}` turns TLS on with the system's CAs; `insecure: true` turns it off again (as configtls).
-  const raw = parent.obj.tls === true ? {} : parent.obj.tls;
-  const f = new Fields(raw, parent.at('tls'), parent.errors, TLS_KEYS);
-  if (f.bool('insecure', false)) return undefined;
-  const file = (key: string): string => {
-    const p = f.string(key, '');
-    if (p !== '' && !existsSync(p)) f.fail(key, `no such file: ${p}`);
-    return p;
-  };
-  const tls: KafkaTlsConfig = {
-    caFile: file('ca_file'),
-    certFile: file('cert_file'),
-    keyFile: file('key_file'),
-    insecureSkipVerify: f.bool('insecure_skip_verify', false),
-    serverNameOverride: f.string('server_name_override', ''),
-  };
-  if ((tls.certFile === '') !== (tls.keyFile === '')) f.fail(tls.certFile === '' ? 'cert_file' : 'key_file', 'cert_file and key_file go together');
-  return tls;
-}
-
-export function parseSasl(parent: Fields): KafkaSaslConfig | undefined {
-  if (!parent.has('sasl')) return undefined;
-  const f = parent.sub('sasl', SASL_KEYS);
-  // The Collector spells mechanisms in upper case (PLAIN, SCRAM-SHA-512): accept both.
-  const m = f.obj.mechanism;
-  const mechanism = typeof m === 'string' ? SASL_MECHANISMS.find((x) => x === m.toLowerCase()) : undefined;
-  if (m === undefined || m === null) f.fail('mechanism', `required, one of ${SASL_MECHANISMS.join(', ')}`);
-  else if (mechanism === undefined) f.fail('mechanism', `must be one of ${SASL_MECHANISMS.join(', ')}, got ${describe(m)}`);
-  const sasl: KafkaSaslConfig = {
-    mechanism: mechanism ?? 'plain',
-    username: f.string('username', ''),
-    password: f.string('password', ''),
-  };
-  if (sasl.username === '') f.fail('username', 'required');
-  if (sasl.password === '') f.fail('password', 'required');
-  return sasl;
-}

@@ -4,16 +4,18 @@
 import type { Signal } from '../../src/component.js';
 import type { ConfigErrors } from '../../src/config/errors.js';
 import { keyPath } from '../../src/config/errors.js';
-import { describe, Fields, parseEndpoint } from '../../src/config/fields.js';
+import { describe, Fields } from '../../src/config/fields.js';
 import {
   DEFAULT_TOPICS,
+  isTopicName,
+  parseBrokers,
   parseSasl,
   parseSignal,
   parseTls,
   type KafkaSaslConfig,
   type KafkaTlsConfig,
   type SignalTopicConfig,
-} from '../../exporters/kafka/config.js';
+} from '../../src/kafka/config.js';
 
 export type InitialOffset = 'latest' | 'earliest';
 
@@ -43,7 +45,6 @@ export const KAFKA_RECEIVER_KEYS = [
   'brokers', 'client_id', 'group_id', 'initial_offset', 'traces', 'logs', 'metrics', 'session_timeout', 'heartbeat_interval',
   'commit_interval', 'partitions_consumed_concurrently', 'max_partition_fetch_bytes', 'dead_letter_topic', 'tls', 'sasl',
 ] as const;
-const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
 
 export function createDefaultConfig(): KafkaReceiverConfig {
   return {
@@ -69,13 +70,8 @@ export function createDefaultConfig(): KafkaReceiverConfig {
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): KafkaReceiverConfig {
   const d = createDefaultConfig();
   const f = new Fields(raw, path, errors, KAFKA_RECEIVER_KEYS);
-  const brokers = f.stringList('brokers', d.brokers, { nonEmpty: true });
-  brokers.forEach((b, i) => {
-    const ep = parseEndpoint(b);
-    if (ep === undefined || ep.port === 0 || b.startsWith(':')) errors.add(keyPath(f.at('brokers'), i), `not a host:port, got ${describe(b)}`);
-  });
   const cfg: KafkaReceiverConfig = {
-    brokers,
+    brokers: parseBrokers(f, d.brokers),
     clientId: f.string('client_id', d.clientId, { nonEmpty: true }),
     groupId: f.string('group_id', d.groupId, { nonEmpty: true }),
     initialOffset: f.enum('initial_offset', ['latest', 'earliest'] as const, d.initialOffset),
@@ -92,7 +88,7 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): K
     sasl: parseSasl(f),
   };
   if (cfg.heartbeatIntervalMs >= cfg.sessionTimeoutMs) f.fail('heartbeat_interval', 'must be below session_timeout (a third of it is usual)');
-  if (cfg.deadLetterTopic !== '' && !TOPIC_RE.test(cfg.deadLetterTopic)) f.fail('dead_letter_topic', `not a valid Kafka topic name, got ${describe(cfg.deadLetterTopic)}`);
+  if (cfg.deadLetterTopic !== '' && !isTopicName(cfg.deadLetterTopic)) f.fail('dead_letter_topic', `not a valid Kafka topic name, got ${describe(cfg.deadLetterTopic)}`);
   const seen = new Map<string, Signal>();
   for (const s of ['traces', 'logs', 'metrics'] as const) {
     const other = seen.get(cfg[s].topic);

@@ -2,7 +2,7 @@
 // problem reported under its key path.
 import type { ExporterFactory, ProcessorFactory, ReceiverFactory, Signal } from '../component.js';
 import { SIGNALS } from '../component.js';
-import { exporterFactories, processorFactories, receiverFactories } from '../components.js';
+import { components } from '../component-registry.js';
 import { didYouMean } from './did-you-mean.js';
 import { ConfigError, ConfigErrors, keyPath } from './errors.js';
 import { Fields, isPlainObject, describe } from './fields.js';
@@ -98,9 +98,9 @@ export function parseCollectorConfig(raw: Record<string, unknown>): CollectorCon
 
 export function checkCollectorConfig(raw: Record<string, unknown>, errors: ConfigErrors): CollectorConfig {
   const top = new Fields(raw, '', errors, TOP_KEYS);
-  const receivers = parseSection('receivers', top.obj['receivers'], receiverFactories, errors);
-  const processors = parseSection('processors', top.obj['processors'], processorFactories, errors);
-  const exporters = parseSection('exporters', top.obj['exporters'], exporterFactories, errors);
+  const receivers = parseSection('receivers', top.obj['receivers'], components().receivers, errors);
+  const processors = parseSection('processors', top.obj['processors'], components().processors, errors);
+  const exporters = parseSection('exporters', top.obj['exporters'], components().exporters, errors);
   const extensions = parseSection('extensions', top.obj['extensions'], new Map(), errors);
   const connectors = parseSection('connectors', top.obj['connectors'], new Map(), errors);
   void extensions;
@@ -252,9 +252,9 @@ function parsePipelines(
     out.push({
       id: pid,
       signal,
-      receivers: refs('receivers', receivers, receiverFactories, true),
-      processors: refs('processors', processors, processorFactories, false),
-      exporters: refs('exporters', exporters, exporterFactories, true),
+      receivers: refs('receivers', receivers, components().receivers, true),
+      processors: refs('processors', processors, components().processors, false),
+      exporters: refs('exporters', exporters, components().exporters, true),
     });
   }
   return out;

@@ -1,7 +1,7 @@
 // Builds the processors and exporters the pipelines use, one exporter instance per id.
 import type { CreateContext, Exporter, Health, Processor } from '../component.js';
 import type { CollectorConfig } from '../config/collector-config.js';
-import { exporterFactories, processorFactories } from '../components.js';
+import { components } from '../component-registry.js';
 import type { Logger } from 'pino';
 import type { MetricsSink } from '../telemetry/sink.js';
 import { chainPipeline, type RunnablePipeline } from './pipeline-runner.js';
@@ -25,7 +25,7 @@ export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: Me
       let proc = processors.get(id);
       if (!proc) {
         const entry = cfg.processors.get(id)!;
-        proc = processorFactories.get(entry.type)!.create(entry.config, ctxFor(id, 'processor'));
+        proc = components().processors.get(entry.type)!.create(entry.config, ctxFor(id, 'processor'));
         processors.set(id, proc);
       }
       return proc;
@@ -35,7 +35,7 @@ export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: Me
       if (!e) {
         const entry = cfg.exporters.get(id)!;
         const ctx = ctxFor(id, 'exporter');
-        e = exporterFactories.get(entry.type)!.create(entry.config, ctx);
+        e = components().exporters.get(entry.type)!.create(entry.config, ctx);
         // With spill on, a retrying exporter's transport goes behind the spill queue, which
         // retries on its own from disk instead of holding the batch in memory.
         if (cfg.spill.enabled && e instanceof RetryingExporter && e.cfg.enabled) e = new SpillingExporter(e.inner, e.cfg, cfg.spill, ctx);

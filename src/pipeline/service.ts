@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { HttpRouteHandler, HttpRoutes, Receiver, Signal } from '../component.js';
 import type { CollectorConfig } from '../config/collector-config.js';
-import { receiverFactories } from '../components.js';
+import { components } from '../component-registry.js';
 import { FlushHost } from '../flush/flush-host.js';
 import { Ring } from '../ring/ring.js';
 import { HealthRegistry } from '../telemetry/health.js';
@@ -83,7 +83,7 @@ export class Service {
       if (report.records > 0) logger.info({ records: report.records, bytes: report.bytes }, 'write-ahead log holds undelivered records: replaying them');
     }
     this.flush = new FlushHost(
-      { sab: ring.sab, raw: cfg.raw, sources, logLevel: cfg.telemetry.logLevel },
+      { sab: ring.sab, raw: cfg.raw, sources, logLevel: cfg.telemetry.logLevel, componentsUrl: components().moduleUrl },
       this.metrics,
       this.health,
       logger,
@@ -111,7 +111,7 @@ export class Service {
       const perSignal = Object.fromEntries([...signals].map((sg) => [sg, deliveries(id, sg)]));
       const walFor = this.wal ? { log: this.wal, deliveries: perSignal } : undefined;
       const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, walFor, { tracker: this.tracker, deliveries: perSignal });
-      const r = receiverFactories.get(entry.type)!.create(entry.config, next, {
+      const r = components().receivers.get(entry.type)!.create(entry.config, next, {
         id,
         logger: logger.child({ receiver: id }),
         metrics: this.metrics,
