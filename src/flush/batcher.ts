@@ -1,12 +1,18 @@
 // Accumulates ring records of one pipeline into one growing buffer: since concatenated
 // requests of one type form one valid request, a batch costs one copy per record.
+// Per-batch garbage is kept down two ways: a new batch starts at the size the last one
+// reached (no doubling-and-copying on the way to 4 MiB), and buffers of delivered batches
+// come back through recycle() when nothing downstream can still hold them.
 import type { Batch, Signal } from '../component.js';
 
 export interface CutBatch extends Batch {
   /** receive time of the oldest record, for the end-to-end flush latency */
   readonly oldestReceivedAt: number;
-  /** write-ahead log segment → records of it in this batch (durability: disk) */
-  readonly wal: Map<number, number> | undefined;
+  /**
+   * source-side acknowledgement (the ring record's aux: a write-ahead log segment when > 0,
+   * a delivery ticket when < 0) → records of it in this batch; undefined when none
+   */
+  readonly sourceAcks: Map<number, number> | undefined;
 }
 
 export class Batcher {
@@ -14,7 +20,12 @@ export class Batcher {
   private len = 0;
   private items = 0;
   private oldest = 0;
-  private wal: Map<number, number> | undefined;
+  private sourceAcks: Map<number, number> | undefined;
+  /** size of the last cut batch: the next one likely needs as much */
+  private lastCut = 0;
+  /** buffers of delivered batches, ready for reuse (at most SPARES) */
+  private readonly spares: Uint8Array[] = [];
+  private readonly owned = new WeakSet<ArrayBufferLike>();
   /** when the current batch received its first record (flush_interval runs from here) */
   openedAt = 0;
 
@@ -30,15 +41,15 @@ export class Batcher {
   }
 
   /** Appends; returns a full batch first if this record would overflow the current one. */
-  add(payload: Uint8Array, items: number, receivedAt: number, now: number, walSegment = 0): CutBatch | undefined {
+  add(payload: Uint8Array, items: number, receivedAt: number, now: number, ack = 0): CutBatch | undefined {
     let cut: CutBatch | undefined;
     if (this.len > 0 && this.len + payload.length > this.maxBatchBytes) cut = this.cut(now);
     if (this.len === 0) {
       this.openedAt = now;
       this.oldest = receivedAt;
-      if (this.buf.length < payload.length) this.buf = new Uint8Array(Math.max(64 * 1024, Math.min(this.maxBatchBytes, payload.length * 4), payload.length));
+      if (this.buf.length < payload.length) this.buf = this.take(Math.max(64 * 1024, Math.min(this.maxBatchBytes, Math.max(payload.length * 4, this.lastCut + (this.lastCut >> 2))), payload.length));
     } else if (this.len + payload.length > this.buf.length) {
-      const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + payload.length));
+      const next = this.alloc(Math.min(Math.max(this.buf.length * 2, this.len + payload.length), Math.max(this.maxBatchBytes, this.len + payload.length)));
       next.set(this.buf.subarray(0, this.len));
       this.buf = next;
     }
@@ -46,10 +57,10 @@ export class Batcher {
     this.len += payload.length;
     this.items += items;
     if (receivedAt < this.oldest) this.oldest = receivedAt;
-    if (walSegment !== 0) {
-      // one small map per batch, and only in durable mode
-      this.wal ??= new Map();
-      this.wal.set(walSegment, (this.wal.get(walSegment) ?? 0) + 1);
+    if (ack !== 0) {
+      // one small map per batch, and only for records that carry an acknowledgement
+      this.sourceAcks ??= new Map();
+      this.sourceAcks.set(ack, (this.sourceAcks.get(ack) ?? 0) + 1);
     }
     return cut;
   }
@@ -62,13 +73,40 @@ export class Batcher {
       items: this.items,
       createdAt: now,
       oldestReceivedAt: this.oldest,
-      wal: this.wal,
+      sourceAcks: this.sourceAcks,
     };
-    this.wal = undefined;
-    // Exporters may hold the batch (retries); never reuse its memory.
+    this.sourceAcks = undefined;
+    this.lastCut = this.len;
+    // Exporters may hold the batch (retries): its memory comes back only through recycle().
     this.buf = new Uint8Array(0);
     this.len = 0;
     this.items = 0;
     return batch;
   }
+
+  /**
+   * Hands back the data of a delivered batch this batcher cut, for reuse. Only for pipelines
+   * where nothing keeps a view of it after delivery (no processors: fusion holds spans).
+   */
+  recycle(data: Uint8Array): void {
+    if (data.byteOffset !== 0 || !this.owned.has(data.buffer) || this.spares.length >= SPARES) return;
+    const whole = new Uint8Array(data.buffer);
+    if (whole.length * 2 < this.lastCut) return; // too small to be worth keeping
+    this.spares.push(whole);
+  }
+
+  private take(min: number): Uint8Array {
+    for (let i = 0; i < this.spares.length; i++) {
+      if (this.spares[i]!.length >= min) return this.spares.splice(i, 1)[0]!;
+    }
+    return this.alloc(min);
+  }
+
+  private alloc(n: number): Uint8Array {
+    const b = new Uint8Array(n);
+    this.owned.add(b.buffer);
+    return b;
+  }
 }
+
+const SPARES = 2;
