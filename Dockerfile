@@ -16,6 +16,7 @@ COPY package.json package-lock.json tsconfig.json main.ts components.ts ./
 COPY src ./src
 COPY receivers ./receivers
 COPY exporters ./exporters
+COPY connectors ./connectors
 COPY config ./config
 # `npm ci` installs everything and runs `prepare` (tsc -p tsconfig.json) over the sources above.
 # tsconfig includes test/, bench/ and examples/ too; they are not copied, so tsc builds only
@@ -34,6 +35,7 @@ COPY --from=build /app/dist/main.js /app/dist/components.js ./dist/
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/receivers ./dist/receivers
 COPY --from=build /app/dist/exporters ./dist/exporters
+COPY --from=build /app/dist/connectors ./dist/connectors
 COPY config ./config
 COPY deploy/config /etc/ai-trace-collector
 # The image's own user (uid 1000 in node images), owning only the state directory.

@@ -11,10 +11,10 @@ import { otlpReceiverFactory } from './receivers/otlp/index.js';
 import { profilerReceiverFactory } from './receivers/profiler/index.js';
 import { filelogReceiverFactory } from './receivers/filelog/index.js';
 import { prometheusReceiverFactory } from './receivers/prometheus/index.js';
-import type { ExporterFactory, ProcessorFactory, ReceiverFactory } from './src/component.js';
+import { fusionConnectorFactory } from './connectors/fusion/index.js';
+import { spanMetricsConnectorFactory } from './connectors/spanmetrics/index.js';
+import type { ConnectorFactory, ExporterFactory, ProcessorFactory, ReceiverFactory } from './src/component.js';
 import { registerComponents, type ComponentFactories } from './src/component-registry.js';
-// issue 16 moves fusion to connectors/fusion; until then its factory lives in src/fusion
-import { fusionProcessorFactory } from './src/fusion/index.js';
 
 export const receiverFactories: ReadonlyMap<string, ReceiverFactory> = new Map<string, ReceiverFactory>([
   ['otlp', otlpReceiverFactory as ReceiverFactory],
@@ -25,8 +25,11 @@ export const receiverFactories: ReadonlyMap<string, ReceiverFactory> = new Map<s
   ['kafka', kafkaReceiverFactory as ReceiverFactory],
 ]);
 
-export const processorFactories: ReadonlyMap<string, ProcessorFactory> = new Map<string, ProcessorFactory>([
-  ['fusion', fusionProcessorFactory as ProcessorFactory],
+export const processorFactories: ReadonlyMap<string, ProcessorFactory> = new Map<string, ProcessorFactory>();
+
+export const connectorFactories: ReadonlyMap<string, ConnectorFactory> = new Map<string, ConnectorFactory>([
+  ['fusion', fusionConnectorFactory as ConnectorFactory],
+  ['spanmetrics', spanMetricsConnectorFactory as ConnectorFactory],
 ]);
 
 export const exporterFactories: ReadonlyMap<string, ExporterFactory> = new Map<string, ExporterFactory>([
@@ -41,6 +44,7 @@ export const exporterFactories: ReadonlyMap<string, ExporterFactory> = new Map<s
 export const components: ComponentFactories = {
   receivers: receiverFactories,
   processors: processorFactories,
+  connectors: connectorFactories,
   exporters: exporterFactories,
   moduleUrl: import.meta.url,
 };

@@ -44,12 +44,13 @@ export function configReference(): string {
     ['receivers', components().receivers],
     ['processors', components().processors],
     ['exporters', components().exporters],
+    ['connectors', components().connectors],
   ] as const;
   for (const [kind, factories] of kinds) {
     for (const [type, factory] of [...factories].sort(([a], [b]) => a.localeCompare(b))) {
       sections.push({
         title: `${kind}: ${type}`,
-        intro: `\`${kind}.${type}\` or \`${kind}.${type}/<name>\`; signals: ${factory.signals.join(', ')}.`,
+        intro: `\`${kind}.${type}\` or \`${kind}.${type}/<name>\`; signals: ${factory.signals.join(', ')}${'emits' in factory ? ` (as an exporter); emits ${factory.emits.join(', ')} (as a receiver)` : ''}.`,
         table: factory.configFields,
       });
     }
