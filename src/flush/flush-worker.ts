@@ -32,6 +32,7 @@ const sendMetrics = (): void => {
 const metricsTimer = setInterval(sendMetrics, 250);
 
 async function main(): Promise<void> {
+  await import(data.componentsUrl); // registers the factories in this thread
   const cfg = parseCollectorConfig(data.raw);
   const ring = new Ring(data.sab);
   const built = buildPipelines(cfg, logger, metrics, health);
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     await e.start();
   }
   for (const p of built.processors) await p.start();
+  for (const c of built.connectors.values()) await c.start();
   const loop = new FlushLoop(ring, built.pipelines, data.sources, (pi) => cfg.pipelines[pi]!.receivers, cfg.buffer, metrics, logger, (acks, status) =>
     post({ type: 'acked', acks: [...acks], status }),
   );
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
       .drain()
       .then(async () => {
         for (const p of built.processors) await p.shutdown();
+        // what connectors hold goes out through their pipelines before the exporters stop
+        for (const c of built.connectors.values()) await c.shutdown();
         for (const e of built.exporters.values()) await e.shutdown();
         clearInterval(metricsTimer);
         sendMetrics();

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Kafka, logLevel } from '../../exporters/kafka/kafkajs.js';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs.js';
 import { spawnCollector } from '../harness/cli-process.js';
 import { readStored, storedSpans, tempDir } from '../harness/collector.js';
 import { startKafka, type KafkaServer } from '../harness/kafka.js';
@@ -45,13 +45,13 @@ test('offsets stay uncommitted while fusion holds the data; kill -9 and restart 
   const config = join(dir, 'config.yaml');
   writeFileSync(config, `receivers:
   kafka: { brokers: ["${kafka.brokers[0]}"], group_id: ${group}, initial_offset: earliest, commit_interval: 100ms, traces: { topic: ${topic} } }
-processors: { fusion: { decision_wait: 60s, root_wait: 60s } }
+connectors: { fusion: { decision_wait: 60s, root_wait: 60s, documents: false } }
 exporters: { file: { directory: ${dir}/out, fsync: true } }
 buffer: { durability: disk, wal: { directory: ${dir}/wal }, flush_interval: 50ms }
 spill: { directory: ${dir}/spill }
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: info } }
-  pipelines: { traces: { receivers: [kafka], processors: [fusion], exporters: [file] } }
+  pipelines: { traces/in: { receivers: [kafka], exporters: [fusion] }, traces: { receivers: [fusion], exporters: [file] } }
 `);
   let c = await spawnCollector(['--config', config]);
   const metric = async (name: string): Promise<number> => Number((await (await fetch(`${c.telemetryUrl}/metrics`)).text()).match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm'))?.[1] ?? 0);
