@@ -1,100 +1,18 @@
-// Kineto trace JSON → OTLP spans, streaming, in two passes over the file:
-//   1. scan: every top-level key (header and trailer: deviceProperties, distributedInfo, user
-//      metadata), the ProfilerStep#N intervals and the process/thread names — and proof that
-//      the file is complete (a gzip stream cut short or a missing "}" fails here, before any
-//      span is emitted);
-//   2. convert: each X event to a span, written straight into protobuf, in batches.
-// Memory is bounded by one event, one batch, the per-thread nesting stacks, and two id → trace
-// maps of 4 bytes per GPU launch. Span and trace ids are derived from the file and the event's
-// own ids, so reading a file twice yields the same spans, and a kernel finds its launch's span
-// without keeping the launch.
+// Pass 2 over a Kineto trace: each event that pass 1 indexed becomes a span, written straight
+// into protobuf, in batches. Parents and trace contexts come from the index (trace-index.ts), so
+// the order of the events in the file does not matter. Span ids are derived from the file and the
+// event's position among the spans, so reading a file twice yields the same spans.
 import { createHash } from 'node:crypto';
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
+import { EventFields } from './event-fields.js';
+import { parsePythonJson } from './python-json.js';
+import { KIND_GPU, KIND_STEP, TraceIndex } from './trace-index.js';
 import type { ScanHandler } from './trace-scanner.js';
 
-export const CPU_CATEGORIES = new Set(['cpu_op', 'user_annotation', 'python_function', 'cuda_runtime', 'cuda_driver', 'privateuse1_runtime', 'privateuse1_driver', 'Trace']);
-export const GPU_CATEGORIES = new Set(['kernel', 'gpu_memcpy', 'gpu_memset', 'gpu_user_annotation']);
-const LAUNCH_CATEGORIES = new Set(['cuda_runtime', 'cuda_driver', 'privateuse1_runtime', 'privateuse1_driver']);
-export const DEFAULT_CATEGORIES = ['cpu_op', 'user_annotation', 'gpu_user_annotation', 'kernel', 'gpu_memcpy', 'gpu_memset', 'cuda_runtime', 'cuda_driver'];
+export { DEFAULT_CATEGORIES } from './trace-index.js';
 
-const OTEL_ANNOTATION = /^otel:([0-9a-fA-F]{32}):([0-9a-fA-F]{16})$/;
-const STEP = /^ProfilerStep#(\d+)$/;
 const TWO32 = 4294967296;
-
-export interface Step {
-  n: number;
-  start: number; // ns relative to the base
-  end: number;
-  spanId: Uint8Array;
-  pid: number;
-  tid: number;
-}
-
-/** Pass 1: what the conversion needs to know before the first span. */
-export class TraceInfo implements ScanHandler {
-  readonly meta = new Map<string, unknown>();
-  readonly steps: Step[] = [];
-  readonly names = new Map<string, string>(); // "pid" or "pid:tid" → name
-  events = 0;
-  private seeds: Seeds | undefined;
-  private readonly stepPattern = Buffer.from('ProfilerStep#');
-  private readonly metaPattern = Buffer.from('"M"');
-
-  constructor(private readonly fileKey: string) {}
-
-  onKey(key: string, value: unknown): void {
-    this.meta.set(key, value);
-  }
-  onEventsStart(): void {}
-  onEventsEnd(): void {}
-
-  onEvent(bytes: Uint8Array): void {
-    const index = this.events++;
-    const b = bytes as Buffer;
-    const isStep = b.indexOf(this.stepPattern) >= 0;
-    const isMeta = !isStep && b.indexOf(this.metaPattern) >= 0;
-    if (!isStep && !isMeta) return;
-    let e: KinetoEvent;
-    try {
-      e = JSON.parse(b.toString('utf8')) as KinetoEvent;
-    } catch {
-      return; // pass 2 reports it
-    }
-    if (e.ph === 'M') {
-      const name = e.args?.['name'];
-      if (typeof name !== 'string') return;
-      if (e.name === 'process_name') this.names.set(String(e.pid), name);
-      else if (e.name === 'thread_name') this.names.set(`${e.pid}:${e.tid}`, name);
-      return;
-    }
-    const m = e.ph === 'X' && typeof e.name === 'string' ? STEP.exec(e.name) : null;
-    if (!m || typeof e.ts !== 'number') return;
-    const start = Math.round(e.ts * 1000);
-    const seeds = this.seedsFor();
-    this.steps.push({ n: Number(m[1]), start, end: start + Math.round((e.dur ?? 0) * 1000), spanId: spanIdOf(seeds, e, index), pid: num(e.pid), tid: num(e.tid) });
-  }
-
-  seedsFor(): Seeds {
-    this.seeds ??= makeSeeds(this.fileKey, this.meta.get('trace_id'));
-    return this.seeds;
-  }
-
-  /** Steps sorted by start, for lookups by time. */
-  sortSteps(): void {
-    this.steps.sort((a, b) => a.start - b.start);
-  }
-}
-
-export interface KinetoEvent {
-  ph?: string;
-  cat?: string;
-  name?: string;
-  pid?: number | string;
-  tid?: number | string;
-  ts?: number;
-  dur?: number;
-  args?: Record<string, unknown>;
-}
+const KIND_SEQ = 1;
 
 interface Seeds {
   a: number;
@@ -153,10 +71,6 @@ function id16(s: Seeds, id: number): Uint8Array {
   return out;
 }
 
-const KIND_SEQ = 1;
-const KIND_CORRELATION = 2;
-const KIND_EXTERNAL = 3;
-
 function varintLen(v: number): number {
   let n = 1;
   while (v >= 128) {
@@ -170,58 +84,10 @@ function num(v: unknown): number {
   return typeof v === 'number' ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : -1;
 }
 
-function externalId(e: KinetoEvent): number | undefined {
-  const x = e.args?.['External id'];
-  return typeof x === 'number' && x > 0 ? x : undefined;
-}
-
-function correlation(e: KinetoEvent): number | undefined {
-  const x = e.args?.['correlation'];
-  return typeof x === 'number' && x > 0 ? x : undefined;
-}
-
-/** The span id an event gets: by its correlation (launches), External id (ops), or position. */
-function spanIdOf(s: Seeds, e: KinetoEvent, index: number): Uint8Array {
-  const cat = e.cat ?? '';
-  if (LAUNCH_CATEGORIES.has(cat)) {
-    const c = correlation(e);
-    if (c !== undefined) return id8(s, KIND_CORRELATION, c);
-  } else if (CPU_CATEGORIES.has(cat)) {
-    const x = externalId(e);
-    if (x !== undefined) return id8(s, KIND_EXTERNAL, x);
-  }
-  return id8(s, KIND_SEQ, index);
-}
-
-/** id → small int, paged typed arrays: 4 bytes per id actually used. */
-class IdMap {
-  private readonly pages = new Map<number, Int32Array>();
-  get(id: number): number {
-    const p = this.pages.get(Math.floor(id / 4096));
-    return p ? p[id % 4096]! : 0;
-  }
-  set(id: number, v: number): void {
-    const k = Math.floor(id / 4096);
-    let p = this.pages.get(k);
-    if (!p) this.pages.set(k, (p = new Int32Array(4096)));
-    p[id % 4096] = v;
-  }
-}
-
-interface Ctx {
-  traceId: Uint8Array;
-  /** parent of the context's root span (an annotation's or metadata's span id), if any */
-  parent: Uint8Array | undefined;
-}
-
-interface Frame {
-  end: number;
-  spanId: Uint8Array;
-  ctx: number;
-}
 
 export interface ConvertOptions {
-  categories: ReadonlySet<string>;
+  /** names the file in span and trace ids (its name and size) */
+  fileKey: string;
   maxBatchSpans: number;
   maxBatchBytes: number;
   /** encoded Resource message */
@@ -229,6 +95,9 @@ export interface ConvertOptions {
   scopeName: string;
   scopeVersion: string;
 }
+
+const HEX32 = /^[0-9a-fA-F]{32}$/;
+const HEX16 = /^[0-9a-fA-F]{16}$/;
 
 function fromHex(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'hex'));
@@ -240,49 +109,56 @@ export class KinetoConverter implements ScanHandler {
   spans = 0;
   skipped = 0;
   badEvents = 0;
-  private index = 0;
+  private k = 0;
+  private readonly f = new EventFields();
   private readonly seeds: Seeds;
   private readonly baseHi: number;
   private readonly baseLo: number;
   private readonly baseBig: bigint;
-  private readonly ctxs: Ctx[] = [];
-  private readonly stacks = new Map<string, Frame[]>();
-  private readonly byCorrelation = new IdMap();
-  private readonly byExternal = new IdMap();
-  private readonly stepCtx = new Map<number, number>();
-  private readonly fileCtx: number;
+  private readonly traceIds: (Uint8Array | undefined)[] = [];
+  private readonly parentIds: (Uint8Array | undefined)[] = [];
+  private readonly stepN = new Map<number, number>();
   private readonly deviceNames: Map<number, string>;
   private w: ProtoWriter;
   private batchSpans = 0;
   private readonly keyCache = new Map<string, string>();
   private readonly keyFields = new Map<string, Uint8Array>();
+  private readonly catNames = new Map<string, string>();
 
   constructor(
-    private readonly info: TraceInfo,
+    private readonly index: TraceIndex,
     private readonly opts: ConvertOptions,
   ) {
-    this.seeds = info.seedsFor();
-    info.sortSteps();
-    const base = info.meta.get('baseTimeNanoseconds');
-    // without it (old traces) ts is µs since the epoch
-    this.baseBig = typeof base === 'number' && Number.isFinite(base) ? BigInt(Math.round(base)) : 0n;
+    const meta = index.meta;
+    this.seeds = makeSeeds(opts.fileKey, meta.get('trace_id'));
+    const otelTrace = meta.get('otel.trace_id');
+    const otelSpan = meta.get('otel.span_id') ?? meta.get('otel.parent_span_id');
+    const fileTrace = typeof otelTrace === 'string' && HEX32.test(otelTrace) ? otelTrace.toLowerCase() : undefined;
+    const fileParent = fileTrace && typeof otelSpan === 'string' && HEX16.test(otelSpan) ? otelSpan.toLowerCase() : undefined;
+    index.resolve(fileTrace, fileParent);
+    for (const s of index.steps) this.stepN.set(s.k, s.n);
+    // ts is µs since baseTimeNanoseconds (µs since the epoch in traces without it); the index
+    // keeps ns relative to its origin µs
+    const base = meta.get('baseTimeNanoseconds');
+    const baseNs = typeof base === 'number' && Number.isFinite(base) ? BigInt(Math.round(base)) : 0n;
+    this.baseBig = baseNs + BigInt(index.originUs ?? 0) * 1000n;
     this.baseHi = Number(this.baseBig / BigInt(TWO32));
     this.baseLo = Number(this.baseBig % BigInt(TWO32));
-    const otelTrace = info.meta.get('otel.trace_id');
-    const otelSpan = info.meta.get('otel.span_id') ?? info.meta.get('otel.parent_span_id');
-    const traceId = typeof otelTrace === 'string' && /^[0-9a-fA-F]{32}$/.test(otelTrace) ? fromHex(otelTrace) : undefined;
-    const parent = traceId && typeof otelSpan === 'string' && /^[0-9a-fA-F]{16}$/.test(otelSpan) ? fromHex(otelSpan) : undefined;
-    this.fileCtx = this.ctx(traceId ?? id16(this.seeds, -1), parent);
-    for (const s of info.steps) this.stepCtx.set(s.n, traceId ? this.fileCtx : this.ctx(id16(this.seeds, s.n), undefined));
     this.deviceNames = new Map();
-    const props = info.meta.get('deviceProperties');
+    const props = meta.get('deviceProperties');
     if (Array.isArray(props)) for (const p of props as Record<string, unknown>[]) if (typeof p?.['id'] === 'number' && typeof p['name'] === 'string') this.deviceNames.set(p['id'], p['name']);
     this.w = this.newWriter();
   }
 
-  private ctx(traceId: Uint8Array, parent: Uint8Array | undefined): number {
-    this.ctxs.push({ traceId, parent });
-    return this.ctxs.length; // 1-based: 0 in the id maps means unknown
+  private traceId(c: number): Uint8Array {
+    let t = this.traceIds[c];
+    if (!t) {
+      const ctx = this.index.contexts[c]!;
+      t = ctx.traceHex ? fromHex(ctx.traceHex) : id16(this.seeds, ctx.key);
+      this.traceIds[c] = t;
+      this.parentIds[c] = ctx.parentHex ? fromHex(ctx.parentHex) : undefined;
+    }
+    return t;
   }
 
   onKey(): void {}
@@ -290,111 +166,42 @@ export class KinetoConverter implements ScanHandler {
   onEventsEnd(): void {}
 
   onEvent(bytes: Uint8Array): void {
-    const index = this.index++;
-    let e: KinetoEvent;
-    try {
-      e = JSON.parse((bytes as Buffer).toString('utf8')) as KinetoEvent;
-    } catch {
+    const f = this.f;
+    if (!f.read(bytes)) {
       this.badEvents++;
       return;
     }
-    if (e.ph !== 'X' || typeof e.ts !== 'number' || typeof e.name !== 'string') {
+    // the same selection as pass 1, by the same reader
+    if (f.ph !== 0x58 || !f.hasTs || f.nameStart < 0 || this.index.category(f, bytes) < 0) {
       this.skipped++;
       return;
     }
-    const cat = e.cat ?? '';
-    if (!this.opts.categories.has(cat)) {
-      this.skipped++;
-      return;
-    }
-    this.convert(e, cat, index);
+    this.convert(f, bytes, this.k++);
   }
 
-  /** the step whose interval holds `t` (ns relative to the base), if any */
-  private stepAt(t: number): Step | undefined {
-    const steps = this.info.steps;
-    let lo = 0;
-    let hi = steps.length - 1;
-    let found: Step | undefined;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = steps[mid]!;
-      if (s.start <= t) {
-        found = s;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return found && t <= found.end ? found : undefined;
-  }
-
-  private convert(e: KinetoEvent, cat: string, index: number): void {
-    const start = Math.round(e.ts! * 1000);
-    const end = start + Math.max(0, Math.round((e.dur ?? 0) * 1000));
-    const pid = num(e.pid);
-    const tid = num(e.tid);
-    const spanId = spanIdOf(this.seeds, e, index);
-    const gpu = GPU_CATEGORIES.has(cat);
-    let ctx = 0;
-    let parent: Uint8Array | undefined;
-    let stepN: number | undefined;
-    let stack: Frame[] | undefined;
-    if (gpu) {
-      // a kernel, copy or GPU range: the launch that caused it, else the op around the launch
-      const c = correlation(e);
-      const x = externalId(e);
-      const byC = c !== undefined ? this.byCorrelation.get(c) : 0;
-      const byX = byC === 0 && x !== undefined ? this.byExternal.get(x) : 0;
-      if (byC !== 0) {
-        ctx = byC;
-        parent = id8(this.seeds, KIND_CORRELATION, c!);
-      } else if (byX !== 0) {
-        ctx = byX;
-        parent = id8(this.seeds, KIND_EXTERNAL, x!);
+  private convert(f: EventFields, bytes: Uint8Array, k: number): void {
+    const ix = this.index;
+    const kind = ix.kind.a[k]!;
+    let p = ix.parent[k]!;
+    let c = ix.ctx[k]!;
+    if (kind & KIND_GPU) {
+      // a kernel, copy or GPU range: the launch that caused it (correlation, else flow), else
+      // the op with its External id, else the profiler step running then
+      let l = f.correlation > 0 ? ix.byCorrelation.get(f.correlation) : -1;
+      if (l < 0 && ix.byFlow.size > 0) l = ix.byFlow.get(k) ?? -1;
+      if (l < 0 && f.externalId > 0) l = ix.byExternal.get(f.externalId);
+      if (l < 0) {
+        const s = ix.stepAt(ix.start.a[k]!);
+        if (s) l = s.k;
       }
-    } else {
-      // CPU: nesting on the thread, from a stack of open events
-      const key = `${pid}:${tid}`;
-      stack = this.stacks.get(key);
-      if (!stack) this.stacks.set(key, (stack = []));
-      while (stack.length > 0 && (stack[stack.length - 1]!.end <= start || stack[stack.length - 1]!.end < end)) stack.pop();
-      const top = stack[stack.length - 1];
-      const annotation = cat === 'user_annotation' ? OTEL_ANNOTATION.exec(e.name!) : null;
-      const step = cat === 'user_annotation' || cat === 'Trace' ? STEP.exec(e.name!) : null;
-      if (annotation) {
-        // record_function("otel:<trace_id>:<span_id>"): this subtree joins that trace
-        ctx = this.ctx(fromHex(annotation[1]!), fromHex(annotation[2]!));
-        parent = this.ctxs[ctx - 1]!.parent;
-      } else if (step) {
-        stepN = Number(step[1]);
-        ctx = this.stepCtx.get(stepN) ?? this.fileCtx;
-        parent = this.ctxs[ctx - 1]!.parent;
-      } else if (top) {
-        ctx = top.ctx;
-        parent = top.spanId;
+      if (l >= 0) {
+        p = l;
+        c = ix.ctx[l]!;
       }
     }
-    if (ctx === 0) {
-      // not nested in anything known: the profiler step running at that time, else the file
-      const s = this.stepAt(start);
-      if (s) {
-        ctx = this.stepCtx.get(s.n) ?? this.fileCtx;
-        parent = s.spanId;
-      } else {
-        ctx = this.fileCtx;
-        parent = this.ctxs[ctx - 1]!.parent;
-      }
-    }
-    if (stack) {
-      if (end > start) stack.push({ end, spanId, ctx });
-      if (LAUNCH_CATEGORIES.has(cat)) {
-        const c = correlation(e);
-        if (c !== undefined) this.byCorrelation.set(c, ctx);
-      } else {
-        const x = externalId(e);
-        if (x !== undefined) this.byExternal.set(x, ctx);
-      }
-    }
-    this.writeSpan(e, cat, this.ctxs[ctx - 1]!.traceId, spanId, parent, start, end, pid, tid, gpu, stepN);
+    const traceId = this.traceId(c);
+    const parent = p >= 0 ? id8(this.seeds, KIND_SEQ, p) : this.parentIds[c];
+    this.writeSpan(f, bytes, k, kind, traceId, id8(this.seeds, KIND_SEQ, k), parent, ix.start.a[k]!, ix.end.a[k]!);
   }
 
   private newWriter(): ProtoWriter {
@@ -431,7 +238,7 @@ export class KinetoConverter implements ScanHandler {
     }
   }
 
-  private writeSpan(e: KinetoEvent, cat: string, traceId: Uint8Array, spanId: Uint8Array, parent: Uint8Array | undefined, start: number, end: number, pid: number, tid: number, gpu: boolean, stepN: number | undefined): void {
+  private writeSpan(f: EventFields, bytes: Uint8Array, k: number, kind: number, traceId: Uint8Array, spanId: Uint8Array, parent: Uint8Array | undefined, start: number, end: number): void {
     const w = this.w;
     w.tag(2, 2); // ScopeSpans.spans
     w.fork();
@@ -444,45 +251,65 @@ export class KinetoConverter implements ScanHandler {
       w.bytes(parent);
     }
     w.tag(5, 2);
-    w.string(e.name!);
+    w.string(f.name());
     w.tag(6, 0);
     w.varint(1); // SPAN_KIND_INTERNAL
     this.time(w, 7, start);
     this.time(w, 8, end);
-    this.attrStr(w, 'pytorch.category', cat);
-    if (gpu) {
-      this.attrInt(w, 'gpu.index', pid);
-      this.attrInt(w, 'gpu.stream', tid);
+    this.attrStr(w, 'pytorch.category', this.catName(f, bytes));
+    const pid = f.pid;
+    const tid = f.tid;
+    if (kind & KIND_GPU) {
+      if (Number.isInteger(pid)) this.attrInt(w, 'gpu.index', pid);
+      if (Number.isInteger(tid)) this.attrInt(w, 'gpu.stream', tid);
       const dn = this.deviceNames.get(pid);
       if (dn) this.attrStr(w, 'gpu.name', dn);
     } else {
-      if (pid >= 0) this.attrInt(w, 'process.pid', pid);
-      if (tid >= 0) this.attrInt(w, 'thread.id', tid);
-      const tn = this.info.names.get(`${pid}:${tid}`);
+      if (Number.isInteger(pid)) this.attrInt(w, 'process.pid', pid);
+      if (Number.isInteger(tid)) this.attrInt(w, 'thread.id', tid);
+      const tn = this.index.names.get(`${f.pidStart >= 0 ? f.raw(f.pidStart, f.pidEnd) : pid}:${f.tidStart >= 0 ? f.raw(f.tidStart, f.tidEnd) : tid}`);
       if (tn) this.attrStr(w, 'thread.name', tn);
     }
-    if (stepN !== undefined) this.attrInt(w, 'pytorch.step', stepN);
-    const args = e.args;
-    if (args) {
-      for (const k in args) {
-        if (k === 'device' || k === 'stream') continue;
-        const v = args[k];
-        const key = this.argKey(k);
-        if (typeof v === 'number') {
-          if (Number.isInteger(v)) this.attrInt(w, key, v);
-          else this.attrDouble(w, key, v);
-        } else if (typeof v === 'string') this.attrStr(w, key, v.length > 4096 ? v.slice(0, 4096) : v);
-        else if (typeof v === 'boolean') this.attrBool(w, key, v);
-        else if (v !== null && v !== undefined) {
-          const s = JSON.stringify(v);
-          this.attrStr(w, key, s.length > 1024 ? s.slice(0, 1024) : s);
-        }
-      }
-    }
+    if (kind & KIND_STEP) this.attrInt(w, 'pytorch.step', this.stepN.get(k)!);
+    if (f.argsStart >= 0) this.writeArgs(w, bytes, f.argsStart, f.argsEnd);
     w.join();
     this.spans++;
     this.batchSpans++;
     if (this.batchSpans >= this.opts.maxBatchSpans || w.pos >= this.opts.maxBatchBytes) this.cut();
+  }
+
+  private catName(f: EventFields, bytes: Uint8Array): string {
+    const raw = Buffer.from(bytes.buffer, bytes.byteOffset + f.catStart, f.catEnd - f.catStart).toString('latin1');
+    let c = this.catNames.get(raw);
+    if (c === undefined) {
+      c = Buffer.from(raw, 'latin1').toString('utf8');
+      if (this.catNames.size < 1000) this.catNames.set(raw, c);
+    }
+    return c;
+  }
+
+  /** every args entry as a pytorch.<snake_case key> attribute */
+  private writeArgs(w: ProtoWriter, bytes: Uint8Array, start: number, end: number): void {
+    let args: Record<string, unknown>;
+    try {
+      args = parsePythonJson(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    for (const k in args) {
+      if (k === 'device' || k === 'stream') continue;
+      const v = args[k];
+      const key = this.argKey(k);
+      if (typeof v === 'number') {
+        if (Number.isInteger(v)) this.attrInt(w, key, v);
+        else this.attrDouble(w, key, v);
+      } else if (typeof v === 'string') this.attrStr(w, key, v.length > 4096 ? v.slice(0, 4096) : v);
+      else if (typeof v === 'boolean') this.attrBool(w, key, v);
+      else if (v !== null && v !== undefined) {
+        const s = JSON.stringify(v);
+        this.attrStr(w, key, s.length > 1024 ? s.slice(0, 1024) : s);
+      }
+    }
   }
 
   private argKey(k: string): string {
@@ -569,7 +396,7 @@ export class KinetoConverter implements ScanHandler {
 }
 
 /** Encodes the Resource of a trace file from its metadata. */
-export function traceResource(info: TraceInfo, extra: Record<string, string | number>, fileName: string): { attributes: { key: string; value: Record<string, unknown> }[] } {
+export function traceResource(info: TraceIndex, extra: Record<string, string | number>, fileName: string): { attributes: { key: string; value: Record<string, unknown> }[] } {
   const attrs: { key: string; value: Record<string, unknown> }[] = [];
   const put = (key: string, v: unknown): void => {
     if (typeof v === 'string') attrs.push({ key, value: { stringValue: v } });

@@ -4,7 +4,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { encodeMessage } from '../../src/otlp/json-encode.js';
-import { KinetoConverter, TraceInfo, traceResource } from './kineto.js';
+import { KinetoConverter, traceResource } from './kineto.js';
+import { TraceIndex } from './trace-index.js';
 import { type ScanHandler, TraceScanner } from './trace-scanner.js';
 
 export interface ConvertFileOptions {
@@ -51,12 +52,13 @@ async function scan(path: string, handler: ScanHandler, chunkBytes: number, sign
 export async function convertTraceFile(path: string, opts: ConvertFileOptions, sink: (data: Uint8Array, spans: number) => Promise<void>): Promise<ConvertResult> {
   const chunk = opts.chunkBytes ?? 1 << 20;
   const size = statSync(path).size;
-  const info = new TraceInfo(`${basename(path)}:${size}`);
-  // pass 1: metadata, steps, names; fails on an incomplete file before anything is emitted
-  await scan(path, info, chunk, opts.signal);
-  const resource = encodeMessage('Resource', traceResource(info, opts.resource, basename(path)));
-  const conv = new KinetoConverter(info, {
-    categories: opts.categories,
+  const index = new TraceIndex(opts.categories);
+  // pass 1: metadata, names and the index of every span's interval, thread and ids; fails on an
+  // incomplete file before anything is emitted
+  await scan(path, index, chunk, opts.signal);
+  const resource = encodeMessage('Resource', traceResource(index, opts.resource, basename(path)));
+  const conv = new KinetoConverter(index, {
+    fileKey: `${basename(path)}:${size}`,
     maxBatchSpans: opts.maxBatchSpans ?? 4096,
     maxBatchBytes: opts.maxBatchBytes ?? 2 << 20,
     resource,
@@ -72,5 +74,5 @@ export async function convertTraceFile(path: string, opts: ConvertFileOptions, s
   const bytes = await scan(path, conv, chunk, opts.signal, drain);
   conv.cut();
   await drain();
-  return { events: info.events, spans: conv.spans, skipped: conv.skipped, badEvents: conv.badEvents, bytes };
+  return { events: index.events, spans: conv.spans, skipped: conv.skipped, badEvents: conv.badEvents, bytes };
 }
