@@ -164,7 +164,20 @@ export class EventFields {
   }
 
   private number(vs: number, ve: number): number {
-    return Number(Buffer.from(this.b.buffer, this.b.byteOffset + vs, ve - vs).toString('latin1'));
+    // plain integers (pids, tids, ids) without building a string
+    const b = this.b;
+    let i = vs;
+    const neg = b[i] === MINUS;
+    if (neg) i++;
+    let v = 0;
+    while (i < ve) {
+      const c = b[i]! - 0x30;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      i++;
+    }
+    if (i === ve && i > vs + (neg ? 1 : 0) && v <= Number.MAX_SAFE_INTEGER) return neg ? -v : v;
+    return Number(Buffer.from(b.buffer, b.byteOffset + vs, ve - vs).toString('latin1'));
   }
 
   /** An exact decimal: digits, '.', digits; anything else (exponents) through Number. */
@@ -244,13 +257,13 @@ function positiveInt(v: number): number {
   return Number.isInteger(v) && v > 0 ? v : 0;
 }
 
-function skipWs(b: Uint8Array, i: number): number {
+export function skipWs(b: Uint8Array, i: number): number {
   while (i < b.length && b[i]! <= 0x20) i++;
   return i;
 }
 
 /** index of the closing quote of a string whose content starts at `i`; -1 if none */
-function endOfString(b: Uint8Array, i: number): number {
+export function endOfString(b: Uint8Array, i: number): number {
   for (;;) {
     const q = b.indexOf(QUOTE, i);
     if (q < 0) return -1;
@@ -263,7 +276,7 @@ function endOfString(b: Uint8Array, i: number): number {
 }
 
 /** end (exclusive) of the value starting at `i`; -1 if it does not end inside `b` */
-function endOfValue(b: Uint8Array, i: number): number {
+export function endOfValue(b: Uint8Array, i: number): number {
   const c = b[i];
   if (c === QUOTE) {
     const e = endOfString(b, i + 1);

@@ -5,9 +5,8 @@
 import { createHash } from 'node:crypto';
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { EventFields } from './event-fields.js';
-import { parsePythonJson } from './python-json.js';
+import { SpanAttributes } from './span-attributes.js';
 import { KIND_GPU, KIND_STEP, TraceIndex } from './trace-index.js';
-import type { ScanHandler } from './trace-scanner.js';
 
 export { DEFAULT_CATEGORIES } from './trace-index.js';
 
@@ -71,20 +70,6 @@ function id16(s: Seeds, id: number): Uint8Array {
   return out;
 }
 
-function varintLen(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : -1;
-}
-
-
 export interface ConvertOptions {
   /** names the file in span and trace ids (its name and size) */
   fileKey: string;
@@ -104,12 +89,10 @@ function fromHex(s: string): Uint8Array {
 }
 
 /** Pass 2: events → batches of ExportTraceServiceRequest bytes. */
-export class KinetoConverter implements ScanHandler {
+export class KinetoConverter {
   readonly batches: { data: Uint8Array; spans: number }[] = [];
   spans = 0;
-  skipped = 0;
   badEvents = 0;
-  private k = 0;
   private readonly f = new EventFields();
   private readonly seeds: Seeds;
   private readonly baseHi: number;
@@ -121,9 +104,14 @@ export class KinetoConverter implements ScanHandler {
   private readonly deviceNames: Map<number, string>;
   private w: ProtoWriter;
   private batchSpans = 0;
-  private readonly keyCache = new Map<string, string>();
-  private readonly keyFields = new Map<string, Uint8Array>();
-  private readonly catNames = new Map<string, string>();
+  private readonly attrs = new SpanAttributes();
+  private readonly categoryKey = this.attrs.field('pytorch.category');
+  private readonly gpuIndexKey = this.attrs.field('gpu.index');
+  private readonly gpuStreamKey = this.attrs.field('gpu.stream');
+  private readonly pidKey = this.attrs.field('process.pid');
+  private readonly tidKey = this.attrs.field('thread.id');
+  private readonly threadNameKey = this.attrs.field('thread.name');
+  private readonly threadNames: (Uint8Array | null)[] = [];
 
   constructor(
     private readonly index: TraceIndex,
@@ -161,22 +149,15 @@ export class KinetoConverter implements ScanHandler {
     return t;
   }
 
-  onKey(): void {}
-  onEventsStart(): void {}
-  onEventsEnd(): void {}
-
-  onEvent(bytes: Uint8Array): void {
+  /** span `k` of the index, from its event's bytes */
+  span(bytes: Uint8Array, k: number): void {
     const f = this.f;
+    // pass 1 read the same bytes: they are an object of a span category
     if (!f.read(bytes)) {
       this.badEvents++;
       return;
     }
-    // the same selection as pass 1, by the same reader
-    if (f.ph !== 0x58 || !f.hasTs || f.nameStart < 0 || this.index.category(f, bytes) < 0) {
-      this.skipped++;
-      return;
-    }
-    this.convert(f, bytes, this.k++);
+    this.convert(f, bytes, k);
   }
 
   private convert(f: EventFields, bytes: Uint8Array, k: number): void {
@@ -240,6 +221,7 @@ export class KinetoConverter implements ScanHandler {
 
   private writeSpan(f: EventFields, bytes: Uint8Array, k: number, kind: number, traceId: Uint8Array, spanId: Uint8Array, parent: Uint8Array | undefined, start: number, end: number): void {
     const w = this.w;
+    const at = this.attrs;
     w.tag(2, 2); // ScopeSpans.spans
     w.fork();
     w.tag(1, 2);
@@ -251,136 +233,44 @@ export class KinetoConverter implements ScanHandler {
       w.bytes(parent);
     }
     w.tag(5, 2);
-    w.string(f.name());
+    if (f.nameEscaped) w.string(f.name());
+    else w.bytes(bytes.subarray(f.nameStart, f.nameEnd));
     w.tag(6, 0);
     w.varint(1); // SPAN_KIND_INTERNAL
     this.time(w, 7, start);
     this.time(w, 8, end);
-    this.attrStr(w, 'pytorch.category', this.catName(f, bytes));
+    at.bytesValue(w, this.categoryKey, bytes.subarray(f.catStart, f.catEnd));
     const pid = f.pid;
     const tid = f.tid;
     if (kind & KIND_GPU) {
-      if (Number.isInteger(pid)) this.attrInt(w, 'gpu.index', pid);
-      if (Number.isInteger(tid)) this.attrInt(w, 'gpu.stream', tid);
+      if (Number.isInteger(pid)) at.int(w, this.gpuIndexKey, pid);
+      if (Number.isInteger(tid)) at.int(w, this.gpuStreamKey, tid);
       const dn = this.deviceNames.get(pid);
-      if (dn) this.attrStr(w, 'gpu.name', dn);
+      if (dn) at.str(w, 'gpu.name', dn);
     } else {
-      if (Number.isInteger(pid)) this.attrInt(w, 'process.pid', pid);
-      if (Number.isInteger(tid)) this.attrInt(w, 'thread.id', tid);
-      const tn = this.index.names.get(`${f.pidStart >= 0 ? f.raw(f.pidStart, f.pidEnd) : pid}:${f.tidStart >= 0 ? f.raw(f.tidStart, f.tidEnd) : tid}`);
-      if (tn) this.attrStr(w, 'thread.name', tn);
+      if (Number.isInteger(pid)) at.int(w, this.pidKey, pid);
+      if (Number.isInteger(tid)) at.int(w, this.tidKey, tid);
+      const tn = this.threadName(this.index.thread.a[k]!);
+      if (tn) at.bytesValue(w, this.threadNameKey, tn);
     }
-    if (kind & KIND_STEP) this.attrInt(w, 'pytorch.step', this.stepN.get(k)!);
-    if (f.argsStart >= 0) this.writeArgs(w, bytes, f.argsStart, f.argsEnd);
+    if (kind & KIND_STEP) at.int(w, 'pytorch.step', this.stepN.get(k)!);
+    if (f.argsStart >= 0) at.args(w, bytes, f.argsStart, f.argsEnd);
     w.join();
     this.spans++;
     this.batchSpans++;
     if (this.batchSpans >= this.opts.maxBatchSpans || w.pos >= this.opts.maxBatchBytes) this.cut();
   }
 
-  private catName(f: EventFields, bytes: Uint8Array): string {
-    const raw = Buffer.from(bytes.buffer, bytes.byteOffset + f.catStart, f.catEnd - f.catStart).toString('latin1');
-    let c = this.catNames.get(raw);
-    if (c === undefined) {
-      c = Buffer.from(raw, 'latin1').toString('utf8');
-      if (this.catNames.size < 1000) this.catNames.set(raw, c);
+  /** thread_name metadata of a thread (by its index), as UTF-8 */
+  private threadName(t: number): Uint8Array | undefined {
+    let n = this.threadNames[t];
+    if (n === undefined) {
+      const th = this.index.threads[t]!;
+      const name = this.index.names.get(`${th.pid}:${th.tid}`);
+      n = name ? Buffer.from(name, 'utf8') : null;
+      this.threadNames[t] = n;
     }
-    return c;
-  }
-
-  /** every args entry as a pytorch.<snake_case key> attribute */
-  private writeArgs(w: ProtoWriter, bytes: Uint8Array, start: number, end: number): void {
-    let args: Record<string, unknown>;
-    try {
-      args = parsePythonJson(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8')) as Record<string, unknown>;
-    } catch {
-      return;
-    }
-    for (const k in args) {
-      if (k === 'device' || k === 'stream') continue;
-      const v = args[k];
-      const key = this.argKey(k);
-      if (typeof v === 'number') {
-        if (Number.isInteger(v)) this.attrInt(w, key, v);
-        else this.attrDouble(w, key, v);
-      } else if (typeof v === 'string') this.attrStr(w, key, v.length > 4096 ? v.slice(0, 4096) : v);
-      else if (typeof v === 'boolean') this.attrBool(w, key, v);
-      else if (v !== null && v !== undefined) {
-        const s = JSON.stringify(v);
-        this.attrStr(w, key, s.length > 1024 ? s.slice(0, 1024) : s);
-      }
-    }
-  }
-
-  private argKey(k: string): string {
-    let v = this.keyCache.get(k);
-    if (v === undefined) {
-      v = 'pytorch.' + k.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-      if (this.keyCache.size < 10_000) this.keyCache.set(k, v);
-    }
-    return v;
-  }
-
-  /** KeyValue.key field bytes (tag, length, UTF-8), cached per key */
-  private keyField(key: string): Uint8Array {
-    let k = this.keyFields.get(key);
-    if (!k) {
-      const kb = Buffer.from(key, 'utf8');
-      const kw = new ProtoWriter(kb.length + 8);
-      kw.tag(1, 2);
-      kw.bytes(kb);
-      k = kw.finish();
-      if (this.keyFields.size < 10_000) this.keyFields.set(key, k);
-    }
-    return k;
-  }
-
-  private attrStr(w: ProtoWriter, key: string, v: string): void {
-    w.tag(9, 2);
-    w.fork();
-    w.raw(this.keyField(key));
-    w.tag(2, 2);
-    w.fork();
-    w.tag(1, 2);
-    w.string(v);
-    w.join();
-    w.join();
-  }
-
-  /** KeyValue{key, AnyValue{int_value}} with lengths computed: no fork/join. */
-  private attrInt(w: ProtoWriter, key: string, v: number): void {
-    const k = this.keyField(key);
-    const vl = v >= 0 ? varintLen(v) : 10;
-    const anyLen = 1 + vl;
-    w.tag(9, 2);
-    w.varint(k.length + 2 + anyLen);
-    w.raw(k);
-    w.tag(2, 2);
-    w.varint(anyLen);
-    w.tag(3, 0);
-    w.varint(v);
-  }
-
-  private attrDouble(w: ProtoWriter, key: string, v: number): void {
-    const k = this.keyField(key);
-    w.tag(9, 2);
-    w.varint(k.length + 2 + 9);
-    w.raw(k);
-    w.tag(2, 2);
-    w.varint(9);
-    w.tag(4, 1);
-    w.double(v);
-  }
-
-  private attrBool(w: ProtoWriter, key: string, v: boolean): void {
-    const k = this.keyField(key);
-    w.tag(9, 2);
-    w.varint(k.length + 2 + 2);
-    w.raw(k);
-    w.tag(2, 2);
-    w.varint(2);
-    w.tag(2, 0);
-    w.varint(v ? 1 : 0);
+    return n ?? undefined;
   }
 
   /** Closes the current batch (if it has spans) into `batches`. */

@@ -1,6 +1,7 @@
 // Pass 1 over a Kineto trace: a compact index of every event that becomes a span, whatever the
 // order Kineto wrote them in (CPU ops first, runtime calls after them, each GPU activity before
-// its launch). Per span event 29 bytes (start, end, thread, kind, then parent and context), plus
+// its launch). Per span event 41 bytes (start, end, thread, kind, byte offset and length, then parent and
+// context), plus
 // 4 bytes per correlation / External id and the flow events' ids. `resolve()` then sorts each
 // thread's intervals by start and finds every CPU event's parent (the innermost enclosing interval
 // on its thread) and trace context, before pass 2 emits a single span.
@@ -78,6 +79,9 @@ export class TraceIndex implements ScanHandler {
   readonly end = new Growable((n) => new Float64Array(n));
   readonly thread = new Growable((n) => new Int32Array(n));
   readonly kind = new Growable((n) => new Uint8Array(n));
+  /** where each span's event lies in the (inflated) input: pass 2 reads only those bytes */
+  readonly at = new Growable((n) => new Float64Array(n));
+  readonly len = new Growable((n) => new Int32Array(n));
   /** after resolve(): the parent's index (-1: the context's parent) and the context of each span */
   parent = new Int32Array(0);
   ctx = new Int32Array(0);
@@ -90,7 +94,6 @@ export class TraceIndex implements ScanHandler {
   private readonly flowS: { id: number; thread: number; ts: number }[] = [];
   private readonly flowF: { id: number; thread: number; ts: number }[] = [];
   private readonly threadIds = new Map<number | string, Map<number | string, number>>();
-  private readonly catCache = new Map<string, number>();
   readonly f = new EventFields();
 
   constructor(private readonly categories: ReadonlySet<string>) {}
@@ -104,14 +107,22 @@ export class TraceIndex implements ScanHandler {
   /** kind bits of a category, -1 when its events are not spans */
   category(f: EventFields, bytes: Uint8Array): number {
     if (f.catStart < 0) return -1;
-    const cat = Buffer.from(bytes.buffer, bytes.byteOffset + f.catStart, f.catEnd - f.catStart).toString('latin1');
-    let k = this.catCache.get(cat);
-    if (k === undefined) {
-      k = !this.categories.has(cat) ? -1 : GPU_CATEGORIES.has(cat) ? KIND_GPU : LAUNCH_CATEGORIES.has(cat) ? KIND_LAUNCH : 0;
-      if (this.catCache.size < 1000) this.catCache.set(cat, k);
+    // the categories seen so far (a handful), compared byte by byte: no string per event
+    const len = f.catEnd - f.catStart;
+    const known = this.knownCats;
+    for (let c = 0; c < known.length; c++) {
+      const kb = known[c]!.bytes;
+      if (kb.length !== len) continue;
+      let j = 0;
+      while (j < len && bytes[f.catStart + j] === kb[j]) j++;
+      if (j === len) return known[c]!.kind;
     }
+    const cat = Buffer.from(bytes.buffer, bytes.byteOffset + f.catStart, len).toString('latin1');
+    const k = !this.categories.has(cat) ? -1 : GPU_CATEGORIES.has(cat) ? KIND_GPU : LAUNCH_CATEGORIES.has(cat) ? KIND_LAUNCH : 0;
+    if (known.length < 64) known.push({ bytes: Buffer.from(cat, 'latin1'), kind: k });
     return k;
   }
+  private readonly knownCats: { bytes: Uint8Array; kind: number }[] = [];
 
   /** the index of an event's (pid, tid) */
   threadOf(f: EventFields): number {
@@ -134,7 +145,7 @@ export class TraceIndex implements ScanHandler {
     return (f.tsInt - this.originUs) * 1000 + f.tsNs;
   }
 
-  onEvent(bytes: Uint8Array): void {
+  onEvent(bytes: Uint8Array, offset: number): void {
     this.events++;
     const f = this.f;
     if (!f.read(bytes)) return; // pass 2 counts it as bad
@@ -143,6 +154,8 @@ export class TraceIndex implements ScanHandler {
       let kind = this.category(f, bytes);
       if (kind < 0) return;
       const k = this.spans++;
+      this.at.set(k, offset);
+      this.len.set(k, bytes.length);
       const start = this.rel(f);
       this.start.set(k, start);
       this.end.set(k, start + f.durNs);
