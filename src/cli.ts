@@ -3,6 +3,7 @@
 import { parseArgs, option } from './cli/args.js';
 import { catPaths } from './cli/cat.js';
 import { defaultConfigPath } from './cli/default-config.js';
+import { checkNodeVersion } from './cli/node-version.js';
 import { runCommand } from './cli/run.js';
 import { validateCommand } from './cli/validate.js';
 import type { Signal } from './component.js';
@@ -33,6 +34,7 @@ Options:
 `;
 
 async function main(argv: string[]): Promise<number> {
+  checkNodeVersion();
   let args;
   try {
     args = parseArgs(argv);

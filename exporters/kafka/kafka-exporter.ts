@@ -46,7 +46,7 @@ export class KafkaExporter implements Exporter {
       await this.connect();
       this.ctx.health.setReady(this.ctx.id, true);
     } catch (e) {
-      this.ctx.logger.warn({ exporter: this.ctx.id, brokers: this.cfg.brokers, err: (e as Error).message }, 'Kafka not reachable at start; will retry on export');
+      this.ctx.logger.warn({ brokers: this.cfg.brokers, err: (e as Error).message }, 'Kafka not reachable at start; will retry on export');
     }
   }
 
@@ -164,7 +164,7 @@ export class KafkaExporter implements Exporter {
   private failed(batch: Batch, topic: string, kind: 'retryable' | 'permanent', reason: string, error: Error): ExportResult {
     this.ctx.metrics.inc('atc_exporter_kafka_send_failures_total', { exporter: this.ctx.id, topic, kind });
     if (kind === 'retryable') return { outcome: 'retryable', error };
-    this.ctx.logger.error({ exporter: this.ctx.id, topic, signal: batch.signal, reason, err: error.message }, 'Kafka refused the batch');
+    this.ctx.logger.error({ topic, signal: batch.signal, reason, err: error.message }, 'Kafka refused the batch');
     return { outcome: 'failure', error };
   }
 
@@ -236,7 +236,7 @@ export class KafkaExporter implements Exporter {
     const { message, error, broker } = entry.log as { message: string; error?: string; broker?: string };
     // Known and harmless: we limit retries on purpose (RetryingExporter retries for longer).
     if (message.startsWith('Limiting retries for the idempotent producer')) return;
-    const fields = { exporter: this.ctx.id, broker, err: error };
+    const fields = { broker, err: error }; // the logger is already bound to this exporter's id
     if (entry.level <= logLevel.WARN) this.ctx.logger.warn(fields, `kafkajs: ${message}`);
     else if (entry.level === logLevel.INFO) this.ctx.logger.debug(fields, `kafkajs: ${message}`);
     else this.ctx.logger.trace(fields, `kafkajs: ${message}`);

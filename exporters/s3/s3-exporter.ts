@@ -186,7 +186,7 @@ export class S3Exporter implements Exporter {
         return;
       }
       this.ctx.logger.warn(
-        { exporter: this.ctx.id, key, uploadId, err: info.message },
+        { key, uploadId, err: info.message },
         'could not abort a failed multipart upload: its parts stay (invisible) until a lifecycle rule AbortIncompleteMultipartUpload removes them',
       );
     }
@@ -205,7 +205,7 @@ export class S3Exporter implements Exporter {
     if (reason) this.setReady(false, reason);
     this.prepared.delete(batch);
     // atc_exporter_send_failed_* are counted by the pipeline runner, which sees every outcome.
-    this.ctx.logger.error({ exporter: this.ctx.id, signal: batch.signal, items: batch.items, err: info.message }, 'S3 upload failed permanently, batch not delivered');
+    this.ctx.logger.error({ signal: batch.signal, items: batch.items, err: info.message }, 'S3 upload failed permanently, batch not delivered');
     return { outcome: 'failure', error };
   }
 
@@ -248,8 +248,8 @@ export class S3Exporter implements Exporter {
     this.ctx.health.setReady(this.ctx.id, ready, reason);
     this.ctx.metrics.set('atc_s3_bucket_ready', { exporter: this.ctx.id }, ready ? 1 : 0);
     if (!changed) return;
-    if (ready) this.ctx.logger.info({ exporter: this.ctx.id, bucket: this.cfg.bucket }, `S3 bucket ${this.where} is usable`);
-    else this.ctx.logger.error({ exporter: this.ctx.id, bucket: this.cfg.bucket }, `S3 exporter not ready: ${reason}`);
+    if (ready) this.ctx.logger.info({ bucket: this.cfg.bucket }, `S3 bucket ${this.where} is usable`);
+    else this.ctx.logger.error({ bucket: this.cfg.bucket }, `S3 exporter not ready: ${reason}`);
   }
 }
 

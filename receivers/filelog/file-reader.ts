@@ -36,6 +36,10 @@ export interface ReadResult {
   /** bytes read from the file in this call */
   bytesRead: number;
   truncated: number;
+  /** lines whose conversion failed: skipped, their bytes committed with the rest */
+  bad: number;
+  /** the first such failure's message */
+  badError?: string;
   /** data is left past `offset` that a following read will take (the read was capped) */
   more: boolean;
 }
@@ -50,7 +54,7 @@ let scratch = Buffer.allocUnsafe(1024 * 1024);
  */
 export function readFile(fd: number, size: number, state: FileState, opts: ReadOptions, b: LogRequestBuilder, observedNs: bigint, final: boolean): ReadResult {
   const want = Math.min(size - state.offset, opts.maxRead);
-  if (want <= 0) return { request: undefined, items: 0, offset: state.offset, skipping: state.skipping, bytesRead: 0, truncated: 0, more: false };
+  if (want <= 0) return { request: undefined, items: 0, offset: state.offset, skipping: state.skipping, bytesRead: 0, truncated: 0, bad: 0, more: false };
   if (scratch.length < want) scratch = Buffer.allocUnsafe(Math.max(want, scratch.length * 2));
   let len = 0;
   while (len < want) {
@@ -64,6 +68,8 @@ export function readFile(fd: number, size: number, state: FileState, opts: ReadO
   let skipping = state.skipping;
   let consumed = 0; // bytes of buf committed
   let truncated = 0;
+  let bad = 0;
+  let badError: string | undefined;
   let parts: Buffer[] = [];
   let partsLen = 0;
   let groupStart = -1;
@@ -73,7 +79,13 @@ export function readFile(fd: number, size: number, state: FileState, opts: ReadO
 
   const emit = (msg: Buffer, timeNs: bigint | undefined, stream: 'stdout' | 'stderr' | undefined, cut: boolean): void => {
     if (cut) truncated++;
-    b.add({ text: (cut ? msg.subarray(0, max) : msg).toString('utf8'), timeNs, stream, truncated: cut }, state.fileAttrs, observedNs);
+    try {
+      b.add({ text: (cut ? msg.subarray(0, max) : msg).toString('utf8'), timeNs, stream, truncated: cut }, state.fileAttrs, observedNs);
+    } catch (e) {
+      // one line that cannot be converted never stalls the file: skip it, count it
+      bad++;
+      badError ??= e instanceof Error ? e.message : String(e);
+    }
   };
   const joined = (last: Buffer): Buffer => (parts.length === 0 ? last : Buffer.concat([...parts, last], partsLen + last.length));
 
@@ -140,5 +152,5 @@ export function readFile(fd: number, size: number, state: FileState, opts: ReadO
     }
   }
   const request = b.finish();
-  return { request, items: b.items, offset: state.offset + consumed, skipping, bytesRead: len, truncated, more: full && consumed > 0 };
+  return { request, items: b.items, offset: state.offset + consumed, skipping, bytesRead: len, truncated, bad, ...(badError === undefined ? {} : { badError }), more: full && consumed > 0 };
 }

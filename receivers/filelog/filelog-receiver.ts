@@ -26,6 +26,8 @@ interface Tracked extends FileState {
    */
   committed?: { offset: number; skipping: boolean };
   inflight?: { offset: number; skipping: boolean; done: boolean }[];
+  /** a skipped bad line was logged for this file (once per file) */
+  warnedBadLine?: boolean;
 }
 
 const key = (dev: number, ino: number): string => `${dev}:${ino}`;
@@ -46,6 +48,8 @@ export class FilelogReceiver implements Receiver {
   private readonly builder: LogRequestBuilder;
   private readonly readOpts: ReadOptions;
   private readonly labels: { receiver: string; transport: string };
+  /** paths (and problems) already warned about: one log line each, not one per poll */
+  private readonly warned = new Map<string, string>();
 
   constructor(
     private readonly cfg: FilelogConfig,
@@ -113,11 +117,17 @@ export class FilelogReceiver implements Receiver {
 
     // A. every path the globs match now, with its identity
     const paths = new Set<string>();
-    for (const p of this.cfg.include) expandGlob(p, paths);
+    const unreadable = (path: string, e: NodeJS.ErrnoException): void => this.skipPath(path, e);
+    for (const p of this.cfg.include) expandGlob(p, paths, unreadable);
     const found: { path: string; st: Stats }[] = [];
     for (const path of paths) {
       if (this.excludes.some((re) => re.test(path))) continue;
-      const st = statSync(path, { throwIfNoEntry: false });
+      let st: Stats | undefined;
+      try {
+        st = statSync(path, { throwIfNoEntry: false });
+      } catch (e) {
+        unreadable(path, e as NodeJS.ErrnoException);
+      }
       if (st?.isFile()) found.push({ path, st });
     }
 
@@ -186,7 +196,7 @@ export class FilelogReceiver implements Receiver {
       const st = statSync(s.path, { throwIfNoEntry: false });
       if (!st) continue;
       const before = s.offset;
-      const r = await this.readState(s, st, observedNs, s.idle >= 2);
+      const r = await this.readIsolated(s, st, observedNs, s.idle >= 2);
       if (r === 'refused') return false;
       if (r === 'more') more = true;
       if (s.offset === before && r !== 'more') s.idle++;
@@ -200,7 +210,7 @@ export class FilelogReceiver implements Receiver {
     for (const f of found) {
       const s = this.active.get(f.path);
       if (!s || (f.st.size <= s.offset && f.st.mtimeMs === s.mtimeMs)) continue;
-      const r = await this.readState(s, f.st, observedNs, false);
+      const r = await this.readIsolated(s, f.st, observedNs, false);
       if (r === 'refused') return false;
       if (r === 'more') more = true;
       if (this.stopped) break;
@@ -337,6 +347,29 @@ export class FilelogReceiver implements Receiver {
     return undefined;
   }
 
+  /** A path that matched `include` but cannot be used (ELOOP: a symlink loop): warned once, skipped. */
+  private skipPath(path: string, e: NodeJS.ErrnoException): void {
+    const why = e.code === 'ELOOP' ? 'symlink_loop' : 'stat_error';
+    if (this.warned.get(path) === why) return;
+    if (this.warned.size >= 10_000) this.warned.clear(); // bounded, whatever a neighbour creates
+    this.warned.set(path, why);
+    this.ctx.metrics.inc('atc_receiver_refused_sources_total', { receiver: this.ctx.id, source: 'file', reason: why });
+    this.ctx.logger.warn({ path, err: e.message }, why === 'symlink_loop' ? 'filelog: skipping a path that is a symlink loop' : 'filelog: skipping a path that cannot be read');
+  }
+
+  /** readState for one file, its failure confined to that file: counted, logged once, the poll goes on. */
+  private async readIsolated(s: Tracked, st: Stats, observedNs: bigint, final: boolean): Promise<'done' | 'more' | 'refused'> {
+    try {
+      return await this.readState(s, st, observedNs, final);
+    } catch (e) {
+      const msg = (e as Error).message;
+      this.ctx.metrics.inc('atc_receiver_refused_sources_total', { receiver: this.ctx.id, source: 'file', reason: 'read_error' });
+      if (this.warned.get(s.path) !== msg) this.ctx.logger.error({ path: s.path, err: msg }, 'filelog: reading a file failed; other files go on, this one is tried again next poll');
+      this.warned.set(s.path, msg);
+      return 'done';
+    }
+  }
+
   /** Reads what is new in one file and hands it downstream; commits on acceptance. */
   private async readState(s: Tracked, st: Stats, observedNs: bigint, final: boolean): Promise<'done' | 'more' | 'refused'> {
     let fd: number;
@@ -365,6 +398,11 @@ export class FilelogReceiver implements Receiver {
       const r = readFile(fd, fst.size, s, this.readOpts, this.builder, observedNs, final);
       void st;
       if (r.bytesRead > 0) this.ctx.metrics.inc('atc_filelog_bytes_read_total', { receiver: this.ctx.id }, r.bytesRead);
+      if (r.bad > 0) {
+        this.ctx.metrics.inc(REFUSED_BY_SIGNAL.logs, { ...this.labels, reason: 'invalid_line' }, r.bad);
+        if (!s.warnedBadLine) this.ctx.logger.warn({ path: s.path, lines: r.bad, err: r.badError }, 'filelog: skipped lines that could not be converted (logged once per file)');
+        s.warnedBadLine = true;
+      }
       s.committed ??= { offset: s.offset, skipping: s.skipping };
       if (r.request) {
         const res = await this.next.consume('logs', r.request, r.items, { track: true });

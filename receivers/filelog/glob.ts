@@ -48,27 +48,30 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${re.replace(/\/\/+/g, '/')}$`);
 }
 
-/** Regular files matching `pattern` (absolute). */
-export function expandGlob(pattern: string, out: Set<string> = new Set()): Set<string> {
+/** A path the walk could not stat (a symlink loop: ELOOP), reported and skipped. */
+export type GlobError = (path: string, err: NodeJS.ErrnoException) => void;
+
+/** Regular files matching `pattern` (absolute). Unstat-able paths go to `onError`, never throw. */
+export function expandGlob(pattern: string, out: Set<string> = new Set(), onError: GlobError = () => {}): Set<string> {
   const segs = pattern.split('/').filter((s, i) => s !== '' || i === 0);
-  walk(segs[0] === '' ? '/' : segs[0]!, segs, 1, out);
+  walk(segs[0] === '' ? '/' : segs[0]!, segs, 1, out, onError);
   return out;
 }
 
-function walk(dir: string, segs: string[], i: number, out: Set<string>): void {
+function walk(dir: string, segs: string[], i: number, out: Set<string>, onError: GlobError): void {
   if (i === segs.length) return;
   const seg = segs[i]!;
   const last = i === segs.length - 1;
   if (seg === '**') {
-    walk(dir, segs, i + 1, out); // zero directories
-    for (const e of list(dir)) if (e.isDirectory()) walk(join(dir, e.name), segs, i, out);
+    walk(dir, segs, i + 1, out, onError); // zero directories
+    for (const e of list(dir)) if (e.isDirectory()) walk(join(dir, e.name), segs, i, out, onError);
     return;
   }
   if (!hasMagic(seg)) {
     const p = join(dir, seg);
     if (last) {
-      if (isFile(p)) out.add(p);
-    } else walk(p, segs, i + 1, out);
+      if (kind(p, onError) === 'file') out.add(p);
+    } else walk(p, segs, i + 1, out, onError);
     return;
   }
   const re = segmentRe(seg);
@@ -76,8 +79,8 @@ function walk(dir: string, segs: string[], i: number, out: Set<string>): void {
     if (!re.test(e.name)) continue;
     const p = dir === sep ? sep + e.name : join(dir, e.name);
     if (last) {
-      if (e.isFile() || (e.isSymbolicLink() && isFile(p))) out.add(p);
-    } else if (e.isDirectory() || (e.isSymbolicLink() && isDir(p))) walk(p, segs, i + 1, out);
+      if (e.isFile() || (e.isSymbolicLink() && kind(p, onError) === 'file')) out.add(p);
+    } else if (e.isDirectory() || (e.isSymbolicLink() && kind(p, onError) === 'dir')) walk(p, segs, i + 1, out, onError);
   }
 }
 
@@ -89,10 +92,13 @@ function list(dir: string): Dirent[] {
   }
 }
 
-function isFile(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
-}
-
-function isDir(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+/** What `p` resolves to; a symlink loop (ELOOP) or other stat failure is reported, not thrown. */
+function kind(p: string, onError: GlobError): 'file' | 'dir' | undefined {
+  try {
+    const st = statSync(p, { throwIfNoEntry: false });
+    return st?.isFile() ? 'file' : st?.isDirectory() ? 'dir' : undefined;
+  } catch (e) {
+    onError(p, e as NodeJS.ErrnoException);
+    return undefined;
+  }
 }

@@ -4,6 +4,7 @@
 // body and attributes.
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { VERSION } from '../../src/version.js';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 
 const SCOPE_NAME = 'ai-trace-collector/filelog';
 
@@ -164,15 +165,31 @@ export class LogRequestBuilder {
     this.open = true;
   }
 
-  /** `fileAttrs`: pre-encoded KeyValue bytes (tag 6) shared by every record of the file. */
+  /**
+   * `fileAttrs`: pre-encoded KeyValue bytes (tag 6) shared by every record of the file. A
+   * record whose conversion throws leaves nothing behind: the error goes to the caller, which
+   * skips that one line.
+   */
   add(r: RecordInput, fileAttrs: Uint8Array, observedNs: bigint): void {
+    const m = this.w.mark();
+    try {
+      this.addRecord(r, fileAttrs, observedNs);
+    } catch (e) {
+      this.w.rewind(m);
+      throw e;
+    }
+  }
+
+  private addRecord(r: RecordInput, fileAttrs: Uint8Array, observedNs: bigint): void {
     const w = this.w;
     w.tag(2, 2); // log_records
     w.fork();
     let timeNs = r.timeNs;
     let body: string = r.text;
     let obj: Record<string, unknown> | undefined;
-    if (this.parseJson && r.text.length > 1 && r.text.charCodeAt(0) === 0x7b /* { */) {
+    // JSON nested deeper than MAX_JSON_DEPTH stays a string body: parsing and converting it
+    // would recurse as deep as the input (a 25 KB line can overflow the stack)
+    if (this.parseJson && r.text.length > 1 && r.text.charCodeAt(0) === 0x7b /* { */ && !jsonDeeperThan(r.text, MAX_JSON_DEPTH)) {
       try {
         const o = JSON.parse(r.text) as unknown;
         if (typeof o === 'object' && o !== null && !Array.isArray(o)) obj = o as Record<string, unknown>;

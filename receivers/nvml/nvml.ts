@@ -106,7 +106,8 @@ export class NvmlReceiver implements Receiver {
     if (m.t === 'unavailable') {
       this.status.state = 'unavailable';
       this.status.reason = m.reason;
-      this.ctx.health.setReady(this.ctx.id, false, m.reason);
+      // optional NVML (the default): a node without GPUs is still ready; the reason says why it is idle
+      this.ctx.health.setReady(this.ctx.id, !this.cfg.required, m.reason);
       this.ctx.metrics.set('atc_nvml_devices', { receiver: this.ctx.id }, 0);
       if (!this.unavailableLogged) {
         this.unavailableLogged = true;

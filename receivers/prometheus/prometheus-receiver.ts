@@ -67,12 +67,22 @@ class Target {
   private tick(): void {
     if (this.stopped) return;
     const t0 = Date.now();
-    this.running = this.scrape().finally(() => {
-      this.running = undefined;
-      if (this.stopped) return;
-      const wait = Math.max(0, this.job.intervalMs - (Date.now() - t0));
-      this.timer = setTimeout(() => this.tick(), wait);
-    });
+    this.running = this.scrape()
+      .catch((e: unknown) => this.failed(e))
+      .finally(() => {
+        this.running = undefined;
+        if (this.stopped) return;
+        const wait = Math.max(0, this.job.intervalMs - (Date.now() - t0));
+        this.timer = setTimeout(() => this.tick(), wait);
+      });
+  }
+
+  /** A scrape that threw past its own handling: this target only, counted, logged once per message. */
+  private failed(e: unknown): void {
+    const msg = e instanceof Error ? e.message : String(e);
+    this.ctx.metrics.inc('atc_receiver_refused_sources_total', { receiver: this.ctx.id, source: 'scrape', reason: 'internal_error' });
+    if (msg !== this.status.lastError) this.ctx.logger.error({ job: this.job.jobName, target: this.url, err: msg }, 'scrape failed unexpectedly; the next scrape runs as usual');
+    Object.assign(this.status, { health: 'down', lastError: msg });
   }
 
   async stop(): Promise<void> {
@@ -109,11 +119,17 @@ class Target {
     const durationS = (performance.now() - t0) / 1000;
     const samples = result?.samples ?? 0;
     const up = result ? 1 : 0;
-    const { bytes, points } = encodeScrape(result, this.info, scrapeMs, this.starts, [
+    const { bytes, points, skipped } = encodeScrape(result, this.info, scrapeMs, this.starts, [
       { name: 'up', value: up },
       { name: 'scrape_duration_seconds', value: durationS },
       { name: 'scrape_samples_scraped', value: samples },
     ]);
+    if (skipped > 0) {
+      // counts that are NaN, ±Inf or out of uint64 range have no OTLP form (see to-otlp.ts)
+      this.ctx.metrics.inc(REFUSED_BY_SIGNAL.metrics, { receiver: this.ctx.id, transport: 'scrape', reason: 'invalid_count' }, skipped);
+      const w = `${skipped} histogram/summary points skipped: count or bucket is NaN, ±Inf or out of range`;
+      error = error ? `${error}; ${w}` : w;
+    }
     const labels = { receiver: this.ctx.id, job: this.job.jobName };
     this.ctx.metrics.inc('atc_prometheus_scrapes_total', { ...labels, outcome });
     this.ctx.metrics.observe('atc_prometheus_scrape_duration_seconds', labels, durationS);

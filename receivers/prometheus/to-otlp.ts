@@ -107,15 +107,26 @@ function metricHeader(w: ProtoWriter, name: string, f: Family): void {
   }
 }
 
+/**
+ * Prometheus histogram and summary counts are floats on the wire (NaN, ±Inf and 1e400 parse);
+ * OTLP counts are uint64. A count converts when it is finite, ≥ 0 and < 2^64 (rounded to
+ * the nearest integer); a point with any other count or bucket value is skipped and reported
+ * in `skipped`, so one bad series never fails the scrape or the process.
+ */
+function isCount(v: number): boolean {
+  return v >= 0 && v < 18446744073709551616;
+}
+
 interface Extra {
   name: string;
   value: number;
 }
 
 /** Returns the request and its data point count. */
-export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs: number, starts: StartTimes, extras: Extra[]): { bytes: Uint8Array; points: number } {
+export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs: number, starts: StartTimes, extras: Extra[]): { bytes: Uint8Array; points: number; skipped: number } {
   const w = new ProtoWriter(64 * 1024);
   let points = 0;
+  let skipped = 0;
   w.tag(1, 2);
   w.fork(); // ResourceMetrics
   w.tag(1, 2);
@@ -168,13 +179,13 @@ export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs
       }
       case 'histogram':
       case 'gaugehistogram': {
-        const groups = new Map<string, { labels: string[]; buckets: [number, number][]; sum: number; count: number; created?: number; ts: number }>();
+        const groups = new Map<string, { labels: string[]; buckets: [number, number][]; sum: number; count?: number; created?: number; ts: number }>();
         for (const s of f.samples) {
           const suf = s.name.slice(f.name.length);
           const key = labelsKey(s.labels, 'le');
           let g = groups.get(key);
           if (!g) {
-            g = { labels: s.labels, buckets: [], sum: NaN, count: NaN, ts: tsOf(s) };
+            g = { labels: s.labels, buckets: [], sum: NaN, ts: tsOf(s) };
             groups.set(key, g);
           }
           if (suf === '_bucket') {
@@ -191,7 +202,11 @@ export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs
         w.fork();
         for (const [key, g] of groups) {
           g.buckets.sort((a, b) => a[0] - b[0]);
-          const count = Number.isNaN(g.count) ? (g.buckets.at(-1)?.[1] ?? 0) : g.count;
+          const count = g.count ?? g.buckets.at(-1)?.[1] ?? 0;
+          if (!isCount(count) || !g.buckets.every((b) => isCount(b[1]))) {
+            skipped++;
+            continue;
+          }
           w.tag(1, 2);
           w.fork();
           attributes(w, 9, g.labels, 'le', t);
@@ -252,6 +267,10 @@ export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs
         w.tag(11, 2);
         w.fork();
         for (const [key, g] of groups) {
+          if (!isCount(g.count)) {
+            skipped++;
+            continue;
+          }
           w.tag(1, 2);
           w.fork();
           attributes(w, 7, g.labels, 'quantile', t);
@@ -330,5 +349,5 @@ export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs
   starts.roll();
   w.join();
   w.join();
-  return { bytes: w.finish(), points };
+  return { bytes: w.finish(), points, skipped };
 }

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/collector-config.js';
 import { Service } from '../pipeline/service.js';
 import { createLogger } from '../telemetry/logger.js';
+import { RecentLogs } from '../telemetry/recent-logs.js';
 
 export async function runCommand(file: string, sets: readonly string[]): Promise<number> {
   let cfg;
@@ -16,11 +17,13 @@ export async function runCommand(file: string, sets: readonly string[]): Promise
     }
     throw e;
   }
-  const logger = createLogger(cfg.telemetry.logLevel);
+  const recentLogs = new RecentLogs();
+  const logger = createLogger(cfg.telemetry.logLevel, {}, (line) => recentLogs.push(line));
   let exitCode = 0;
   let stopping: Promise<void> | undefined;
   const service = new Service(cfg, {
     logger,
+    recentLogs,
     onCrash: (e) => {
       logger.fatal({ err: e.message }, 'flush worker failed; exiting');
       process.exit(70);

@@ -41,7 +41,7 @@ export class RetryingExporter implements Exporter {
       if (res.retryAfterMs !== undefined) delay = Math.max(delay, res.retryAfterMs);
       if (this.cfg.maxElapsedMs > 0 && Date.now() - started + delay > this.cfg.maxElapsedMs) return res;
       this.ctx.metrics.inc('atc_exporter_retries_total', { exporter: this.ctx.id, signal: batch.signal });
-      this.ctx.logger.warn({ exporter: this.ctx.id, signal: batch.signal, attempt, delayMs: Math.round(delay), err: res.error.message }, 'export failed, retrying');
+      this.ctx.logger.warn({ signal: batch.signal, attempt, delayMs: Math.round(delay), err: res.error.message }, 'export failed, retrying');
       await this.sleep(delay);
       if (this.stopping) return res;
     }

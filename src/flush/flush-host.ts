@@ -22,6 +22,8 @@ export class FlushHost {
     private readonly onCrash: (e: Error) => void,
     /** write-ahead log records every exporter now has (durability: disk) */
     private readonly onDelivered: (wal: [number, number][]) => void = () => {},
+    /** the worker's warn/error lines and fused traces, for the status page */
+    private readonly onRecent: (m: FromWorker & { type: 'recent' }) => void = () => {},
   ) {}
 
   start(): Promise<void> {
@@ -43,6 +45,9 @@ export class FlushHost {
             break;
           case 'delivered':
             this.onDelivered(m.wal);
+            break;
+          case 'recent':
+            this.onRecent(m);
             break;
           case 'drained':
             this.onDrained?.(m.batches);

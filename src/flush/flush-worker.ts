@@ -6,6 +6,8 @@ import { parseCollectorConfig } from '../config/collector-config.js';
 import { Ring } from '../ring/ring.js';
 import { ForwardingSink } from '../telemetry/forwarding-sink.js';
 import { createLogger } from '../telemetry/logger.js';
+import { setRecentFusedTraceListener } from '../telemetry/recent-fused-traces.js';
+import { RecentForwarder } from './recent-forwarder.js';
 import { buildPipelines } from './build-exporters.js';
 import { FlushLoop } from './flush-loop.js';
 import type { FlushWorkerData, FromWorker, ToWorker } from './messages.js';
@@ -13,7 +15,9 @@ import type { FlushWorkerData, FromWorker, ToWorker } from './messages.js';
 const data = workerData as FlushWorkerData;
 const port = parentPort!;
 const post = (m: FromWorker): void => port.postMessage(m);
-const logger = createLogger(data.logLevel, { thread: 'flush' });
+const recent = new RecentForwarder();
+const logger = createLogger(data.logLevel, { thread: 'flush' }, recent.onLog);
+setRecentFusedTraceListener(recent.onFused);
 const metrics = new ForwardingSink();
 const health: Health = {
   setReady: (id, ready, reason) => post(reason === undefined ? { type: 'health', id, ready } : { type: 'health', id, ready, reason }),
@@ -22,6 +26,8 @@ const health: Health = {
 const sendMetrics = (): void => {
   const ops = metrics.take();
   if (ops.length > 0) post({ type: 'metrics', ops });
+  const r = recent.take();
+  if (r) post(r);
 };
 const metricsTimer = setInterval(sendMetrics, 250);
 

@@ -1,5 +1,6 @@
 // Messages between the main thread and the flush worker.
 import type { MetricOp } from '../telemetry/forwarding-sink.js';
+import type { FusedTraceJson } from '../telemetry/recent-fused-traces.js';
 
 export interface FlushWorkerData {
   sab: SharedArrayBuffer;
@@ -19,4 +20,6 @@ export type FromWorker =
   | { type: 'drained'; batches: number }
   /** [segment, records] pairs of the write-ahead log now delivered (or spilled) */
   | { type: 'delivered'; wal: [number, number][] }
-  | { type: 'fatal'; message: string };
+  | { type: 'fatal'; message: string }
+  /** status page: warn/error log lines of this thread, and recently fused traces */
+  | { type: 'recent'; logs: string[]; fused: FusedTraceJson[] };

@@ -108,3 +108,10 @@ export function writeStringArrayAttr(w: ProtoWriter, field: number, key: string,
     w.join();
   });
 }
+
+export function writeBoolAttr(w: ProtoWriter, field: number, key: string, value: boolean): void {
+  writeAttr(w, field, key, () => {
+    w.tag(2, 0);
+    w.varint(value ? 1 : 0);
+  });
+}

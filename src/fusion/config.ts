@@ -1,6 +1,7 @@
 // `processors.fusion`: the join window, its bounds, and where GPU data and anomalies come from.
 import type { ConfigErrors } from '../config/errors.js';
 import { Fields } from '../config/fields.js';
+import type { LogEventPolicy } from './log-filter.js';
 
 export interface FusionConfig {
   /** hold a trace this long after its last span arrived */
@@ -13,6 +14,15 @@ export interface FusionConfig {
   gpuRetentionMs: number;
   /** remember emitted traces this long, to send late logs as follow-up fragments */
   lateWindowMs: number;
+  /** a trace whose root span has not arrived is held at least this long after its first span */
+  rootlessWaitMs: number;
+  /** logs that arrive before any span of their trace wait this long for the spans */
+  logWaitMs: number;
+  /** bounds on logs waiting for their spans (beyond them the oldest expire, counted) */
+  maxWaitingLogs: number;
+  maxWaitingLogBytes: number;
+  /** what a log record brings to its `log` span event */
+  logEvents: LogEventPolicy;
   anomaly: { enabled: boolean; factor: number; window: number; metrics: string[] };
   /** one JSON document per fused trace: to a directory, a Kafka topic and/or an S3 prefix */
   fusedOutput: FusedOutputConfig;
@@ -32,6 +42,11 @@ export function createDefaultConfig(): FusionConfig {
     maxBytes: 256 * 1024 * 1024,
     gpuRetentionMs: 10 * 60_000,
     lateWindowMs: 60_000,
+    rootlessWaitMs: 30_000,
+    logWaitMs: 30_000,
+    maxWaitingLogs: 100_000,
+    maxWaitingLogBytes: 64 * 1024 * 1024,
+    logEvents: { maxBodyBytes: 4096, include: [], exclude: ['log.file.path', 'log.file.name', 'log.iostream', 'pid', 'hostname'] },
     anomaly: { enabled: true, factor: 10, window: 50, metrics: ['loss', 'grad_norm'] },
     fusedOutput: { directory: '', kafka: undefined, s3: undefined },
   };
@@ -39,7 +54,11 @@ export function createDefaultConfig(): FusionConfig {
 
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): FusionConfig {
   const d = createDefaultConfig();
-  const f = new Fields(raw, path, errors, ['decision_wait', 'root_wait', 'max_traces', 'max_bytes', 'gpu_retention', 'late_window', 'anomaly', 'fused_output']);
+  const f = new Fields(raw, path, errors, [
+    'decision_wait', 'root_wait', 'rootless_wait', 'max_traces', 'max_bytes', 'gpu_retention', 'late_window',
+    'log_wait', 'max_waiting_logs', 'max_waiting_log_bytes', 'log_events', 'anomaly', 'fused_output',
+  ]);
+  const le = f.sub('log_events', ['max_body_size', 'include_attributes', 'exclude_attributes']);
   const a = f.sub('anomaly', ['enabled', 'factor', 'window', 'metrics']);
   const o = f.sub('fused_output', ['directory', 'kafka', 's3']);
   const ok = o.has('kafka') ? o.sub('kafka', ['brokers', 'topic', 'compression']) : undefined;
@@ -51,6 +70,15 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): F
     maxBytes: f.bytes('max_bytes', d.maxBytes, { min: 1024 * 1024 }),
     gpuRetentionMs: f.duration('gpu_retention', d.gpuRetentionMs, { min: 1000 }),
     lateWindowMs: f.duration('late_window', d.lateWindowMs, { min: 0 }),
+    rootlessWaitMs: f.duration('rootless_wait', d.rootlessWaitMs, { min: 0 }),
+    logWaitMs: f.duration('log_wait', d.logWaitMs, { min: 0 }),
+    maxWaitingLogs: f.number('max_waiting_logs', d.maxWaitingLogs, { min: 0, integer: true }),
+    maxWaitingLogBytes: f.bytes('max_waiting_log_bytes', d.maxWaitingLogBytes, { min: 0 }),
+    logEvents: {
+      maxBodyBytes: le.bytes('max_body_size', d.logEvents.maxBodyBytes, { min: 16 }),
+      include: le.stringList('include_attributes', d.logEvents.include),
+      exclude: le.stringList('exclude_attributes', d.logEvents.exclude),
+    },
     anomaly: {
       enabled: a.bool('enabled', d.anomaly.enabled),
       factor: a.number('factor', d.anomaly.factor, { min: 1 }),

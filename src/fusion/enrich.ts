@@ -1,21 +1,19 @@
-// Writes a fused trace back as OTLP: each span's original bytes plus appended fields — log
-// events (field 11), GPU summary attributes (field 9) and, on an XID/ECC error, a status
-// (field 15, merged over the original by protobuf's last-one-wins rule). No span is decoded.
+// Writes fused traces back as OTLP: each span's original bytes plus appended fields — log
+// events and GPU events (field 11), GPU summary and error attributes (field 9) and, where a
+// GPU error failed the work and the application set no status, a status (field 15; protobuf
+// merges a repeated singular message field by field, so an application's message stays).
+// No span is decoded.
 import { ProtoWriter } from '../otlp/proto-writer.js';
-import { writeDoubleAttr, writeIntAttr, writeStringArrayAttr, writeStringAttr } from './attributes.js';
+import type { FusedTrace, SpanPlan } from './assemble.js';
+import { STATUS_ERROR } from './assemble.js';
+import { writeBoolAttr, writeDoubleAttr, writeIntAttr, writeStringArrayAttr, writeStringAttr } from './attributes.js';
 import type { GpuSummary } from './gpu-state.js';
-import type { HeldSpan, HeldTrace, LogEvent } from './model.js';
-import { xidMeaning } from './xid.js';
-
-export interface SpanExtras {
-  logs: LogEvent[];
-  gpu: GpuSummary | undefined;
-}
+import type { HeldSpan, LogEvent } from './model.js';
 
 /** Encodes one or more fused traces as one ExportTraceServiceRequest. */
-export function encodeTraces(traces: readonly { trace: HeldTrace; extras: Map<HeldSpan, SpanExtras> }[]): Uint8Array {
+export function encodeTraces(traces: readonly FusedTrace[]): Uint8Array {
   const w = new ProtoWriter(64 * 1024);
-  for (const { trace, extras } of traces) {
+  for (const { trace, plans } of traces) {
     // group spans by their resource and scope as scanned (object identity: no key is built per
     // span; spans that arrived in different requests get their own, equally valid, entries)
     const groups = new Map<Uint8Array, Map<Uint8Array, HeldSpan[]>>();
@@ -39,8 +37,8 @@ export function encodeTraces(traces: readonly { trace: HeldTrace; extras: Map<He
         w.tag(2, 2);
         w.fork();
         w.raw(s.raw);
-        const x = extras.get(s);
-        if (x) writeExtras(w, x);
+        const p = plans.get(s);
+        if (p) writePlan(w, p);
         w.join();
       }
       w.join();
@@ -50,45 +48,60 @@ export function encodeTraces(traces: readonly { trace: HeldTrace; extras: Map<He
   return w.finish();
 }
 
-function writeExtras(w: ProtoWriter, x: SpanExtras): void {
-  for (const l of x.logs) writeLogEvent(w, l);
-  const g = x.gpu;
-  if (g) {
-    writeStringAttr(w, 9, 'gpu.uuid', g.uuid);
-    if (g.utilizationAvg !== undefined) writeDoubleAttr(w, 9, 'gpu.utilization.avg', round(g.utilizationAvg));
-    if (g.utilizationMax !== undefined) writeDoubleAttr(w, 9, 'gpu.utilization.max', round(g.utilizationMax));
-    if (g.memoryUsedMax !== undefined) writeIntAttr(w, 9, 'gpu.memory.used.max', g.memoryUsedMax);
-    if (g.powerAvg !== undefined) writeDoubleAttr(w, 9, 'gpu.power.avg', round(g.powerAvg));
-    if (g.temperatureMax !== undefined) writeDoubleAttr(w, 9, 'gpu.temperature.max', round(g.temperatureMax));
-    if (g.throttleReasons.length > 0) writeStringArrayAttr(w, 9, 'gpu.throttle_reasons', g.throttleReasons);
-    let errorMessage: string | undefined;
-    for (const e of g.events) {
-      w.tag(11, 2);
-      w.fork();
-      w.tag(1, 1);
-      w.fixed64(e.timeNs);
-      w.tag(2, 2);
-      w.string(e.xid !== undefined ? 'gpu.xid' : `gpu.${e.kind}`);
-      if (e.xid !== undefined) {
-        writeIntAttr(w, 3, 'gpu.xid', e.xid);
-        writeStringAttr(w, 3, 'gpu.xid.meaning', xidMeaning(e.xid));
-      }
-      writeStringAttr(w, 3, 'gpu.uuid', g.uuid);
-      if (e.message) writeStringAttr(w, 3, 'message', e.message);
-      w.join();
-      const isError = e.xid !== undefined || /double|dbe|unavailable|lost/i.test(e.kind);
-      if (isError && errorMessage === undefined) errorMessage = e.xid !== undefined ? `GPU XID ${e.xid}: ${xidMeaning(e.xid)}` : `GPU ${e.kind}: ${e.message}`;
-    }
-    if (errorMessage !== undefined) {
-      w.tag(15, 2);
-      w.fork();
-      w.tag(2, 2);
-      w.string(errorMessage);
-      w.tag(3, 0);
-      w.varint(2); // STATUS_CODE_ERROR
-      w.join();
-    }
+function writePlan(w: ProtoWriter, p: SpanPlan): void {
+  for (const l of p.logs) writeLogEvent(w, l);
+  if (p.gpu) writeGpuSummary(w, p.gpu);
+  for (const e of p.events) {
+    w.tag(11, 2);
+    w.fork();
+    w.tag(1, 1);
+    w.fixed64(e.timeNs);
+    w.tag(2, 2);
+    w.string(e.kind);
+    if (e.xid !== undefined) writeIntAttr(w, 3, 'gpu.xid', e.xid);
+    writeStringAttr(w, 3, 'gpu.event.meaning', e.meaning);
+    writeBoolAttr(w, 3, 'gpu.event.fatal', e.fatal);
+    if (e.uuid) writeStringAttr(w, 3, 'gpu.uuid', e.uuid);
+    if (e.message) writeStringAttr(w, 3, 'message', e.message);
+    w.join();
   }
+  if (p.gpuError) {
+    writeStringAttr(w, 9, 'gpu.error.type', p.gpuError.kind);
+    if (p.gpuError.xid !== undefined) writeIntAttr(w, 9, 'gpu.error.xid', p.gpuError.xid);
+    writeStringAttr(w, 9, 'gpu.error.message', p.gpuError.meaning);
+  }
+  if (p.counts) {
+    writeIntAttr(w, 9, 'gpu.event.count', p.counts.events);
+    writeIntAttr(w, 9, 'gpu.xid.count', p.counts.xid);
+    writeIntAttr(w, 9, 'gpu.error.count', p.counts.errors);
+  }
+  if (p.setStatus) {
+    w.tag(15, 2);
+    w.fork();
+    if (p.setStatus.message !== undefined) {
+      w.tag(2, 2);
+      w.string(p.setStatus.message);
+    }
+    w.tag(3, 0);
+    w.varint(STATUS_ERROR);
+    w.join();
+  }
+}
+
+function writeGpuSummary(w: ProtoWriter, g: GpuSummary): void {
+  writeStringAttr(w, 9, 'gpu.uuid', g.uuid);
+  if (g.name !== undefined) writeStringAttr(w, 9, 'gpu.name', g.name);
+  if (g.index !== undefined) writeIntAttr(w, 9, 'gpu.index', g.index);
+  writeIntAttr(w, 9, 'gpu.samples', g.samples);
+  if (g.beforeSpan) writeBoolAttr(w, 9, 'gpu.sample_before_span', true);
+  if (g.utilizationAvg !== undefined) writeDoubleAttr(w, 9, 'gpu.utilization.avg', round(g.utilizationAvg));
+  if (g.utilizationMax !== undefined) writeDoubleAttr(w, 9, 'gpu.utilization.max', round(g.utilizationMax));
+  if (g.memoryUsedMax !== undefined) writeIntAttr(w, 9, 'gpu.memory.used.max', g.memoryUsedMax);
+  if (g.memoryTotal !== undefined) writeIntAttr(w, 9, 'gpu.memory.total', g.memoryTotal);
+  if (g.memoryUsedPercent !== undefined) writeDoubleAttr(w, 9, 'gpu.memory.used.percent', round(g.memoryUsedPercent));
+  if (g.powerAvg !== undefined) writeDoubleAttr(w, 9, 'gpu.power.avg', round(g.powerAvg));
+  if (g.temperatureMax !== undefined) writeDoubleAttr(w, 9, 'gpu.temperature.max', round(g.temperatureMax));
+  if (g.throttleReasons.length > 0) writeStringArrayAttr(w, 9, 'gpu.throttle_reasons', g.throttleReasons);
 }
 
 function writeLogEvent(w: ProtoWriter, l: LogEvent): void {
@@ -110,6 +123,7 @@ function writeLogEvent(w: ProtoWriter, l: LogEvent): void {
     w.bytes(l.body);
     w.join();
   }
+  if (l.truncated) writeBoolAttr(w, 3, 'log.body.truncated', true);
   for (const a of l.attributes) {
     w.tag(3, 2);
     w.bytes(a);
@@ -117,4 +131,4 @@ function writeLogEvent(w: ProtoWriter, l: LogEvent): void {
   w.join();
 }
 
-const round = (v: number): number => Math.round(v * 100) / 100;
+export const round = (v: number): number => Math.round(v * 100) / 100;

@@ -13,11 +13,8 @@ import { createS3Client } from '../storage/s3-client.js';
 import { formatPartition } from '../storage/object-key.js';
 import { uuidv7 } from '../storage/uuidv7.js';
 import type { FusedOutputConfig } from './config.js';
+import type { FusedDoc } from './fusion-core.js';
 
-export interface FusedDoc {
-  traceId: string;
-  json: string;
-}
 
 export interface FusedSink {
   readonly name: string;

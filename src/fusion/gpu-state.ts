@@ -1,8 +1,12 @@
-// Recent GPU samples and events per GPU, from the metrics and logs pipelines (NVML receiver or
-// scraped dcgm-exporter), summarised over a span's interval.
+// Recent GPU samples and events per (node, GPU), and process → GPU per (node, pid), from the
+// metrics and logs pipelines (NVML receiver or scraped dcgm-exporter), summarised over a
+// span's interval. A gateway fusing many nodes keeps them apart: pids and even GPU ids of
+// different nodes never meet.
 import { walkRequest } from '../otlp/walk.js';
 import { decodeUtf8, Reader } from '../otlp/wire.js';
 import { anyValue, forEachAttribute } from './attributes.js';
+import { xidPolicy } from './gpu-events.js';
+import { GPU_LABELS, GPU_METRICS, THROTTLE_BITS, type GpuMetric } from './gpu-metric-names.js';
 import type { GpuEvent } from './log-scan.js';
 import { scanResource } from './span-scan.js';
 
@@ -13,100 +17,129 @@ interface Series {
   v: number[];
 }
 
-interface Gpu {
-  host: string | undefined;
+export interface Gpu {
+  node: string;
+  uuid: string;
+  name: string | undefined;
+  index: number | undefined;
+  memTotal: number | undefined;
+  /** dcgm-exporter gives free and reserved framebuffer; total = used + free + reserved */
+  fbFree: number | undefined;
+  fbReserved: number | undefined;
+  /** DCGM_FI_DEV_XID_ERRORS holds the last XID: a change is an event */
+  lastXid: number | undefined;
   series: Record<Kind, Series>;
   events: GpuEvent[];
 }
 
 export interface GpuSummary {
   uuid: string;
+  node: string;
+  name: string | undefined;
+  index: number | undefined;
+  /** samples inside the span's interval (utilization's, else the most of any series) */
+  samples: number;
+  /** some value is the sample just before the span (none fell inside it) */
+  beforeSpan: boolean;
   utilizationAvg?: number;
   utilizationMax?: number;
   memoryUsedMax?: number;
+  memoryTotal?: number;
+  memoryUsedPercent?: number;
   powerAvg?: number;
   temperatureMax?: number;
   throttleReasons: string[];
-  events: GpuEvent[];
 }
 
-/** Which summary a metric feeds, and the factor to the unit we report (%, bytes, W, °C). */
-function classify(name: string, unit: string): { kind: Kind; scale: number } | undefined {
-  const n = name.toLowerCase();
-  if (/throttle|clock_?event|clocks_event_reasons/.test(n)) return { kind: 'throttle', scale: 1 };
-  if (/fb_used|memory\.(usage|used)|memory_used/.test(n) && !/utilization/.test(n)) return { kind: 'mem', scale: unit === 'MiB' || /fb_used/.test(n) ? 1048576 : 1 };
-  if (/utilization|gpu_util/.test(n) && !/memory|mem_copy|enc|dec/.test(n)) return { kind: 'util', scale: unit === '1' ? 100 : 1 };
-  if (/power/.test(n) && !/limit|state|source/.test(n)) return { kind: 'power', scale: unit === 'mW' ? 0.001 : 1 };
-  if (/temp/.test(n)) return { kind: 'temp', scale: 1 };
+/** a sample older than this before a span's start does not describe it */
+export const MAX_SAMPLE_AGE_BEFORE_SPAN_MS = 30_000;
+
+const label = (keys: readonly string[], attrs: Map<string, string | number | boolean | undefined>): string | undefined => {
+  for (const k of keys) {
+    const v = attrs.get(k);
+    if (v !== undefined && v !== '') return String(v);
+  }
   return undefined;
-}
-
-export const THROTTLE_BITS: [number, string][] = [
-  [0x1, 'gpu_idle'], [0x2, 'applications_clocks_setting'], [0x4, 'sw_power_cap'], [0x8, 'hw_slowdown'],
-  [0x10, 'sync_boost'], [0x20, 'sw_thermal_slowdown'], [0x40, 'hw_thermal_slowdown'], [0x80, 'hw_power_brake_slowdown'],
-];
+};
 
 export class GpuState {
-  private readonly gpus = new Map<string, Gpu>();
-  /** process id → GPU it last ran on (from per-process GPU memory metrics) */
-  private readonly pidGpu = new Map<number, string>();
+  /** node ('' when unknown) → GPU uuid → state */
+  private readonly nodes = new Map<string, Map<string, Gpu>>();
+  /** `${node}\0${pid}` → the GPU that process last used, and when */
+  private readonly pidGpu = new Map<string, { uuid: string; ms: number }>();
 
-  constructor(private readonly retentionMs: number) {}
+  constructor(private readonly retentionMs: number, private readonly now: () => number = Date.now) {}
 
   get size(): number {
-    return this.gpus.size;
-  }
-
-  private gpu(uuid: string, host?: string): Gpu {
-    let g = this.gpus.get(uuid);
-    if (!g) {
-      const s = (): Series => ({ t: [], v: [] });
-      g = { host, series: { util: s(), mem: s(), power: s(), temp: s(), throttle: s() }, events: [] };
-      this.gpus.set(uuid, g);
-    }
-    if (host !== undefined) g.host = host;
-    return g;
-  }
-
-  addEvent(e: GpuEvent): void {
-    const uuid = e.uuid ?? this.onlyGpu(e.host);
-    if (uuid === undefined) return;
-    this.gpu(uuid, e.host).events.push(e);
-  }
-
-  /** Reads gauge and sum points from ExportMetricsServiceRequest bytes. */
-  addMetrics(buf: Uint8Array): number {
     let n = 0;
-    walkRequest(
-      buf,
-      (start, end) => (end > start ? scanResource(buf, start, end) : undefined),
-      (start, end, ctx) => {
-        n += this.metric(buf, start, end, ctx.resource?.gpuUuid, ctx.resource?.host);
-      },
-    );
+    for (const m of this.nodes.values()) n += m.size;
     return n;
   }
 
-  private metric(buf: Uint8Array, start: number, end: number, resUuid: string | undefined, host: string | undefined): number {
-    let name = '';
-    let unit = '';
+  private gpu(node: string, uuid: string): Gpu {
+    let byUuid = this.nodes.get(node);
+    if (!byUuid) this.nodes.set(node, (byUuid = new Map()));
+    let g = byUuid.get(uuid);
+    if (!g) {
+      const s = (): Series => ({ t: [], v: [] });
+      g = { node, uuid, name: undefined, index: undefined, memTotal: undefined, fbFree: undefined, fbReserved: undefined, lastXid: undefined, series: { util: s(), mem: s(), power: s(), temp: s(), throttle: s() }, events: [] };
+      byUuid.set(uuid, g);
+    }
+    return g;
+  }
+
+  /** The node whose GPUs a span or event of `node` may use; one side without a node only matches a lone node. */
+  private nodeFor(node: string | undefined): string | undefined {
+    const k = node ?? '';
+    if (this.nodes.has(k)) return k;
+    if (this.nodes.size === 1) {
+      const only = this.nodes.keys().next().value as string;
+      if (node === undefined || only === '') return only;
+    }
+    return undefined;
+  }
+
+  /** Stores an event on its GPU; false when the GPU cannot be told. */
+  addEvent(e: GpuEvent): boolean {
+    const node = this.nodeFor(e.node) ?? e.node ?? '';
+    let uuid = e.uuid;
+    if (uuid === undefined) {
+      const gpus = this.nodes.get(node);
+      if (!gpus || gpus.size !== 1) return false;
+      uuid = gpus.keys().next().value as string;
+    }
+    this.gpu(node, uuid).events.push(e);
+    return true;
+  }
+
+  /** Reads the table's gauges and sums from ExportMetricsServiceRequest bytes; returns events found (dcgm XIDs). */
+  addMetrics(buf: Uint8Array): GpuEvent[] {
+    const events: GpuEvent[] = [];
+    walkRequest(
+      buf,
+      (start, end) => (end > start ? scanResource(buf, start, end) : undefined),
+      (start, end, ctx) => this.metric(buf, start, end, ctx.resource?.gpuUuid, ctx.resource?.node, events),
+    );
+    return events;
+  }
+
+  private metric(buf: Uint8Array, start: number, end: number, resUuid: string | undefined, resNode: string | undefined, events: GpuEvent[]): void {
+    let m: GpuMetric | undefined;
     const pointLists: [number, number][] = [];
     const r = new Reader(buf, start, end);
     while (r.more()) {
       r.tag();
       if (r.field === 1 && r.wt === 2) {
         r.lenBounds();
-        name = decodeUtf8(buf, r.start, r.stop);
-      } else if (r.field === 3 && r.wt === 2) {
-        r.lenBounds();
-        unit = decodeUtf8(buf, r.start, r.stop);
+        m = GPU_METRICS.get(decodeUtf8(buf, r.start, r.stop));
+        if (!m) return; // not a GPU metric fusion reads
       } else if ((r.field === 5 || r.field === 7) && r.wt === 2) {
         r.lenBounds();
         pointLists.push([r.start, r.stop]);
       } else r.skip();
     }
-    const cls = classify(name, unit);
-    let n = 0;
+    if (!m) return;
+    const attrs = new Map<string, string | number | boolean | undefined>();
     for (const [ps, pe] of pointLists) {
       const pr = new Reader(buf, ps, pe);
       while (pr.more()) {
@@ -118,96 +151,124 @@ export class GpuState {
         pr.lenBounds();
         const after = pr.pos;
         const dp = new Reader(buf, pr.start, pr.stop);
-        let t = 0;
+        let tNs = 0n;
         let v = NaN;
         while (dp.more()) {
           dp.tag();
-          if (dp.field === 3) t = dp.fixed64() / 1e6;
+          if (dp.field === 3) tNs = dp.fixed64Big();
           else if (dp.field === 4) v = dp.double();
           else if (dp.field === 6) v = Number(BigInt.asIntN(64, dp.fixed64Big()));
           else dp.skip();
         }
-        let uuid = resUuid;
-        let pid: number | undefined;
-        let pointHost = host;
-        forEachAttribute(buf, pr.start, pr.stop, 7, (key, vs, ve) => {
-          if (key === 'gpu.uuid' || key === 'UUID' || key === 'uuid') uuid = String(anyValue(buf, vs, ve) ?? '');
-          else if (key === 'process.pid' || key === 'pid') pid = Number(anyValue(buf, vs, ve));
-          else if ((key === 'Hostname' || key === 'hostname' || key === 'host.name') && pointHost === undefined) pointHost = String(anyValue(buf, vs, ve) ?? '');
-        });
+        attrs.clear();
+        forEachAttribute(buf, pr.start, pr.stop, 7, (key, vs, ve) => attrs.set(key, anyValue(buf, vs, ve)));
         pr.pos = after;
-        if (uuid === undefined || uuid === '') continue;
-        if (pid !== undefined && Number.isFinite(pid)) {
-          this.pidGpu.set(pid, uuid);
-          this.gpu(uuid, pointHost);
-          continue; // per-process points describe the process, not the GPU as a whole
-        }
-        if (!cls || !Number.isFinite(v)) continue;
-        const s = this.gpu(uuid, pointHost).series[cls.kind];
-        s.t.push(t || Date.now());
-        s.v.push(v * cls.scale);
-        n++;
+        if (tNs === 0n) tNs = BigInt(this.now()) * 1_000_000n;
+        this.point(m, tNs, v * m.scale, attrs, resUuid, resNode, events);
       }
     }
-    return n;
   }
 
-  /** Drops samples and events older than the retention. */
+  private point(m: GpuMetric, tNs: bigint, v: number, attrs: Map<string, string | number | boolean | undefined>, resUuid: string | undefined, resNode: string | undefined, events: GpuEvent[]): void {
+    const uuid = label(GPU_LABELS.uuid, attrs) ?? resUuid;
+    if (uuid === undefined || !Number.isFinite(v)) return;
+    const node = label(GPU_LABELS.node, attrs) ?? resNode ?? '';
+    const g = this.gpu(node, uuid);
+    const t = Number(tNs / 1000n) / 1000; // ms
+    const name = label(GPU_LABELS.name, attrs);
+    if (name !== undefined) g.name = name;
+    const index = Number(label(GPU_LABELS.index, attrs));
+    if (Number.isInteger(index)) g.index = index;
+    switch (m.field) {
+      case 'processMem': {
+        const pid = label(GPU_LABELS.pid, attrs);
+        if (pid !== undefined) this.pidGpu.set(`${node}\0${pid}`, { uuid, ms: t });
+        return;
+      }
+      case 'memTotal':
+        g.memTotal = v;
+        return;
+      case 'memFree':
+        g.fbFree = v;
+        return;
+      case 'memReserved':
+        g.fbReserved = v;
+        return;
+      case 'xid': {
+        if (g.lastXid !== undefined && v !== g.lastXid && v !== 0) {
+          const p = xidPolicy(v);
+          const e: GpuEvent = { node, uuid, timeNs: tNs, kind: 'gpu.xid', xid: v, fatal: p.fatal, meaning: p.meaning, message: `XID ${v} (dcgm-exporter)` };
+          g.events.push(e);
+          events.push(e);
+        }
+        g.lastXid = v;
+        return;
+      }
+      default: {
+        const s = g.series[m.field];
+        s.t.push(t);
+        s.v.push(v);
+      }
+    }
+  }
+
+  /** Drops samples, events and pid bindings older than the retention. */
   prune(nowMs: number): void {
     const cutoff = nowMs - this.retentionMs;
-    for (const g of this.gpus.values()) {
-      for (const s of Object.values(g.series)) {
-        let i = 0;
-        while (i < s.t.length && s.t[i]! < cutoff) i++;
-        if (i > 0) {
-          s.t.splice(0, i);
-          s.v.splice(0, i);
+    for (const gpus of this.nodes.values()) {
+      for (const g of gpus.values()) {
+        for (const s of Object.values(g.series)) {
+          let i = 0;
+          while (i < s.t.length && s.t[i]! < cutoff) i++;
+          if (i > 0) {
+            s.t.splice(0, i);
+            s.v.splice(0, i);
+          }
         }
+        g.events = g.events.filter((e) => Number(e.timeNs / 1_000_000n) >= cutoff);
       }
-      g.events = g.events.filter((e) => Number(e.timeNs / 1_000_000n) >= cutoff);
     }
+    for (const [k, p] of this.pidGpu) if (p.ms < cutoff) this.pidGpu.delete(k);
   }
 
-  /** The GPU a span ran on: its own or its resource's gpu.uuid, its pid, or the host's only GPU. */
-  resolve(spanUuid: string | undefined, resUuid: string | undefined, pid: number | undefined, host: string | undefined): string | undefined {
-    if (spanUuid) return spanUuid;
-    if (resUuid) return resUuid;
-    if (pid !== undefined) {
-      const u = this.pidGpu.get(pid);
-      if (u) return u;
-    }
-    return this.onlyGpu(host);
+  /** The GPU a span ran on: its own or its resource's gpu.uuid, its (node, pid), or its node's only GPU. */
+  resolve(spanUuid: string | undefined, resUuid: string | undefined, pid: number | undefined, node: string | undefined): Gpu | undefined {
+    const n = this.nodeFor(node);
+    if (n === undefined) return undefined;
+    const gpus = this.nodes.get(n)!;
+    const uuid = spanUuid || resUuid || (pid !== undefined ? this.pidGpu.get(`${n}\0${pid}`)?.uuid : undefined);
+    if (uuid) return gpus.get(uuid);
+    if (gpus.size === 1) return gpus.values().next().value;
+    return undefined; // several GPUs and nothing says which
   }
 
-  private onlyGpu(host: string | undefined): string | undefined {
-    let found: string | undefined;
-    for (const [uuid, g] of this.gpus) {
-      if (host !== undefined && g.host !== undefined && g.host !== host) continue;
-      if (found !== undefined) return undefined; // more than one: ambiguous
-      found = uuid;
-    }
-    return found;
-  }
-
-  summarize(uuid: string, startNs: bigint, endNs: bigint): GpuSummary | undefined {
-    const g = this.gpus.get(uuid);
-    if (!g) return undefined;
+  summarize(g: Gpu, startNs: bigint, endNs: bigint): GpuSummary {
     const from = Number(startNs / 1000n) / 1000;
     const to = Number(endNs / 1000n) / 1000;
+    let beforeSpan = false;
+    let most = 0;
     const pick = (s: Series): number[] => {
       const out: number[] = [];
       let before: number | undefined;
+      let beforeT = 0;
       for (let i = 0; i < s.t.length; i++) {
         const t = s.t[i]!;
-        if (t < from) before = s.v[i];
-        else if (t <= to) out.push(s.v[i]!);
+        if (t < from) {
+          before = s.v[i];
+          beforeT = t;
+        } else if (t <= to) out.push(s.v[i]!);
       }
+      most = Math.max(most, out.length);
       // a span shorter than the sampling interval: the sample just before it describes it
-      if (out.length === 0 && before !== undefined) out.push(before);
+      if (out.length === 0 && before !== undefined && from - beforeT <= MAX_SAMPLE_AGE_BEFORE_SPAN_MS) {
+        out.push(before);
+        beforeSpan = true;
+      }
       return out;
     };
-    const sum: GpuSummary = { uuid, throttleReasons: [], events: [] };
+    const sum: GpuSummary = { uuid: g.uuid, node: g.node, name: g.name, index: g.index, samples: 0, beforeSpan: false, throttleReasons: [] };
     const util = pick(g.series.util);
+    const utilSamples = most;
     if (util.length) {
       sum.utilizationAvg = util.reduce((a, b) => a + b, 0) / util.length;
       sum.utilizationMax = Math.max(...util);
@@ -220,8 +281,19 @@ export class GpuState {
     if (temp.length) sum.temperatureMax = Math.max(...temp);
     let mask = 0;
     for (const v of pick(g.series.throttle)) mask |= v;
-    for (const [bit, label] of THROTTLE_BITS) if (mask & bit && bit !== 0x1) sum.throttleReasons.push(label);
-    sum.events = g.events.filter((e) => e.timeNs >= startNs && e.timeNs <= endNs);
+    for (const [bit, reason] of THROTTLE_BITS) if (mask & bit && bit !== 0x1) sum.throttleReasons.push(reason);
+    sum.samples = g.series.util.t.length > 0 ? utilSamples : most;
+    sum.beforeSpan = beforeSpan;
+    const total = g.memTotal ?? (g.fbFree !== undefined && g.series.mem.v.length > 0 ? g.series.mem.v[g.series.mem.v.length - 1]! + g.fbFree + (g.fbReserved ?? 0) : undefined);
+    if (total !== undefined && total > 0) {
+      sum.memoryTotal = total;
+      if (sum.memoryUsedMax !== undefined) sum.memoryUsedPercent = (sum.memoryUsedMax / total) * 100;
+    }
     return sum;
+  }
+
+  /** Events on a GPU within [startNs, endNs]. */
+  eventsDuring(g: Gpu, startNs: bigint, endNs: bigint): GpuEvent[] {
+    return g.events.filter((e) => e.timeNs >= startNs && e.timeNs <= endNs);
   }
 }

@@ -6,17 +6,20 @@ export interface ResourceInfo {
   service: string;
   gpuUuid: string | undefined;
   pid: number | undefined;
-  host: string | undefined;
+  /** the node: `k8s.node.name`, else `host.name` (the same rule on the GPU side) */
+  node: string | undefined;
 }
 
 export interface LogEvent {
   timeNs: bigint;
   severityNumber: number;
   severityText: string;
-  /** AnyValue bytes of the body (copied) */
+  /** AnyValue bytes of the body (copied; capped) */
   body: Uint8Array | undefined;
   bodyText: string;
-  /** KeyValue bytes of the record's attributes (copied) */
+  /** the body was cut to the cap (or dropped, when not a string) */
+  truncated: boolean;
+  /** KeyValue bytes of the record's own attributes that passed the filters (copied) */
   attributes: Uint8Array[];
 }
 
@@ -30,20 +33,25 @@ export interface HeldSpan {
   startNs: bigint;
   endNs: bigint;
   statusCode: number;
+  /** the application set a status message (fusion never replaces it) */
+  statusMessage: boolean;
   gpuUuid: string | undefined;
   pid: number | undefined;
   /** spans from the profiler receiver (a kernel, a memcpy…) */
   category: string | undefined;
 }
 
+/** Logs by span id (latin1 key), including logs for spans not seen yet. */
+export type LogsBySpan = Map<string, LogEvent[]>;
+
 export interface HeldTrace {
   key: string;
   spans: HeldSpan[];
-  /** logs by span id (latin1 key), including logs for spans not seen yet */
-  logs: Map<string, LogEvent[]>;
+  logs: LogsBySpan;
   deadline: number;
   bytes: number;
   rootEnded: boolean;
+  /** when its first span arrived */
   firstSeen: number;
 }
 
@@ -54,4 +62,8 @@ export function idKey(buf: Uint8Array, start: number, end: number): string {
 
 export function keyToHex(key: string): string {
   return Buffer.from(key, 'latin1').toString('hex');
+}
+
+export function isRootSpan(s: HeldSpan): boolean {
+  return s.parentId === '' || /^\0+$/.test(s.parentId);
 }

@@ -11,14 +11,16 @@ export interface ScannedSpan extends HeldSpan {
 const EMPTY: Uint8Array = new Uint8Array(0);
 
 export function scanResource(buf: Uint8Array, start: number, end: number): ResourceInfo {
-  const info: ResourceInfo = { raw: buf.subarray(start, end), service: '', gpuUuid: undefined, pid: undefined, host: undefined };
+  const info: ResourceInfo = { raw: buf.subarray(start, end), service: '', gpuUuid: undefined, pid: undefined, node: undefined };
+  let host: string | undefined;
   forEachAttribute(buf, start, end, 1, (key, vs, ve) => {
     if (key === 'service.name') info.service = String(anyValue(buf, vs, ve) ?? '');
     else if (key === 'gpu.uuid') info.gpuUuid = String(anyValue(buf, vs, ve) ?? '');
     else if (key === 'process.pid') info.pid = Number(anyValue(buf, vs, ve));
-    else if (key === 'host.name' && info.host === undefined) info.host = String(anyValue(buf, vs, ve) ?? '');
-    else if (key === 'k8s.node.name') info.host = String(anyValue(buf, vs, ve) ?? '');
+    else if (key === 'host.name') host = String(anyValue(buf, vs, ve) ?? '');
+    else if (key === 'k8s.node.name') info.node = String(anyValue(buf, vs, ve) ?? '');
   });
+  info.node ??= host;
   return info;
 }
 
@@ -28,7 +30,7 @@ export function scanSpans(buf: Uint8Array, out: ScannedSpan[]): void {
   let scopeEnd = -1;
   walkRequest(
     buf,
-    (start, end) => (end > start ? scanResource(buf, start, end) : { raw: EMPTY, service: '', gpuUuid: undefined, pid: undefined, host: undefined }),
+    (start, end) => (end > start ? scanResource(buf, start, end) : { raw: EMPTY, service: '', gpuUuid: undefined, pid: undefined, node: undefined }),
     (start, end, ctx) => {
       // one scope view per scope, shared by its spans (encodeTraces groups by identity)
       if (scopeStart !== ctx.scopeStart || scopeEnd !== ctx.scopeEnd || scope === undefined) {
@@ -44,7 +46,7 @@ export function scanSpans(buf: Uint8Array, out: ScannedSpan[]): void {
 function scanSpan(buf: Uint8Array, start: number, end: number, resource: ResourceInfo, scope: Uint8Array): ScannedSpan {
   const span: ScannedSpan = {
     traceKey: '', resource, scope, raw: buf.subarray(start, end), spanId: '', parentId: '', name: '',
-    startNs: 0n, endNs: 0n, statusCode: 0, gpuUuid: undefined, pid: undefined, category: undefined,
+    startNs: 0n, endNs: 0n, statusCode: 0, statusMessage: false, gpuUuid: undefined, pid: undefined, category: undefined,
   };
   const r = new Reader(buf, start, end);
   while (r.more()) {
@@ -78,7 +80,10 @@ function scanSpan(buf: Uint8Array, start: number, end: number, resource: Resourc
         while (st.more()) {
           st.tag();
           if (st.field === 3) span.statusCode = st.varint();
-          else st.skip();
+          else if (st.field === 2 && st.wt === 2) {
+            st.lenBounds();
+            span.statusMessage ||= st.stop > st.start;
+          } else st.skip();
         }
         break;
       }

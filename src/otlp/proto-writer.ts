@@ -114,6 +114,17 @@ export class ProtoWriter {
     this.pos = end;
   }
 
+  /** Where the writer is (position, open messages), for `rewind`. */
+  mark(): [number, number] {
+    return [this.pos, this.stack.length];
+  }
+
+  /** Forgets everything written since `mark`: a message that failed half-way leaves no trace. */
+  rewind(m: [number, number]): void {
+    this.pos = m[0];
+    this.stack.length = m[1];
+  }
+
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }

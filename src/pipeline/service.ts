@@ -9,6 +9,8 @@ import { Ring } from '../ring/ring.js';
 import { HealthRegistry } from '../telemetry/health.js';
 import { PromMetrics } from '../telemetry/registry.js';
 import { TelemetryServer } from '../telemetry/server.js';
+import { RecentLogs } from '../telemetry/recent-logs.js';
+import { RecentFusedTraces } from '../telemetry/recent-fused-traces.js';
 import { RingConsumer } from './ring-consumer.js';
 import { MemoryGuard } from './memory-guard.js';
 import { DeliveryTracker } from './delivery-tracker.js';
@@ -19,6 +21,8 @@ export interface ServiceOptions {
   logger: Logger;
   /** called if the flush worker dies after start */
   onCrash?: (e: Error) => void;
+  /** the main thread's warn/error lines (the logger's onWarn); the worker's are added to it */
+  recentLogs?: RecentLogs;
 }
 
 export class Service {
@@ -34,11 +38,16 @@ export class Service {
   private readonly tracker = new DeliveryTracker();
   private memory: MemoryGuard | undefined;
   telemetryAddress: { address: string; port: number } | undefined;
+  /** for the status page: recent warn/error lines of every thread, recently fused traces */
+  readonly recentLogs: RecentLogs;
+  readonly recentFusedTraces = new RecentFusedTraces();
 
   constructor(
     readonly cfg: CollectorConfig,
     private readonly opts: ServiceOptions,
-  ) {}
+  ) {
+    this.recentLogs = opts.recentLogs ?? new RecentLogs();
+  }
 
   /** Starts everything; on failure stops what already started, so nothing keeps running. */
   async start(): Promise<void> {
@@ -54,13 +63,16 @@ export class Service {
     const { cfg } = this;
     const logger = this.opts.logger;
     if (cfg.telemetry.metricsEnabled) {
-      this.telemetry = new TelemetryServer(cfg.telemetry.metricsEndpoint, this.metrics, this.health, () => this.shuttingDown, { tls: cfg.telemetry.tls, auth: cfg.telemetry.auth });
+      this.telemetry = new TelemetryServer(cfg.telemetry.metricsEndpoint, this.metrics, this.health, () => this.shuttingDown, { tls: cfg.telemetry.tls, auth: cfg.telemetry.auth }, { logs: this.recentLogs, fusedTraces: this.recentFusedTraces });
       this.telemetryAddress = await this.telemetry.start();
     }
     const ring = Ring.create(cfg.buffer.sizeBytes);
     this.ring = ring;
     this.metrics.set('atc_ring_capacity_bytes', {}, ring.capacity);
-    this.ringGaugeTimer = setInterval(() => this.metrics.set('atc_ring_used_bytes', {}, ring.usedBytes()), 500).unref();
+    this.ringGaugeTimer = setInterval(() => {
+      this.metrics.set('atc_ring_used_bytes', {}, ring.usedBytes());
+      if (this.wal) this.metrics.set('atc_wal_bytes', {}, this.wal.sizeBytes);
+    }, 500).unref();
 
     const sources = [...new Set(cfg.pipelines.flatMap((p) => p.receivers))];
     const deliveries = (receiver: string, signal: Signal): number => cfg.pipelines.filter((p) => p.signal === signal && p.receivers.includes(receiver)).length;
@@ -80,6 +92,10 @@ export class Service {
         // the ring header's aux slot: a WAL segment in disk mode, a delivery ticket otherwise
         if (this.wal) for (const [segment, count] of delivered) void this.wal.done(segment, count);
         else for (const [ticket, count] of delivered) this.tracker.done(ticket, count);
+      },
+      (recent) => {
+        for (const line of recent.logs) this.recentLogs.push(line);
+        this.recentFusedTraces.add(recent.fused);
       },
     );
     await this.flush.start();

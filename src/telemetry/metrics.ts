@@ -21,6 +21,7 @@ export const METRICS = {
   atc_receiver_refused_log_records_total: { type: 'counter', help: 'Log records refused (bad input, overload).', labels: ['receiver', 'transport', 'reason'] },
   atc_receiver_accepted_metric_points_total: { type: 'counter', help: 'Metric data points accepted into the ring.', labels: ['receiver', 'transport'] },
   atc_receiver_refused_metric_points_total: { type: 'counter', help: 'Metric data points refused (bad input, overload).', labels: ['receiver', 'transport', 'reason'] },
+  atc_receiver_refused_sources_total: { type: 'counter', help: 'Sources a receiver skipped after failing on them (a scrape, a file, an unreadable path such as a symlink loop), by kind and reason; other sources and the process carry on.', labels: ['receiver', 'source', 'reason'] },
   atc_receiver_requests_total: { type: 'counter', help: 'Requests handled, by response status.', labels: ['receiver', 'transport', 'signal', 'status'] },
 
   // receivers.filelog
@@ -41,6 +42,9 @@ export const METRICS = {
   atc_ring_dropped_records_total: { type: 'counter', help: 'Records dropped because the ring was full (when_full: drop_newest).', labels: ['signal'] },
   atc_ring_dropped_items_total: { type: 'counter', help: 'Items (spans, log records, points) dropped because the ring was full.', labels: ['signal'] },
   atc_ring_full_refusals_total: { type: 'counter', help: 'Writes refused because the ring was full (when_full: block).', labels: ['signal'] },
+
+  // write-ahead log (buffer.durability: disk)
+  atc_wal_bytes: { type: 'gauge', help: 'Bytes held in the write-ahead log (records not yet delivered by every exporter).', labels: [] },
 
   // flush worker
   atc_flush_batches_total: { type: 'counter', help: 'Batches cut by the flush worker.', labels: ['signal', 'trigger'] },
@@ -121,14 +125,16 @@ export const METRICS = {
   atc_fusion_logs_joined_total: { type: 'counter', help: 'Log records attached to their span as span events.', labels: [] },
   atc_fusion_logs_late_total: { type: 'counter', help: 'Log records that arrived after their trace was emitted (sent as follow-up fragments).', labels: [] },
   atc_fusion_gpu_joined_spans_total: { type: 'counter', help: 'Spans given a GPU summary.', labels: [] },
-  atc_fusion_gpu_events_total: { type: 'counter', help: 'GPU events (XID, ECC) seen by fusion.', labels: [] },
+  atc_fusion_gpu_events_total: { type: 'counter', help: 'GPU events (XID, ECC, GPU lost, clock events) seen by fusion.', labels: [] },
+  atc_fusion_gpu_events_unattributed_total: { type: 'counter', help: 'GPU events without a GPU id on a node with several GPUs (not attached).', labels: [] },
   atc_fusion_traces_emitted_total: { type: 'counter', help: 'Fused traces emitted, by why they left the window.', labels: ['reason'] },
-  atc_fusion_traces_without_spans_total: { type: 'counter', help: 'Held log groups whose spans never arrived.', labels: [] },
+  atc_fusion_logs_expired_total: { type: 'counter', help: 'Log records that waited for spans of their trace that never came (they stay in the logs pipeline), by why they stopped waiting.', labels: ['reason'] },
   atc_fusion_anomalies_total: { type: 'counter', help: 'Training anomalies detected (NaN/Inf or spikes of loss or grad norm).', labels: [] },
   atc_fusion_documents_total: { type: 'counter', help: 'Fused JSON documents produced (one per emitted trace).', labels: [] },
   atc_fusion_documents_failed_total: { type: 'counter', help: 'Fused JSON documents a sink could not take after retries.', labels: ['sink'] },
   atc_fusion_held_traces: { type: 'gauge', help: 'Traces held in the join window.', labels: [] },
   atc_fusion_held_bytes: { type: 'gauge', help: 'Approximate bytes held in the join window.', labels: [] },
+  atc_fusion_waiting_logs: { type: 'gauge', help: 'Log records waiting for the first span of their trace.', labels: [] },
 } as const satisfies Record<string, MetricDef>;
 
 export type MetricName = keyof typeof METRICS;

@@ -1,5 +1,6 @@
 // Own-telemetry endpoint: /metrics (Prometheus text), /healthz (process alive),
-// /readyz (every component ready).
+// /readyz (every component ready), and the status page: / (HTML) with its data on /status/logs,
+// /status/traces and /status/traces/<trace id>.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { BearerAuth } from '../auth/bearer.js';
@@ -9,6 +10,18 @@ import type { AddressInfo } from 'node:net';
 import { parseEndpoint } from '../config/fields.js';
 import type { HealthRegistry } from './health.js';
 import type { PromMetrics } from './registry.js';
+import type { RecentFusedTraces } from './recent-fused-traces.js';
+import type { RecentLogs } from './recent-logs.js';
+import { STATUS_PAGE_HTML, STATUS_PAGE_HEADERS } from './status-page/page.js';
+
+export interface StatusSources {
+  logs: RecentLogs;
+  fusedTraces: RecentFusedTraces;
+}
+
+const json = (res: ServerResponse, status: number, body: unknown): void => {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+};
 
 export class TelemetryServer {
   private server: Server | undefined;
@@ -19,6 +32,7 @@ export class TelemetryServer {
     private readonly health: HealthRegistry,
     private readonly isShuttingDown: () => boolean,
     private readonly security: { tls?: TlsConfig | undefined; auth?: AuthConfig | undefined } = {},
+    private readonly status?: StatusSources,
   ) {}
 
   async start(): Promise<AddressInfo> {
@@ -27,8 +41,10 @@ export class TelemetryServer {
     const auth = this.security.auth ? new BearerAuth(this.security.auth) : undefined;
     const handler = (req: IncomingMessage, res: ServerResponse): void => {
       const url = (req.url ?? '/').split('?')[0];
-      // Probes stay open (kubelet sends no token); the metrics need the token when one is set.
-      if (url === '/metrics' && auth && !auth.check(req.headers.authorization)) {
+      // Probes stay open (kubelet sends no token); the metrics and the status page's data need
+      // the token when one is set. The page itself holds no data: it asks for the token.
+      const guarded = url === '/metrics' || url.startsWith('/status/');
+      if (guarded && auth && !auth.check(req.headers.authorization)) {
         res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
         return;
       }
@@ -47,6 +63,16 @@ export class TelemetryServer {
         const ready = this.health.isReady() && !this.isShuttingDown();
         const body = JSON.stringify({ status: ready ? 'ready' : 'not ready', shuttingDown: this.isShuttingDown(), components: this.health.report() });
         res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(body);
+      } else if (url === '/' && this.status) {
+        res.writeHead(200, STATUS_PAGE_HEADERS).end(STATUS_PAGE_HTML);
+      } else if (url === '/status/logs' && this.status) {
+        json(res, 200, this.status.logs.snapshot());
+      } else if (url === '/status/traces' && this.status) {
+        json(res, 200, { traces: this.status.fusedTraces.list() });
+      } else if (url.startsWith('/status/traces/') && this.status) {
+        const doc = this.status.fusedTraces.get(url.slice('/status/traces/'.length).toLowerCase());
+        if (doc) json(res, 200, doc);
+        else json(res, 404, { error: 'not among the recent fused traces' });
       } else {
         res.writeHead(404).end();
       }

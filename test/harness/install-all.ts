@@ -5,6 +5,7 @@
 import { ensureKcat, installKafka } from './kafka.js';
 import { installMinio } from './minio.js';
 import { installPrometheus } from './prometheus.js';
+import { installChromium } from './chromium.js';
 import { installNodeExporter } from './node-exporter.js';
 import { installTelemetrygen } from './telemetrygen.js';
 
@@ -22,6 +23,7 @@ export async function installAll(): Promise<void> {
     ['Prometheus (Debian)', () => installPrometheus(log)],
     ['node-exporter (Debian)', () => Promise.resolve(installNodeExporter())],
     ['telemetrygen (go install)', () => installTelemetrygen(log)],
+    ['Chromium (Debian)', () => installChromium(log)],
   ];
   for (const [name, run] of steps) {
     const t = Date.now();

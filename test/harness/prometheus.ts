@@ -3,16 +3,14 @@
 // generated config and a temporary storage directory, queried through its HTTP API.
 //
 //   node dist/test/harness/prometheus.js install
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './minio.js';
-
-const execFileP = promisify(execFile);
+import { installDebianPackage } from './debian-package.js';
 
 const CANDIDATES = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'];
 
@@ -21,32 +19,11 @@ export function prometheusBinary(): string | undefined {
   return CANDIDATES.find((p) => existsSync(p));
 }
 
-let installing: Promise<string> | undefined;
-
 /** Returns the prometheus binary, installing Debian's package with apt-get when it is missing. */
 export function installPrometheus(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
-  installing ??= (async () => {
-    const have = prometheusBinary();
-    if (have) return have;
-    if (process.getuid?.() !== 0) throw new Error('prometheus is not installed and installing it needs root: apt-get install prometheus');
-    log('installing Debian package prometheus with apt-get');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const install = (): Promise<unknown> => execFileP('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], { env, maxBuffer: 64 << 20, timeout: 600_000 });
-    try {
-      await install();
-    } catch {
-      await execFileP('apt-get', ['update'], { env, maxBuffer: 64 << 20, timeout: 300_000 });
-      await install();
-    }
-    // the package's service is not ours to run: tests start their own on a free port
-    const bin = prometheusBinary();
-    if (!bin) throw new Error('apt-get install prometheus finished but no prometheus binary was found');
-    return bin;
-  })();
-  installing.catch(() => {
-    installing = undefined;
-  });
-  return installing;
+  if (process.env['PROMETHEUS_BIN']) return Promise.resolve(process.env['PROMETHEUS_BIN']);
+  // the package's service is not ours to run: tests start their own on a free port
+  return installDebianPackage('prometheus', CANDIDATES, log);
 }
 
 export interface ScrapeTarget {

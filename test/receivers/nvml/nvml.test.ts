@@ -129,7 +129,7 @@ const latest = (ps: Point[], name: string, match: Record<string, unknown> = {}):
 const logs = (c: TestCollector) => storedLogRecords(readStored(c.dataDir)).map((l) => ({ ...l, a: attrs(l.record['attributes']) }));
 const receiver = (c: TestCollector, id = 'nvml') => c.service.receivers.get(id) as NvmlReceiver;
 
-describe('nvml receiver with the NVML stub', { timeout: 60_000 }, () => {
+describe('nvml receiver with the NVML stub', { timeout: 180_000 } /* seven collectors in turn; a loaded 2-core machine needs more than a minute */, () => {
   test('samples every GPU into hw.gpu.* metrics with units, attributes and resource', async () => {
     scenario({ driverVersion: '550.54.15', devices: [H100, A10] });
     const c = await start(`
@@ -321,17 +321,17 @@ events: { wait_timeout: 100ms }`);
     await stop(c);
   });
 
-  test('no library: logged, not ready, the collector runs on; then NVML appears and it becomes ready', async () => {
+  test('no library: logged, ready with the reason (optional), the collector runs on; then NVML appears and samples come', async () => {
     scenario({ initError: 'DRIVER_NOT_LOADED', devices: [H100] });
     const c = await start(`
 library_path: ${join(dir, 'missing', 'libnvidia-ml.so.1')}
 collection_interval: 100ms`);
     const h = c.service.health.report()['nvml']!;
-    assert.equal(h.ready, false);
+    assert.equal(h.ready, true, 'a GPU-less node is ready: nvml is optional unless required: true');
     assert.match(String(h.reason), /cannot load .*missing\/libnvidia-ml\.so\.1/);
     assert.equal(receiver(c).status.state, 'unavailable');
     const ready = await fetch(`${c.telemetryUrl}/readyz`);
-    assert.notEqual(ready.status, 200);
+    assert.equal(ready.status, 200);
     await stop(c);
 
     // the driver is there but not loaded, then it is: picked up on the next init retry
@@ -342,12 +342,12 @@ collection_interval: 100ms
 init_retry_interval: 200ms`);
     assert.match(String(c2.service.health.report()['nvml']!.reason), /nvmlInit failed: .*DRIVER_NOT_LOADED/);
     writeScenario(path, { devices: [H100] });
-    await until('ready after a retry', () => (c2.service.health.report()['nvml']!.ready ? true : undefined));
+    await until('NVML found on a retry', () => (receiver(c2).status.state === 'ready' && c2.service.health.report()['nvml']!.reason === undefined ? true : undefined));
     await until('samples after the retry', () => (latest(points(c2), 'hw.gpu.utilization') ? true : undefined));
     await stop(c2);
   });
 
-  test('no GPU: not ready; required: true makes start fail', async () => {
+  test('no GPU: ready with the reason; required: true makes start fail', async () => {
     scenario({ devices: [] });
     const c = await start(`
 library_path: ${STUB}

@@ -1,0 +1,365 @@
+// The join itself, independent of how data reaches it: holds spans by trace for a window,
+// keeps logs that came before any span of their trace waiting for them (bounded, counted when
+// they expire), keeps GPU state, and emits each trace enriched (see assemble.ts). Output goes
+// to the callbacks given: enriched traces, fused documents, anomaly log records.
+import { randomBytes } from 'node:crypto';
+import type { CreateContext } from '../component.js';
+import { ProtoWriter } from '../otlp/proto-writer.js';
+import { AnomalyDetector, encodeAnomalies } from './anomaly.js';
+import { assemble, type FusedTrace } from './assemble.js';
+import { writeBoolAttr } from './attributes.js';
+import type { FusionConfig } from './config.js';
+import { encodeTraces } from './enrich.js';
+import { fusedDocument } from './fused-document.js';
+import { offerRecentFusedTraces } from '../telemetry/recent-fused-traces.js';
+import { GpuState } from './gpu-state.js';
+import { LogAttributeFilter } from './log-filter.js';
+import { scanLogs, type GpuEvent, type LogScanOptions, type TracedLog } from './log-scan.js';
+import { isRootSpan, keyToHex, type HeldSpan, type HeldTrace, type LogEvent, type LogsBySpan, type ResourceInfo } from './model.js';
+import { scanSpans, type ScannedSpan } from './span-scan.js';
+
+export type EmitReason = 'window' | 'root' | 'evicted' | 'shutdown';
+
+export interface FusedDoc {
+  traceId: string;
+  json: string;
+}
+
+export interface FusionOutput {
+  /** enriched traces (and late-log fragments) as one ExportTraceServiceRequest */
+  traces(data: Uint8Array, items: number): void;
+  /** one JSON document per emitted trace; omitted: no documents are built */
+  documents?(docs: FusedDoc[]): void;
+  /** training anomalies as an ExportLogsServiceRequest */
+  anomalies(data: Uint8Array, items: number): void;
+}
+
+interface Waiting {
+  logs: LogsBySpan;
+  count: number;
+  bytes: number;
+  since: number;
+}
+
+/** What late logs need of an emitted span: enough to write a fragment parented to it. */
+interface EmittedSpan {
+  name: string;
+  startNs: bigint;
+  endNs: bigint;
+  resource: ResourceInfo;
+  scope: Uint8Array;
+}
+
+interface Emitted {
+  at: number;
+  root: string | undefined;
+  spans: Map<string, EmittedSpan>;
+}
+
+const SPAN_OVERHEAD = 200; // bytes of bookkeeping per held span, for max_bytes
+
+export class FusionCore {
+  private readonly held = new Map<string, HeldTrace>();
+  private heldBytes = 0;
+  private readonly waiting = new Map<string, Waiting>();
+  private waitingCount = 0;
+  private waitingBytes = 0;
+  private readonly emitted = new Map<string, Emitted>();
+  readonly gpu: GpuState;
+  private readonly anomalies: AnomalyDetector | undefined;
+  private readonly logScan: LogScanOptions;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly cfg: FusionConfig,
+    private readonly ctx: CreateContext,
+    private readonly out: FusionOutput,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.gpu = new GpuState(cfg.gpuRetentionMs, now);
+    this.anomalies = cfg.anomaly.enabled ? new AnomalyDetector(cfg.anomaly.metrics, cfg.anomaly.factor, cfg.anomaly.window) : undefined;
+    this.logScan = { filter: new LogAttributeFilter(cfg.logEvents), maxBodyBytes: cfg.logEvents.maxBodyBytes };
+  }
+
+  /** how often tick() should run */
+  get tickMs(): number {
+    return Math.min(200, Math.max(10, this.cfg.rootWaitMs / 2));
+  }
+
+  get heldTraces(): number {
+    return this.held.size;
+  }
+
+  get heldByteCount(): number {
+    return this.heldBytes;
+  }
+
+  get waitingLogs(): number {
+    return this.waitingCount;
+  }
+
+  addSpans(data: Uint8Array): void {
+    const spans: ScannedSpan[] = [];
+    scanSpans(data, spans);
+    const now = this.now();
+    for (const s of spans) {
+      let t = this.held.get(s.traceKey);
+      if (!t) t = this.newTrace(s.traceKey, now);
+      t.spans.push(s);
+      const size = s.raw.length + SPAN_OVERHEAD;
+      t.bytes += size;
+      this.heldBytes += size;
+      // a root span ends the request: only stragglers are still to come
+      if (isRootSpan(s)) t.rootEnded = true;
+      // without its root, a long request's children arrive long before it: wait for it
+      t.deadline = t.rootEnded ? now + this.cfg.rootWaitMs : Math.max(now + this.cfg.decisionWaitMs, t.firstSeen + this.cfg.rootlessWaitMs);
+    }
+    this.ctx.metrics.inc('atc_fusion_spans_total', {}, spans.length);
+    this.enforceBounds();
+  }
+
+  private newTrace(key: string, now: number): HeldTrace {
+    const t: HeldTrace = { key, spans: [], logs: new Map(), deadline: now + this.cfg.decisionWaitMs, bytes: 0, rootEnded: false, firstSeen: now };
+    // logs that came first join now
+    const w = this.waiting.get(key);
+    if (w) {
+      this.waiting.delete(key);
+      this.waitingCount -= w.count;
+      this.waitingBytes -= w.bytes;
+      t.logs = w.logs;
+      t.bytes += w.bytes;
+      this.heldBytes += w.bytes;
+    }
+    this.held.set(key, t);
+    return t;
+  }
+
+  addLogs(data: Uint8Array): void {
+    const traced: TracedLog[] = [];
+    const events: GpuEvent[] = [];
+    scanLogs(data, traced, events, this.logScan);
+    this.addGpuEvents(events);
+    const late: { emitted: Emitted; key: string; spanKey: string; event: LogEvent }[] = [];
+    const now = this.now();
+    for (const l of traced) {
+      const t = this.held.get(l.traceKey);
+      if (t) {
+        pushLog(t.logs, l.spanKey, l.event);
+        t.bytes += l.size;
+        this.heldBytes += l.size;
+        continue;
+      }
+      const done = this.emitted.get(l.traceKey);
+      if (done) {
+        late.push({ emitted: done, key: l.traceKey, spanKey: l.spanKey, event: l.event });
+        continue;
+      }
+      // before any span of its trace (a long request's spans come at its end): wait for them
+      let w = this.waiting.get(l.traceKey);
+      if (!w) this.waiting.set(l.traceKey, (w = { logs: new Map(), count: 0, bytes: 0, since: now }));
+      pushLog(w.logs, l.spanKey, l.event);
+      w.count++;
+      w.bytes += l.size;
+      this.waitingCount++;
+      this.waitingBytes += l.size;
+    }
+    if (traced.length > 0) this.ctx.metrics.inc('atc_fusion_logs_total', {}, traced.length);
+    if (late.length > 0) this.emitLate(late);
+    this.enforceWaitingBounds();
+  }
+
+  private addGpuEvents(events: GpuEvent[]): void {
+    if (events.length === 0) return;
+    let lost = 0;
+    for (const e of events) if (!this.gpu.addEvent(e)) lost++;
+    this.ctx.metrics.inc('atc_fusion_gpu_events_total', {}, events.length);
+    if (lost > 0) this.ctx.metrics.inc('atc_fusion_gpu_events_unattributed_total', {}, lost);
+  }
+
+  addMetrics(data: Uint8Array): void {
+    const events = this.gpu.addMetrics(data);
+    if (events.length > 0) this.ctx.metrics.inc('atc_fusion_gpu_events_total', {}, events.length);
+    const found = this.anomalies?.check(data) ?? [];
+    if (found.length === 0) return;
+    this.ctx.metrics.inc('atc_fusion_anomalies_total', {}, found.length);
+    for (const a of found) this.ctx.logger.warn({ metric: a.metric, value: a.value, median: a.median, step: a.step, reason: a.reason }, 'training anomaly');
+    this.out.anomalies(encodeAnomalies(found), found.length);
+  }
+
+  tick(): void {
+    const now = this.now();
+    const due: HeldTrace[] = [];
+    const dueRoot: HeldTrace[] = [];
+    for (const t of this.held.values()) if (t.deadline <= now) (t.rootEnded ? dueRoot : due).push(t);
+    if (due.length) this.emit(due, 'window');
+    if (dueRoot.length) this.emit(dueRoot, 'root');
+    let expired = 0;
+    for (const [k, w] of this.waiting) {
+      if (now - w.since < this.cfg.logWaitMs) break; // insertion order = arrival order
+      expired += this.dropWaiting(k, w);
+    }
+    if (expired > 0) this.ctx.metrics.inc('atc_fusion_logs_expired_total', { reason: 'log_wait' }, expired);
+    if (now - this.lastPrune >= 5000) {
+      this.lastPrune = now;
+      this.gpu.prune(now);
+      for (const [k, e] of this.emitted) {
+        if (now - e.at <= this.cfg.lateWindowMs) break; // insertion order = emission order
+        this.emitted.delete(k);
+      }
+    }
+    this.ctx.metrics.set('atc_fusion_held_traces', {}, this.held.size);
+    this.ctx.metrics.set('atc_fusion_held_bytes', {}, this.heldBytes);
+    this.ctx.metrics.set('atc_fusion_waiting_logs', {}, this.waitingCount);
+  }
+
+  /** Emits every held trace (shutdown). Logs still waiting for spans stay in the logs pipeline only. */
+  flushAll(): void {
+    this.emit([...this.held.values()], 'shutdown');
+    let expired = 0;
+    for (const [k, w] of this.waiting) expired += this.dropWaiting(k, w);
+    if (expired > 0) this.ctx.metrics.inc('atc_fusion_logs_expired_total', { reason: 'shutdown' }, expired);
+  }
+
+  private dropWaiting(key: string, w: Waiting): number {
+    this.waiting.delete(key);
+    this.waitingCount -= w.count;
+    this.waitingBytes -= w.bytes;
+    return w.count;
+  }
+
+  private enforceWaitingBounds(): void {
+    let expired = 0;
+    for (const [k, w] of this.waiting) {
+      if (this.waitingCount <= this.cfg.maxWaitingLogs && this.waitingBytes <= this.cfg.maxWaitingLogBytes) break;
+      expired += this.dropWaiting(k, w);
+    }
+    if (expired > 0) this.ctx.metrics.inc('atc_fusion_logs_expired_total', { reason: 'bounds' }, expired);
+  }
+
+  /** Oldest traces go out early (never dropped) when the window exceeds its bounds. */
+  private enforceBounds(): void {
+    if (this.held.size <= this.cfg.maxTraces && this.heldBytes <= this.cfg.maxBytes) return;
+    const out: HeldTrace[] = [];
+    let n = this.held.size;
+    let b = this.heldBytes;
+    for (const t of this.held.values()) {
+      if (n <= this.cfg.maxTraces * 0.9 && b <= this.cfg.maxBytes * 0.9) break;
+      out.push(t);
+      n--;
+      b -= t.bytes;
+    }
+    this.emit(out, 'evicted');
+  }
+
+  private emit(traces: HeldTrace[], reason: EmitReason): void {
+    if (traces.length === 0) return;
+    const now = this.now();
+    const out: FusedTrace[] = [];
+    let logsJoined = 0;
+    let gpuJoined = 0;
+    for (const t of traces) {
+      this.held.delete(t.key);
+      this.heldBytes -= t.bytes;
+      const f = assemble(t, this.gpu);
+      logsJoined += f.logsJoined;
+      gpuJoined += f.gpuJoined;
+      out.push(f);
+      this.emitted.delete(t.key);
+      this.emitted.set(t.key, { at: now, root: f.root?.spanId, spans: slimSpans(t.spans) });
+    }
+    const m = this.ctx.metrics;
+    m.inc('atc_fusion_traces_emitted_total', { reason }, out.length);
+    if (logsJoined > 0) m.inc('atc_fusion_logs_joined_total', {}, logsJoined);
+    if (gpuJoined > 0) m.inc('atc_fusion_gpu_joined_spans_total', {}, gpuJoined);
+    // the status page's fused-trace view (a few documents per second, only while it listens)
+    offerRecentFusedTraces(out, fusedDocument);
+    if (this.out.documents) {
+      const docs = out.map((f) => ({ traceId: keyToHex(f.trace.key), json: JSON.stringify(fusedDocument(f)) }));
+      m.inc('atc_fusion_documents_total', {}, docs.length);
+      this.out.documents(docs);
+    }
+    let items = 0;
+    for (const f of out) items += f.trace.spans.length;
+    this.out.traces(encodeTraces(out), items);
+  }
+
+  /**
+   * Logs for a trace already emitted: per span, a small fragment span with its own id, parented
+   * to the span the logs belong to (the root when that span is unknown), carrying them.
+   */
+  private emitLate(late: { emitted: Emitted; key: string; spanKey: string; event: LogEvent }[]): void {
+    const fragments = new Map<string, { f: FusedTrace; bySpan: Map<string, HeldSpan> }>();
+    for (const l of late) {
+      const parentId = l.emitted.spans.has(l.spanKey) ? l.spanKey : l.emitted.root ?? l.emitted.spans.keys().next().value;
+      const parent = parentId !== undefined ? l.emitted.spans.get(parentId) : undefined;
+      if (parentId === undefined || !parent) continue;
+      let entry = fragments.get(l.key);
+      if (!entry) {
+        const trace: HeldTrace = { key: l.key, spans: [], logs: new Map(), deadline: 0, bytes: 0, rootEnded: true, firstSeen: 0 };
+        entry = { f: { trace, plans: new Map(), root: undefined, counts: { events: 0, xid: 0, errors: 0 }, status: 'ok', logsJoined: 0, gpuJoined: 0 }, bySpan: new Map() };
+        fragments.set(l.key, entry);
+      }
+      let frag = entry.bySpan.get(parentId);
+      if (!frag) {
+        frag = fragmentSpan(l.key, parentId, parent);
+        entry.bySpan.set(parentId, frag);
+        entry.f.trace.spans.push(frag);
+        entry.f.plans.set(frag, { logs: [], gpu: undefined, events: [], gpuError: undefined, setStatus: undefined, counts: undefined });
+      }
+      entry.f.plans.get(frag)!.logs.push(l.event);
+    }
+    this.ctx.metrics.inc('atc_fusion_logs_late_total', {}, late.length);
+    if (fragments.size === 0) return;
+    const list = [...fragments.values()].map((e) => e.f);
+    let items = 0;
+    for (const f of list) items += f.trace.spans.length;
+    this.out.traces(encodeTraces(list), items);
+  }
+}
+
+function pushLog(logs: LogsBySpan, spanKey: string, e: LogEvent): void {
+  const list = logs.get(spanKey);
+  if (list) list.push(e);
+  else logs.set(spanKey, [e]);
+}
+
+/** Copies what a late fragment needs, so the emitted request buffers can be freed. */
+function slimSpans(spans: readonly HeldSpan[]): Map<string, EmittedSpan> {
+  const copies = new Map<Uint8Array, Uint8Array>();
+  const copy = (b: Uint8Array): Uint8Array => {
+    let c = copies.get(b);
+    if (!c) copies.set(b, (c = b.slice()));
+    return c;
+  };
+  const out = new Map<string, EmittedSpan>();
+  for (const s of spans) {
+    if (s.category !== undefined) continue;
+    out.set(s.spanId, { name: s.name, startNs: s.startNs, endNs: s.endNs, resource: { ...s.resource, raw: copy(s.resource.raw) }, scope: copy(s.scope) });
+  }
+  return out;
+}
+
+/** A new span (own id) parented to `parentId`, with its name and times and fusion.fragment = true. */
+function fragmentSpan(traceKey: string, parentId: string, parent: EmittedSpan): HeldSpan {
+  const spanId = randomBytes(8);
+  const w = new ProtoWriter(128);
+  w.tag(1, 2);
+  w.bytes(Buffer.from(traceKey, 'latin1'));
+  w.tag(2, 2);
+  w.bytes(spanId);
+  w.tag(4, 2);
+  w.bytes(Buffer.from(parentId, 'latin1'));
+  w.tag(5, 2);
+  w.string(parent.name);
+  w.tag(6, 0);
+  w.varint(1); // SPAN_KIND_INTERNAL
+  w.tag(7, 1);
+  w.fixed64(parent.startNs);
+  w.tag(8, 1);
+  w.fixed64(parent.endNs);
+  writeBoolAttr(w, 9, 'fusion.fragment', true);
+  return {
+    resource: parent.resource, scope: parent.scope, raw: w.finish(), spanId: spanId.toString('latin1'), parentId, name: parent.name,
+    startNs: parent.startNs, endNs: parent.endNs, statusCode: 0, statusMessage: false, gpuUuid: undefined, pid: undefined, category: undefined,
+  };
+}
