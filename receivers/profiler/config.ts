@@ -23,6 +23,8 @@ export interface ProfilerReceiverConfig {
   hostName: string;
   k8sNodeName: string;
   resourceAttributes: Record<string, string>;
+  /** where the progress file is kept (trace files converted, offsets of tailed files); none: not kept */
+  checkpointDir: string | undefined;
 }
 
 export function createDefaultConfig(): ProfilerReceiverConfig {
@@ -40,12 +42,13 @@ export function createDefaultConfig(): ProfilerReceiverConfig {
     hostName: hostname(),
     k8sNodeName: process.env['NODE_NAME'] ?? process.env['K8S_NODE_NAME'] ?? '',
     resourceAttributes: {},
+    checkpointDir: undefined,
   };
 }
 
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): ProfilerReceiverConfig {
   const d = createDefaultConfig();
-  const f = new Fields(raw, path, errors, ['traces', 'jsonl', 'service_name', 'host_name', 'k8s_node_name', 'resource_attributes']);
+  const f = new Fields(raw, path, errors, ['traces', 'jsonl', 'service_name', 'host_name', 'k8s_node_name', 'resource_attributes', 'checkpoint_dir']);
   const t = f.sub('traces', ['directories', 'poll_interval', 'settle_time', 'start_at', 'categories']);
   const j = f.sub('jsonl', ['paths', 'endpoint', 'max_request_body_size', 'otlp_route']);
   const cfg: ProfilerReceiverConfig = {
@@ -62,6 +65,7 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): P
     hostName: f.string('host_name', d.hostName),
     k8sNodeName: f.string('k8s_node_name', d.k8sNodeName),
     resourceAttributes: f.stringMap('resource_attributes'),
+    checkpointDir: f.optionalString('checkpoint_dir') || undefined,
   };
   // With nothing else configured the receiver still serves POST /v1/profiler on the OTLP/HTTP port.
   return cfg;
