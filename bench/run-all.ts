@@ -8,6 +8,7 @@ import { kafkaBench } from './kafka-ingest.js';
 import { grpcBench } from './otlp-grpc-ingest.js';
 import { filelogBench } from './filelog-tail.js';
 import { gpuReceiversBench } from './gpu-receivers.js';
+import { sideBySideBench } from './side-by-side/index.js';
 
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
 await ringBench();
@@ -21,3 +22,5 @@ await gpuReceiversBench();
 for (const script of ['prometheus-parse.js', 's3-put.js']) {
   execFileSync(process.execPath, [fileURLToPath(new URL(`./${script}`, import.meta.url))], { stdio: 'inherit' });
 }
+// last: it builds the OpenTelemetry Collector on first use (minutes) and takes ~10 min
+await sideBySideBench();

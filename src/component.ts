@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ConfigErrors } from './config/errors.js';
+import type { FieldTable } from './config/field-table.js';
 import type { MetricsSink } from './telemetry/sink.js';
 
 export type Signal = 'traces' | 'logs' | 'metrics';
@@ -115,6 +116,8 @@ interface FactoryBase<C> {
    * `path` (for example `exporters.kafka/a`); the returned config is only used when none were.
    */
   parseConfig(raw: unknown, path: string, errors: ConfigErrors): C;
+  /** every key parseConfig accepts: docs/configuration.md is generated from it */
+  readonly configFields: FieldTable;
 }
 
 export interface ReceiverFactory<C = unknown> extends FactoryBase<C> {

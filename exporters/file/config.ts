@@ -1,7 +1,9 @@
 import { COMPRESSIONS, type Compression } from '../../src/compression/codecs.js';
 import type { ConfigErrors } from '../../src/config/errors.js';
+import { fieldTable } from '../../src/config/field-table.js';
+import { compressionLevel } from '../../src/compression/level.js';
 import { Fields } from '../../src/config/fields.js';
-import { parseRetry, DEFAULT_RETRY, type RetryConfig } from '../../src/exporterhelper/retry-config.js';
+import { parseRetry, DEFAULT_RETRY, retryFields, type RetryConfig } from '../../src/exporterhelper/retry-config.js';
 import { checkPartitionFormat, DEFAULT_PARTITION_FORMAT } from '../../src/storage/object-key.js';
 
 export interface FileExporterConfig {
@@ -15,7 +17,17 @@ export interface FileExporterConfig {
   retry: RetryConfig;
 }
 
-export const FILE_KEYS = ['directory', 'compression', 'compression_level', 'file_prefix', 'partition_format', 'fsync', 'retry'];
+const RETRY = retryFields({ ...DEFAULT_RETRY, initialIntervalMs: 1000, maxIntervalMs: 10_000 });
+
+export const FILE_FIELDS = fieldTable({
+  directory: { type: 'string', default: './data', nonEmpty: true, doc: 'Directory the batch files are written under.' },
+  compression: { type: 'enum', values: COMPRESSIONS, default: 'zstd', doc: 'Compression of each batch file (the file name ends in .zst, .gz or .sz).' },
+  compression_level: { type: 'integer', min: -7, max: 22, defaultText: '3 for zstd, the codec\'s own otherwise', doc: 'Codec level: zstd -7..22, gzip 0..9.' },
+  file_prefix: { type: 'string', default: '', check: (s: string) => (s.includes('/') ? 'must not contain "/"' : undefined), doc: 'Prefix of every file name (a node name, say); no "/".' },
+  partition_format: { type: 'string', default: DEFAULT_PARTITION_FORMAT, check: checkPartitionFormat, doc: 'strftime-style sub-directory of each file (%Y %m %d %H %M), in UTC.' },
+  fsync: { type: 'bool', default: true, doc: 'fsync each file and its directory before the batch counts as written.' },
+  retry: { type: 'section', fields: RETRY, doc: 'Retries of a failed write (disk full, permissions).' },
+});
 
 export function createDefaultConfig(): FileExporterConfig {
   return {
@@ -31,23 +43,15 @@ export function createDefaultConfig(): FileExporterConfig {
 
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): FileExporterConfig {
   const d = createDefaultConfig();
-  const f = new Fields(raw, path, errors, FILE_KEYS);
-  const compression = f.enum('compression', COMPRESSIONS, d.compression);
-  const level = f.has('compression_level')
-    ? f.number('compression_level', 3, compression === 'gzip' ? { min: 0, max: 9, integer: true } : { min: -7, max: 22, integer: true })
-    : compression === 'zstd' ? 3 : undefined;
-  const partitionFormat = f.string('partition_format', d.partitionFormat);
-  const bad = checkPartitionFormat(partitionFormat);
-  if (bad) f.fail('partition_format', bad);
-  const filePrefix = f.string('file_prefix', d.filePrefix);
-  if (filePrefix.includes('/')) f.fail('file_prefix', 'must not contain "/"');
+  const f = new Fields(raw, path, errors, FILE_FIELDS);
+  const compression = f.get('compression');
   return {
-    directory: f.string('directory', d.directory, { nonEmpty: true }),
+    directory: f.get('directory'),
     compression,
-    compressionLevel: level,
-    filePrefix,
-    partitionFormat,
-    fsync: f.bool('fsync', d.fsync),
-    retry: parseRetry(f, 'retry', d.retry),
+    compressionLevel: compressionLevel(f, compression) ?? (compression === 'zstd' ? d.compressionLevel : undefined),
+    filePrefix: f.get('file_prefix'),
+    partitionFormat: f.get('partition_format'),
+    fsync: f.get('fsync'),
+    retry: parseRetry(f, 'retry', RETRY),
   };
 }

@@ -1,12 +1,13 @@
 // exporters.kafka: defaults and validation. Keys and defaults follow the Collector's
 // kafkaexporter where it has the same setting, so a Collector config translates key for key.
-import { existsSync } from 'node:fs';
+import { CLIENT_TLS_FIELDS, parseClientTls } from '../../src/auth/client-tls.js';
 import { COMPRESSIONS, type Compression } from '../../src/compression/codecs.js';
 import type { Signal } from '../../src/component.js';
 import type { ConfigErrors } from '../../src/config/errors.js';
+import { fieldTable } from '../../src/config/field-table.js';
 import { describe, Fields, parseEndpoint } from '../../src/config/fields.js';
 import { keyPath } from '../../src/config/errors.js';
-import { DEFAULT_RETRY, parseRetry, type RetryConfig } from '../../src/exporterhelper/retry-config.js';
+import { DEFAULT_RETRY, parseRetry, RETRY_FIELDS, type RetryConfig } from '../../src/exporterhelper/retry-config.js';
 
 export type KafkaEncoding = 'otlp_proto' | 'otlp_json';
 export const ENCODINGS: readonly KafkaEncoding[] = ['otlp_proto', 'otlp_json'];
@@ -57,18 +58,42 @@ export interface KafkaExporterConfig {
   sasl: KafkaSaslConfig | undefined;
 }
 
-export const KAFKA_KEYS = [
-  'brokers', 'client_id', 'traces', 'logs', 'metrics', 'partition_traces_by_id', 'partition_logs_by_trace_id',
-  'compression', 'max_message_bytes', 'required_acks', 'timeout', 'retry', 'tls', 'sasl',
-] as const;
-const SIGNAL_KEYS = ['topic', 'encoding'] as const;
-const TLS_KEYS = ['insecure', 'ca_file', 'cert_file', 'key_file', 'insecure_skip_verify', 'server_name_override'] as const;
-const SASL_KEYS = ['mechanism', 'username', 'password'] as const;
-
 export const DEFAULT_TOPICS: Record<Signal, string> = { traces: 'otlp_spans', logs: 'otlp_logs', metrics: 'otlp_metrics' };
 
 /** Kafka's own rule for topic names (kafka.common.internals.Topic). */
 const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
+
+const signalFields = (s: Signal) =>
+  fieldTable({
+    topic: { type: 'string', default: DEFAULT_TOPICS[s], doc: `Topic of ${s} (1-249 of a-z A-Z 0-9 . _ -).` },
+    encoding: { type: 'enum', values: ENCODINGS, default: 'otlp_proto', doc: 'Message encoding: an OTLP export request as protobuf or OTLP/JSON.' },
+  });
+export const SIGNAL_FIELDS = { traces: signalFields('traces'), logs: signalFields('logs'), metrics: signalFields('metrics') };
+
+export const SASL_FIELDS = fieldTable({
+  mechanism: { type: 'custom', typeText: 'plain | scram-sha-256 | scram-sha-512', required: true, doc: 'SASL mechanism; upper case (PLAIN, SCRAM-SHA-512) as the Collector writes it is accepted.' },
+  username: { type: 'string', required: true, doc: 'SASL user name.' },
+  password: { type: 'string', required: true, doc: 'SASL password; use ${env:NAME} rather than writing it in the file.' },
+});
+
+export const KAFKA_TLS_DOC = 'TLS to the brokers; `tls: {}` (or `tls: true`) uses the system CAs, `insecure: true` turns TLS off again.';
+
+export const KAFKA_FIELDS = fieldTable({
+  brokers: { type: 'strings', default: ['localhost:9092'], nonEmpty: true, doc: 'Bootstrap brokers, host:port.' },
+  client_id: { type: 'string', default: 'ai-trace-collector', nonEmpty: true, doc: 'Client id the brokers see.' },
+  traces: { type: 'section', fields: SIGNAL_FIELDS.traces, doc: 'Topic and encoding of traces.' },
+  logs: { type: 'section', fields: SIGNAL_FIELDS.logs, doc: 'Topic and encoding of logs.' },
+  metrics: { type: 'section', fields: SIGNAL_FIELDS.metrics, doc: 'Topic and encoding of metrics.' },
+  partition_traces_by_id: { type: 'bool', default: false, doc: 'Key messages by trace id, so one trace\'s spans go to one partition.' },
+  partition_logs_by_trace_id: { type: 'bool', default: false, doc: 'Key log messages by trace id.' },
+  compression: { type: 'enum', values: COMPRESSIONS, default: 'zstd', doc: 'Kafka record batch compression.' },
+  max_message_bytes: { type: 'bytes', default: 1_000_000, min: 4096, max: 2 ** 31 - 1, doc: 'Largest message (key + value + record overhead) produced; larger batches are split.' },
+  required_acks: { type: 'custom', typeText: 'all | -1 | 1 | 0', defaultText: '`all` (-1)', doc: 'Acknowledgements the leader waits for: all in-sync replicas (-1, all), the leader (1), none (0).' },
+  timeout: { type: 'duration', default: 5_000, min: 1, doc: 'Deadline of a produce request (and the broker\'s wait for acknowledgements).' },
+  retry: { type: 'section', fields: RETRY_FIELDS, doc: 'Retries of failed produce requests.' },
+  tls: { type: 'section', fields: CLIENT_TLS_FIELDS, doc: KAFKA_TLS_DOC },
+  sasl: { type: 'section', fields: SASL_FIELDS, doc: 'SASL authentication; absent: none.' },
+});
 
 export function createDefaultConfig(): KafkaExporterConfig {
   return {
@@ -91,39 +116,44 @@ export function createDefaultConfig(): KafkaExporterConfig {
 
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): KafkaExporterConfig {
   const d = createDefaultConfig();
-  const f = new Fields(raw, path, errors, KAFKA_KEYS);
-  const brokers = f.stringList('brokers', d.brokers, { nonEmpty: true });
-  brokers.forEach((b, i) => {
-    const ep = parseEndpoint(b);
-    if (ep === undefined || ep.port === 0 || b.startsWith(':')) errors.add(keyPath(f.at('brokers'), i), `not a host:port, got ${describe(b)}`);
-  });
+  const f = new Fields(raw, path, errors, KAFKA_FIELDS);
   return {
-    brokers,
-    clientId: f.string('client_id', d.clientId, { nonEmpty: true }),
-    traces: parseSignal(f, 'traces', d.traces),
-    logs: parseSignal(f, 'logs', d.logs),
-    metrics: parseSignal(f, 'metrics', d.metrics),
-    partitionTracesById: f.bool('partition_traces_by_id', d.partitionTracesById),
-    partitionLogsByTraceId: f.bool('partition_logs_by_trace_id', d.partitionLogsByTraceId),
-    compression: f.enum('compression', COMPRESSIONS, d.compression),
+    brokers: parseBrokers(f),
+    clientId: f.get('client_id'),
+    traces: parseSignal(f, 'traces'),
+    logs: parseSignal(f, 'logs'),
+    metrics: parseSignal(f, 'metrics'),
+    partitionTracesById: f.get('partition_traces_by_id'),
+    partitionLogsByTraceId: f.get('partition_logs_by_trace_id'),
+    compression: f.get('compression'),
     // Below a few KiB nothing useful fits; above 2^31 Kafka's int32 sizes overflow.
-    maxMessageBytes: f.bytes('max_message_bytes', d.maxMessageBytes, { min: 4096, max: 2 ** 31 - 1 }),
+    maxMessageBytes: f.get('max_message_bytes'),
     requiredAcks: parseAcks(f, d.requiredAcks),
-    timeoutMs: f.duration('timeout', d.timeoutMs, { min: 1 }),
-    retry: parseRetry(f, 'retry', d.retry),
+    timeoutMs: f.get('timeout'),
+    retry: parseRetry(f, 'retry'),
     tls: parseTls(f),
     sasl: parseSasl(f),
   };
 }
 
+/** `brokers`, each a host:port with a port. Shared with the Kafka receiver. */
+export function parseBrokers(f: Fields<{ brokers: { type: 'strings'; doc: string } }>): string[] {
+  const brokers = f.get('brokers');
+  brokers.forEach((b, i) => {
+    const ep = parseEndpoint(b);
+    if (ep === undefined || ep.port === 0 || b.startsWith(':')) f.errors.add(keyPath(f.at('brokers'), i), `not a host:port, got ${describe(b)}`);
+  });
+  return brokers;
+}
+
 /** Shared with the Kafka receiver: topics, TLS and SASL are read the same on both sides. */
-export function parseSignal(parent: Fields, key: Signal, def: SignalTopicConfig): SignalTopicConfig {
-  const f = parent.sub(key, SIGNAL_KEYS);
-  const topic = f.string('topic', def.topic);
+export function parseSignal(parent: Fields, key: Signal): SignalTopicConfig {
+  const f = parent.sub(key, SIGNAL_FIELDS[key]);
+  const topic = f.get('topic');
   if (!TOPIC_RE.test(topic) || topic === '.' || topic === '..') {
     f.fail('topic', `not a valid Kafka topic name (1-249 of a-z A-Z 0-9 . _ -), got ${describe(topic)}`);
   }
-  return { topic, encoding: f.enum('encoding', ENCODINGS, def.encoding) };
+  return { topic, encoding: f.get('encoding') };
 }
 
 function parseAcks(f: Fields, def: RequiredAcks): RequiredAcks {
@@ -141,38 +171,17 @@ export function parseTls(parent: Fields): KafkaTlsConfig | undefined {
   if (!parent.has('tls')) return undefined;
   // `tls: {}` turns TLS on with the system's CAs; `insecure: true` turns it off again (as configtls).
   const raw = parent.obj.tls === true ? {} : parent.obj.tls;
-  const f = new Fields(raw, parent.at('tls'), parent.errors, TLS_KEYS);
-  if (f.bool('insecure', false)) return undefined;
-  const file = (key: string): string => {
-    const p = f.string(key, '');
-    if (p !== '' && !existsSync(p)) f.fail(key, `no such file: ${p}`);
-    return p;
-  };
-  const tls: KafkaTlsConfig = {
-    caFile: file('ca_file'),
-    certFile: file('cert_file'),
-    keyFile: file('key_file'),
-    insecureSkipVerify: f.bool('insecure_skip_verify', false),
-    serverNameOverride: f.string('server_name_override', ''),
-  };
-  if ((tls.certFile === '') !== (tls.keyFile === '')) f.fail(tls.certFile === '' ? 'cert_file' : 'key_file', 'cert_file and key_file go together');
-  return tls;
+  const tls = parseClientTls(new Fields(raw, parent.at('tls'), parent.errors, CLIENT_TLS_FIELDS));
+  if (tls.insecure) return undefined;
+  return { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile, insecureSkipVerify: tls.insecureSkipVerify, serverNameOverride: tls.serverNameOverride };
 }
 
 export function parseSasl(parent: Fields): KafkaSaslConfig | undefined {
   if (!parent.has('sasl')) return undefined;
-  const f = parent.sub('sasl', SASL_KEYS);
+  const f = parent.sub('sasl', SASL_FIELDS);
   // The Collector spells mechanisms in upper case (PLAIN, SCRAM-SHA-512): accept both.
-  const m = f.obj.mechanism;
+  const m = f.get('mechanism');
   const mechanism = typeof m === 'string' ? SASL_MECHANISMS.find((x) => x === m.toLowerCase()) : undefined;
-  if (m === undefined || m === null) f.fail('mechanism', `required, one of ${SASL_MECHANISMS.join(', ')}`);
-  else if (mechanism === undefined) f.fail('mechanism', `must be one of ${SASL_MECHANISMS.join(', ')}, got ${describe(m)}`);
-  const sasl: KafkaSaslConfig = {
-    mechanism: mechanism ?? 'plain',
-    username: f.string('username', ''),
-    password: f.string('password', ''),
-  };
-  if (sasl.username === '') f.fail('username', 'required');
-  if (sasl.password === '') f.fail('password', 'required');
-  return sasl;
+  if (m !== undefined && m !== null && mechanism === undefined) f.fail('mechanism', `must be one of ${SASL_MECHANISMS.join(', ')}, got ${describe(m)}`);
+  return { mechanism: mechanism ?? 'plain', username: f.get('username') ?? '', password: f.get('password') ?? '' };
 }

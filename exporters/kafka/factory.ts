@@ -1,6 +1,6 @@
 import type { ExporterFactory } from '../../src/component.js';
 import { RetryingExporter } from '../../src/exporterhelper/retrying-exporter.js';
-import { createDefaultConfig, parseConfig, type KafkaExporterConfig } from './config.js';
+import { createDefaultConfig, parseConfig, KAFKA_FIELDS, type KafkaExporterConfig } from './config.js';
 import { KafkaExporter } from './kafka-exporter.js';
 
 export const kafkaExporterFactory: ExporterFactory<KafkaExporterConfig> = {
@@ -8,5 +8,6 @@ export const kafkaExporterFactory: ExporterFactory<KafkaExporterConfig> = {
   signals: ['traces', 'logs', 'metrics'],
   createDefaultConfig,
   parseConfig,
+  configFields: KAFKA_FIELDS,
   create: (config, ctx) => new RetryingExporter(new KafkaExporter(config, ctx), config.retry, ctx),
 };

@@ -1,6 +1,8 @@
 // kafkajs is CommonJS and Node's ESM loader sees only some of its exports by name
 // (CompressionCodecs, Partitioners are missing), so every value comes from the default export.
 import kafkajs from 'kafkajs';
+// before any client exists: stops an idle 1 ms timer per broker connection
+import './request-queue-idle-fix.js';
 
 export const { Kafka, CompressionTypes, CompressionCodecs, Partitioners, logLevel } = kafkajs;
 export type {

@@ -2,11 +2,13 @@
 // Keys follow the Collector's otlp / otlphttp exporters, so a Collector config translates key
 // for key: endpoint, headers, compression, timeout, tls, retry_on_failure (spelt `retry` here,
 // as every exporter of ours; `retry_on_failure` is accepted too).
-import { existsSync } from 'node:fs';
+import { CLIENT_TLS_FIELDS, parseClientTls, type ClientTlsConfig } from '../../src/auth/client-tls.js';
 import type { Signal } from '../../src/component.js';
+import { compressionLevel } from '../../src/compression/level.js';
 import type { ConfigErrors } from '../../src/config/errors.js';
+import { fieldTable } from '../../src/config/field-table.js';
 import { describe, Fields, parseEndpoint } from '../../src/config/fields.js';
-import { DEFAULT_RETRY, parseRetry, type RetryConfig } from '../../src/exporterhelper/retry-config.js';
+import { DEFAULT_RETRY, parseRetry, RETRY_FIELDS, type RetryConfig } from '../../src/exporterhelper/retry-config.js';
 
 export type OtlpProtocol = 'grpc' | 'http/protobuf';
 export const PROTOCOLS: readonly OtlpProtocol[] = ['grpc', 'http/protobuf'];
@@ -14,16 +16,7 @@ export const PROTOCOLS: readonly OtlpProtocol[] = ['grpc', 'http/protobuf'];
 export type OtlpCompression = 'gzip' | 'zstd' | 'none';
 export const OTLP_COMPRESSIONS: readonly OtlpCompression[] = ['gzip', 'zstd', 'none'];
 
-export interface OtlpTlsConfig {
-  /** plaintext (no TLS at all) */
-  insecure: boolean;
-  caFile: string;
-  certFile: string;
-  keyFile: string;
-  /** TLS without verifying the server's certificate (tests, never production) */
-  insecureSkipVerify: boolean;
-  serverNameOverride: string;
-}
+export type OtlpTlsConfig = ClientTlsConfig;
 
 export interface OtlpExporterConfig {
   protocol: OtlpProtocol;
@@ -42,11 +35,30 @@ export interface OtlpExporterConfig {
   retry: RetryConfig;
 }
 
-export const OTLP_KEYS = [
-  'protocol', 'endpoint', 'traces_endpoint', 'logs_endpoint', 'metrics_endpoint', 'headers', 'compression', 'compression_level',
-  'timeout', 'tls', 'retry', 'retry_on_failure',
-] as const;
-const TLS_KEYS = ['insecure', 'ca_file', 'cert_file', 'key_file', 'insecure_skip_verify', 'server_name_override'] as const;
+/** The table of `otlp` (gRPC) or `otlphttp`: they differ in the default protocol only. */
+export function otlpFields(protocol: OtlpProtocol) {
+  const grpc = protocol === 'grpc';
+  const signalUrl = (s: Signal) => ({ type: 'string', doc: `Full URL ${s} are posted to, instead of endpoint + ${SIGNAL_PATH[s]} (http/protobuf only).` }) as const;
+  return fieldTable({
+    protocol: { type: 'enum', values: PROTOCOLS, default: protocol, doc: 'grpc or http/protobuf.' },
+    endpoint: {
+      type: 'string',
+      nonEmpty: true,
+      defaultText: grpc ? '`localhost:4317`' : '`http://localhost:4318`',
+      doc: 'gRPC: host:port, http://host:port (plaintext) or https://host:port (TLS). HTTP: a base URL, /v1/<signal> is appended.',
+    },
+    traces_endpoint: signalUrl('traces'),
+    logs_endpoint: signalUrl('logs'),
+    metrics_endpoint: signalUrl('metrics'),
+    headers: { type: 'map', doc: 'Headers (gRPC metadata) sent with every request, e.g. an authorization token.' },
+    compression: { type: 'enum', values: OTLP_COMPRESSIONS, default: 'gzip', doc: 'Request compression; zstd only over http/protobuf.' },
+    compression_level: { type: 'integer', min: -7, max: 22, defaultText: 'the codec\'s own', doc: 'Codec level: gzip 0..9, zstd -7..22.' },
+    timeout: { type: 'duration', min: 1, defaultText: grpc ? '5s' : '30s', doc: 'Deadline of one export request.' },
+    tls: { type: 'section', fields: CLIENT_TLS_FIELDS, doc: 'TLS to the peer.' },
+    retry: { type: 'section', fields: RETRY_FIELDS, doc: 'Retries of retryable failures (UNAVAILABLE, 429, 503…), honouring Retry-After.' },
+    retry_on_failure: { type: 'section', fields: RETRY_FIELDS, doc: 'The Collector\'s name for retry; set one of the two.' },
+  });
+}
 
 export const SIGNAL_PATH: Record<Signal, string> = { traces: '/v1/traces', logs: '/v1/logs', metrics: '/v1/metrics' };
 
@@ -67,10 +79,10 @@ export function defaultsFor(protocol: OtlpProtocol): OtlpExporterConfig {
 
 export function parseOtlpConfig(defaultProtocol: OtlpProtocol) {
   return (raw: unknown, path: string, errors: ConfigErrors): OtlpExporterConfig => {
-    const f = new Fields(raw, path, errors, OTLP_KEYS);
-    const protocol = f.enum('protocol', PROTOCOLS, defaultProtocol);
+    const f = new Fields(raw, path, errors, otlpFields(defaultProtocol));
+    const protocol = f.get('protocol');
     const d = defaultsFor(protocol);
-    const endpoint = f.string('endpoint', d.endpoint, { nonEmpty: true });
+    const endpoint = f.get('endpoint') ?? d.endpoint;
     if (protocol === 'grpc') {
       if (grpcTarget(endpoint) === undefined) f.fail('endpoint', `expected host:port, http://host:port or https://host:port, got ${describe(endpoint)}`);
     } else if (httpUrl(endpoint) === undefined) {
@@ -78,55 +90,34 @@ export function parseOtlpConfig(defaultProtocol: OtlpProtocol) {
     }
     const signalEndpoints = { traces: '', logs: '', metrics: '' };
     for (const s of ['traces', 'logs', 'metrics'] as const) {
-      const key = `${s}_endpoint`;
-      if (!f.has(key)) continue;
+      const key = `${s}_endpoint` as const;
+      const v = f.get(key);
+      if (v === undefined) continue;
       if (protocol === 'grpc') {
         f.fail(key, 'only for protocol http/protobuf; gRPC uses one endpoint for every signal');
         continue;
       }
-      const v = f.string(key, '');
       if (httpUrl(v) === undefined) f.fail(key, `expected an http:// or https:// URL, got ${describe(v)}`);
       signalEndpoints[s] = v;
     }
-    const compression = f.enum('compression', OTLP_COMPRESSIONS, d.compression);
+    const compression = f.get('compression');
     // grpc-js speaks identity, deflate and gzip only.
     if (protocol === 'grpc' && compression === 'zstd') f.fail('compression', 'zstd is not available over gRPC here (grpc-js has gzip only); use gzip or none, or protocol http/protobuf');
-    const level = f.has('compression_level')
-      ? f.number('compression_level', 0, compression === 'zstd' ? { min: -7, max: 22, integer: true } : { min: 0, max: 9, integer: true })
-      : undefined;
+    const level = compressionLevel(f, compression);
     if (f.has('retry') && f.has('retry_on_failure')) f.fail('retry_on_failure', 'set either retry or retry_on_failure, not both');
-    const retry = parseRetry(f, f.has('retry_on_failure') ? 'retry_on_failure' : 'retry', d.retry);
+    const retry = parseRetry(f, f.has('retry_on_failure') ? 'retry_on_failure' : 'retry');
     return {
       protocol,
       endpoint,
       signalEndpoints,
-      headers: f.stringMap('headers'),
+      headers: f.get('headers'),
       compression,
       compressionLevel: level,
-      timeoutMs: f.duration('timeout', d.timeoutMs, { min: 1 }),
-      tls: parseTls(f, d.tls),
+      timeoutMs: f.get('timeout') ?? d.timeoutMs,
+      tls: parseClientTls(f.sub('tls', CLIENT_TLS_FIELDS)),
       retry,
     };
   };
-}
-
-function parseTls(parent: Fields, def: OtlpTlsConfig): OtlpTlsConfig {
-  const f = parent.sub('tls', TLS_KEYS);
-  const file = (key: string): string => {
-    const p = f.string(key, '');
-    if (p !== '' && !existsSync(p)) f.fail(key, `no such file: ${p}`);
-    return p;
-  };
-  const tls: OtlpTlsConfig = {
-    insecure: f.bool('insecure', def.insecure),
-    caFile: file('ca_file'),
-    certFile: file('cert_file'),
-    keyFile: file('key_file'),
-    insecureSkipVerify: f.bool('insecure_skip_verify', def.insecureSkipVerify),
-    serverNameOverride: f.string('server_name_override', def.serverNameOverride),
-  };
-  if ((tls.certFile === '') !== (tls.keyFile === '')) f.fail(tls.certFile === '' ? 'cert_file' : 'key_file', 'cert_file and key_file go together');
-  return tls;
 }
 
 /** gRPC endpoint → host:port and whether the scheme asks for TLS (undefined: no scheme). */

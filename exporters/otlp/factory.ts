@@ -1,6 +1,6 @@
 import type { ExporterFactory } from '../../src/component.js';
 import { RetryingExporter } from '../../src/exporterhelper/retrying-exporter.js';
-import { defaultsFor, parseOtlpConfig, type OtlpExporterConfig } from './config.js';
+import { defaultsFor, otlpFields, parseOtlpConfig, type OtlpExporterConfig } from './config.js';
 import { OtlpExporter } from './otlp-exporter.js';
 
 /** `otlp`: OTLP/gRPC by default (as the Collector's otlp exporter); `protocol: http/protobuf` switches. */
@@ -9,6 +9,7 @@ export const otlpExporterFactory: ExporterFactory<OtlpExporterConfig> = {
   signals: ['traces', 'logs', 'metrics'],
   createDefaultConfig: () => defaultsFor('grpc'),
   parseConfig: parseOtlpConfig('grpc'),
+  configFields: otlpFields('grpc'),
   create: (config, ctx) => new RetryingExporter(new OtlpExporter(config, ctx), config.retry, ctx),
 };
 
@@ -18,5 +19,6 @@ export const otlpHttpExporterFactory: ExporterFactory<OtlpExporterConfig> = {
   signals: ['traces', 'logs', 'metrics'],
   createDefaultConfig: () => defaultsFor('http/protobuf'),
   parseConfig: parseOtlpConfig('http/protobuf'),
+  configFields: otlpFields('http/protobuf'),
   create: (config, ctx) => new RetryingExporter(new OtlpExporter(config, ctx), config.retry, ctx),
 };

@@ -3,7 +3,7 @@
 import type { Signal } from '../../src/component.js';
 import { decodeMessage } from '../../src/otlp/index.js';
 import { REJECTED_FIELD, RESPONSE_MESSAGE } from '../../src/otlp/schema.js';
-import { Reader, WT_LEN, WT_VARINT } from '../../src/otlp/wire.js';
+import { retryInfoDelayMs } from '../../src/otlp/rpc-status.js';
 
 export interface PartialSuccess {
   rejected: number;
@@ -62,42 +62,7 @@ export function retryAfterMs(header: string | string[] | undefined, now = Date.n
   return Math.min(MAX, Math.max(0, t - now));
 }
 
-const RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
-
 /** google.rpc.RetryInfo.retry_delay from `grpc-status-details-bin` (a google.rpc.Status), in ms. */
 export function grpcRetryDelayMs(statusDetails: Uint8Array | undefined): number | undefined {
-  if (!statusDetails || statusDetails.length === 0) return undefined;
-  try {
-    const status = decodeMessage('Status_rpc', statusDetails);
-    for (const d of (status['details'] ?? []) as { typeUrl?: string; value?: string }[]) {
-      if (d.typeUrl !== RETRY_INFO || d.value === undefined) continue;
-      return durationMs(Buffer.from(d.value, 'base64'), 1);
-    }
-  } catch {
-    // malformed details: no hint
-  }
-  return undefined;
-}
-
-/** RetryInfo { Duration retry_delay = 1 } → Duration { int64 seconds = 1; int32 nanos = 2 }. */
-function durationMs(buf: Uint8Array, field: number): number | undefined {
-  const r = new Reader(buf);
-  while (r.more()) {
-    r.tag();
-    if (r.field === field && r.wt === WT_LEN) {
-      r.lenBounds();
-      const d = new Reader(buf, r.start, r.stop);
-      let seconds = 0;
-      let nanos = 0;
-      while (d.more()) {
-        d.tag();
-        if (d.field === 1 && d.wt === WT_VARINT) seconds = d.varint();
-        else if (d.field === 2 && d.wt === WT_VARINT) nanos = d.varint32();
-        else d.skip();
-      }
-      return Math.min(300_000, Math.max(0, seconds * 1000 + Math.round(nanos / 1e6)));
-    }
-    r.skip();
-  }
-  return undefined;
+  return retryInfoDelayMs(statusDetails);
 }

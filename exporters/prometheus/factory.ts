@@ -1,5 +1,5 @@
 import type { ExporterFactory } from '../../src/component.js';
-import { createDefaultConfig, parseConfig, type PrometheusExporterConfig } from './config.js';
+import { createDefaultConfig, parseConfig, PROMETHEUS_EXPORTER_FIELDS, type PrometheusExporterConfig } from './config.js';
 import { PrometheusExporter } from './prometheus-exporter.js';
 
 export const prometheusExporterFactory: ExporterFactory<PrometheusExporterConfig> = {
@@ -7,5 +7,6 @@ export const prometheusExporterFactory: ExporterFactory<PrometheusExporterConfig
   signals: ['traces', 'metrics'],
   createDefaultConfig,
   parseConfig,
+  configFields: PROMETHEUS_EXPORTER_FIELDS,
   create: (config, ctx) => new PrometheusExporter(config, ctx),
 };

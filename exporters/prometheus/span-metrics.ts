@@ -3,10 +3,11 @@
 // counter, a duration histogram with trace-id exemplars, GenAI token counters and, for spans
 // fusion gave a GPU summary, a histogram of the GPU utilization while they ran. Only the needed
 // fields are read from the bytes, with fusion's scanner.
-import { anyValue, forEachAttribute } from '../../src/fusion/attributes.js';
+import { anyValue, forEachAttribute } from '../../src/otlp/attributes-reader.js';
+import { NO } from '../../src/otlp/fields.js';
+import { SpanView } from '../../src/otlp/span-view.js';
 import { keyToHex } from '../../src/fusion/model.js';
 import { scanSpans, type ScannedSpan } from '../../src/fusion/span-scan.js';
-import { Reader } from '../../src/otlp/wire.js';
 import type { SpanMetricsConfig } from './config.js';
 import { labelName } from './names.js';
 import type { LabelPairs, Series, SeriesStore, UpsertResult } from './store.js';
@@ -23,6 +24,7 @@ export interface SpanTally {
 
 export class SpanMetrics {
   private readonly dims: Map<string, string>;
+  private readonly view = new SpanView();
   private readonly names: { calls: string; errors: string; duration: string; tokens: string; gpu: string };
 
   constructor(
@@ -49,7 +51,7 @@ export class SpanMetrics {
     let outputTokens: number | undefined;
     let gpuUtil: number | undefined;
     const dimLabels: LabelPairs = [];
-    forEachAttribute(raw, 0, raw.length, 9, (key, vs, ve) => {
+    forEachAttribute(raw, 0, raw.length, NO.Span.attributes, (key, vs, ve) => {
       const dim = this.dims.get(key);
       if (dim !== undefined) {
         const v = anyValue(raw, vs, ve);
@@ -62,13 +64,7 @@ export class SpanMetrics {
     // a fusion follow-up fragment repeats a span already counted
     if (fragment) return;
     tally.spans++;
-    let kind = 0;
-    const r = new Reader(raw);
-    while (r.more()) {
-      r.tag();
-      if (r.field === 6 && r.wt === 0) kind = r.varint();
-      else r.skip();
-    }
+    const kind = this.view.read(raw, 0, raw.length).kind;
     const base: LabelPairs = [
       ['service_name', span.resource.service],
       ['span_name', span.name],

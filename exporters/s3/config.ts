@@ -1,10 +1,12 @@
 // exporters.s3: defaults and validation. Keys follow the Collector's awss3exporter
 // (s3uploader.*) flattened, so a Collector config translates key for key.
 import { StorageClass } from '@aws-sdk/client-s3';
+import { compressionLevel } from '../../src/compression/level.js';
 import type { ConfigErrors } from '../../src/config/errors.js';
+import { fieldTable } from '../../src/config/field-table.js';
 import { Fields } from '../../src/config/fields.js';
 import { checkPartitionFormat, DEFAULT_PARTITION_FORMAT, type Marshaler } from '../../src/storage/object-key.js';
-import { DEFAULT_RETRY, parseRetry, type RetryConfig } from '../../src/exporterhelper/retry-config.js';
+import { DEFAULT_RETRY, parseRetry, RETRY_FIELDS, type RetryConfig } from '../../src/exporterhelper/retry-config.js';
 
 export type S3Compression = 'zstd' | 'gzip' | 'none';
 export const S3_COMPRESSIONS: readonly S3Compression[] = ['zstd', 'gzip', 'none'];
@@ -38,10 +40,22 @@ export interface S3ExporterConfig {
   multipartThreshold: number;
 }
 
-export const S3_KEYS = [
-  'bucket', 'region', 'endpoint', 'force_path_style', 'prefix', 'partition_format', 'file_prefix',
-  'marshaler', 'compression', 'compression_level', 'storage_class', 'timeout', 'retry', 'multipart_threshold',
-] as const;
+export const S3_FIELDS = fieldTable({
+  bucket: { type: 'string', default: '', doc: 'Bucket objects are written to (required; 3-63 of a-z 0-9 . -).' },
+  region: { type: 'string', default: '', defaultText: 'AWS_REGION / AWS_DEFAULT_REGION, else us-east-1', doc: 'AWS region of the bucket.' },
+  endpoint: { type: 'string', default: '', doc: 'An S3-compatible endpoint URL (MinIO, Ceph, R2…); empty: AWS. No credentials in it.' },
+  force_path_style: { type: 'bool', default: false, doc: 'Path-style URLs (endpoint/bucket/key), as most S3-compatible stores need.' },
+  prefix: { type: 'string', default: '', doc: 'Key prefix (folder) of every object; no ".." segments.' },
+  partition_format: { type: 'string', default: DEFAULT_PARTITION_FORMAT, doc: 'strftime-style part of each key (%Y %m %d %H %M), in UTC.' },
+  file_prefix: { type: 'string', default: '', doc: 'Prefix of each object\'s name; no "/" (use prefix or partition_format for folders).' },
+  marshaler: { type: 'enum', values: MARSHALERS, default: 'otlp_proto', doc: 'Object encoding: OTLP protobuf (.binpb) or OTLP/JSON (.json).' },
+  compression: { type: 'enum', values: S3_COMPRESSIONS, default: 'zstd', doc: 'Object compression.' },
+  compression_level: { type: 'integer', min: -7, max: 22, defaultText: '3 for zstd, 6 for gzip', doc: 'Codec level: zstd -7..22, gzip 0..9; not with compression none.' },
+  storage_class: { type: 'string', default: '', defaultText: 'the bucket\'s (STANDARD)', doc: `S3 storage class: ${STORAGE_CLASSES.join(', ')}.` },
+  timeout: { type: 'duration', default: 30_000, min: 1, doc: 'Deadline of each S3 request, and of a multipart upload as a whole.' },
+  retry: { type: 'section', fields: RETRY_FIELDS, doc: 'Retries of failed uploads.' },
+  multipart_threshold: { type: 'bytes', default: 16 * 1024 * 1024, min: MIN_PART_BYTES, max: MAX_PUT_BYTES, doc: 'Compressed objects this large or larger go up as multipart uploads.' },
+});
 
 export function createDefaultConfig(): S3ExporterConfig {
   return {
@@ -64,28 +78,26 @@ export function createDefaultConfig(): S3ExporterConfig {
 
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): S3ExporterConfig {
   const def = createDefaultConfig();
-  const f = new Fields(raw, path, errors, S3_KEYS);
-  const compression = f.enum('compression', S3_COMPRESSIONS, def.compression);
+  const f = new Fields(raw, path, errors, S3_FIELDS);
+  const compression = f.get('compression');
   // Same rule as the file exporter, so one level setting means the same bytes in both.
-  const compressionLevel = f.has('compression_level')
-    ? f.number('compression_level', 3, compression === 'gzip' ? { min: 0, max: 9, integer: true } : { min: -7, max: 22, integer: true })
-    : compression === 'zstd' ? 3 : undefined;
-  if (compression === 'none' && f.has('compression_level')) f.fail('compression_level', 'only applies to zstd and gzip');
+  const level = compressionLevel(f, compression);
+  if (compression === 'none' && level !== undefined) f.fail('compression_level', 'only applies to zstd and gzip');
   const cfg: S3ExporterConfig = {
-    bucket: f.string('bucket', def.bucket),
-    region: f.string('region', def.region),
-    endpoint: f.string('endpoint', def.endpoint),
-    forcePathStyle: f.bool('force_path_style', def.forcePathStyle),
-    prefix: f.string('prefix', def.prefix),
-    partitionFormat: f.string('partition_format', def.partitionFormat),
-    filePrefix: f.string('file_prefix', def.filePrefix),
-    marshaler: f.enum('marshaler', MARSHALERS, def.marshaler),
+    bucket: f.get('bucket'),
+    region: f.get('region'),
+    endpoint: f.get('endpoint'),
+    forcePathStyle: f.get('force_path_style'),
+    prefix: f.get('prefix'),
+    partitionFormat: f.get('partition_format'),
+    filePrefix: f.get('file_prefix'),
+    marshaler: f.get('marshaler'),
     compression,
-    compressionLevel,
-    storageClass: f.string('storage_class', def.storageClass),
-    timeoutMs: f.duration('timeout', def.timeoutMs, { min: 1 }),
-    retry: parseRetry(f, 'retry', def.retry),
-    multipartThreshold: f.bytes('multipart_threshold', def.multipartThreshold, { min: MIN_PART_BYTES, max: MAX_PUT_BYTES }),
+    compressionLevel: level ?? (compression === 'zstd' ? def.compressionLevel : undefined),
+    storageClass: f.get('storage_class'),
+    timeoutMs: f.get('timeout'),
+    retry: parseRetry(f, 'retry'),
+    multipartThreshold: f.get('multipart_threshold'),
   };
 
   if (cfg.bucket === '') f.fail('bucket', 'required: the bucket objects are written to');

@@ -1,6 +1,6 @@
 import type { CreateContext, ExporterFactory } from '../../src/component.js';
 import { RetryingExporter } from '../../src/exporterhelper/retrying-exporter.js';
-import { createDefaultConfig, parseConfig, type S3ExporterConfig } from './config.js';
+import { createDefaultConfig, parseConfig, S3_FIELDS, type S3ExporterConfig } from './config.js';
 import { S3Exporter, type S3ExporterOptions } from './s3-exporter.js';
 
 /** The exporter with its retry policy around it; `opts` lets tests inject a clock or credentials. */
@@ -13,5 +13,6 @@ export const s3ExporterFactory: ExporterFactory<S3ExporterConfig> = {
   signals: ['traces', 'logs', 'metrics'],
   createDefaultConfig,
   parseConfig,
+  configFields: S3_FIELDS,
   create: (config, ctx) => createS3Exporter(config, ctx),
 };

@@ -1,5 +1,6 @@
 // filelog receiver config, in the shape of the Collector's filelogreceiver where it overlaps.
 import type { ConfigErrors } from '../../src/config/errors.js';
+import { fieldTable } from '../../src/config/field-table.js';
 import { Fields } from '../../src/config/fields.js';
 
 export type LogFormat = 'auto' | 'cri' | 'docker' | 'raw';
@@ -47,36 +48,55 @@ export function createDefaultConfig(): FilelogConfig {
   };
 }
 
-const KEYS = ['include', 'exclude', 'start_at', 'format', 'poll_interval', 'max_log_size', 'fingerprint_size', 'checkpoint_dir', 'storage', 'parse_json', 'k8s_metadata_from_path', 'resource', 'max_read_per_file'];
+const d = createDefaultConfig();
+
+export const FILELOG_FIELDS = fieldTable({
+  include: { type: 'strings', default: DEFAULT_INCLUDE, nonEmpty: true, doc: 'Absolute glob patterns of the files to tail (* within a path segment, ** across segments).' },
+  exclude: { type: 'strings', doc: 'Glob patterns of files not to tail, though include matches them.' },
+  start_at: { type: 'enum', values: ['end', 'beginning'], default: d.startAt, doc: 'Where a file never seen before is read from.' },
+  format: { type: 'enum', values: ['auto', 'cri', 'docker', 'raw'], default: d.format, doc: 'Line format; auto decides per line between CRI, Docker JSON and raw.' },
+  poll_interval: { type: 'duration', default: d.pollIntervalMs, min: 10, doc: 'How often files are looked for and read.' },
+  max_log_size: { type: 'bytes', default: d.maxLogSize, min: 1024, max: 64 * 1024 * 1024, doc: 'Longest message kept; longer ones are cut there and flagged log.truncated.' },
+  fingerprint_size: { type: 'bytes', default: d.fingerprintSize, min: 16, max: 64 * 1024, doc: 'Bytes from the start of a file that identify it across renames and restarts.' },
+  checkpoint_dir: { type: 'string', doc: 'Where checkpoints (fingerprint and offset per file) are kept; unset: not persisted, a restart starts at start_at.' },
+  storage: {
+    type: 'section',
+    doc: 'Another spelling of checkpoint_dir (storage.directory); set only one.',
+    fields: { directory: { type: 'string', default: '', nonEmpty: true, doc: 'Checkpoint directory.' } },
+  },
+  parse_json: { type: 'bool', default: d.parseJson, doc: 'Parse JSON message bodies (pino, OpenTelemetry spellings) into body, severity, trace context and attributes.' },
+  k8s_metadata_from_path: { type: 'bool', default: d.k8sFromPath, doc: 'k8s.* resource attributes from /var/log/pods/<ns>_<pod>_<uid>/<container>/<n>.log.' },
+  resource: { type: 'map', doc: 'Static resource attributes added to every record.' },
+  max_read_per_file: { type: 'bytes', default: d.maxReadPerFile, min: 64 * 1024, doc: 'Bytes read from one file before moving on to the next (fairness); raised to at least 2 × max_log_size + 64KiB.' },
+});
 
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): FilelogConfig {
-  const d = createDefaultConfig();
-  const f = new Fields(raw, path, errors, KEYS);
-  const include = f.stringList('include', d.include, { nonEmpty: true });
+  const f = new Fields(raw, path, errors, FILELOG_FIELDS);
+  const include = f.get('include');
   include.forEach((p, i) => {
     if (!p.startsWith('/')) errors.add(`${f.at('include')}[${i}]`, `must be an absolute path pattern, got "${p}"`);
   });
-  let checkpointDir = f.optionalString('checkpoint_dir');
+  let checkpointDir = f.get('checkpoint_dir');
   if (f.has('storage')) {
     // `storage: { directory: … }` is accepted as a spelling of checkpoint_dir
-    const s = f.sub('storage', ['directory']);
-    const dir = s.string('directory', '', { nonEmpty: true });
+    const s = f.sub('storage');
+    const dir = s.get('directory');
     if (checkpointDir !== undefined) f.fail('storage', 'set only one of storage and checkpoint_dir');
     checkpointDir = dir;
   }
-  const maxLogSize = f.bytes('max_log_size', d.maxLogSize, { min: 1024, max: 64 * 1024 * 1024 });
+  const maxLogSize = f.get('max_log_size');
   return {
     include,
-    exclude: f.stringList('exclude', d.exclude),
-    startAt: f.enum('start_at', ['end', 'beginning'] as const, d.startAt),
-    format: f.enum('format', ['auto', 'cri', 'docker', 'raw'] as const, d.format),
-    pollIntervalMs: f.duration('poll_interval', d.pollIntervalMs, { min: 10 }),
+    exclude: f.get('exclude'),
+    startAt: f.get('start_at'),
+    format: f.get('format'),
+    pollIntervalMs: f.get('poll_interval'),
     maxLogSize,
-    fingerprintSize: f.bytes('fingerprint_size', d.fingerprintSize, { min: 16, max: 64 * 1024 }),
+    fingerprintSize: f.get('fingerprint_size'),
     checkpointDir: checkpointDir === '' ? undefined : checkpointDir,
-    parseJson: f.bool('parse_json', d.parseJson),
-    k8sFromPath: f.bool('k8s_metadata_from_path', d.k8sFromPath),
-    resource: f.stringMap('resource'),
-    maxReadPerFile: Math.max(f.bytes('max_read_per_file', d.maxReadPerFile, { min: 64 * 1024 }), 2 * maxLogSize + 65536),
+    parseJson: f.get('parse_json'),
+    k8sFromPath: f.get('k8s_metadata_from_path'),
+    resource: f.get('resource'),
+    maxReadPerFile: Math.max(f.get('max_read_per_file'), 2 * maxLogSize + 65536),
   };
 }

@@ -1,5 +1,5 @@
 import type { ReceiverFactory } from '../../src/component.js';
-import { createDefaultConfig, parseConfig, type FilelogConfig } from './config.js';
+import { createDefaultConfig, parseConfig, FILELOG_FIELDS, type FilelogConfig } from './config.js';
 import { FilelogReceiver } from './filelog-receiver.js';
 
 export const filelogReceiverFactory: ReceiverFactory<FilelogConfig> = {
@@ -7,5 +7,6 @@ export const filelogReceiverFactory: ReceiverFactory<FilelogConfig> = {
   signals: ['logs'],
   createDefaultConfig,
   parseConfig,
+  configFields: FILELOG_FIELDS,
   create: (config, next, ctx) => new FilelogReceiver(config, next, ctx),
 };

@@ -12,7 +12,8 @@ import { CheckpointStore, type CheckpointEntry } from './checkpoint.js';
 import type { FilelogConfig } from './config.js';
 import { readFile, type FileState, type ReadOptions } from './file-reader.js';
 import { expandGlob, globToRegExp } from './glob.js';
-import { encodeAttributes, encodeResource, k8sFromPath, LogRequestBuilder } from './log-record.js';
+import { encodeRecordAttributes, k8sFromPath, LogRequestBuilder } from './log-record.js';
+import { encodeResource } from '../../src/otlp/attributes-writer.js';
 
 interface Tracked extends FileState {
   /** polls in a row a rotated-away file did not grow */
@@ -242,7 +243,7 @@ export class FilelogReceiver implements Receiver {
 
   private attrsFor(path: string): { resource: Uint8Array; fileAttrs: Uint8Array } {
     const res: Record<string, string | number> = { ...(this.cfg.k8sFromPath ? k8sFromPath(path) : undefined), ...this.cfg.resource };
-    return { resource: encodeResource(res), fileAttrs: encodeAttributes(6, { 'log.file.path': path }) };
+    return { resource: encodeResource(res), fileAttrs: encodeRecordAttributes({ 'log.file.path': path }) };
   }
 
   /** copytruncate: the file shrank below the committed offset. Read the copy, restart at 0. */

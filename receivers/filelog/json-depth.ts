@@ -4,7 +4,7 @@
 /**
  * Lines nested deeper than this keep their text as the body (no attributes are taken out).
  * Application logs rarely pass a handful of levels; nested values past 8 levels are already
- * written as JSON text (see anyValue in log-record.ts).
+ * written as JSON text (see writeAnyValue in src/otlp/attributes-writer.ts).
  */
 export const MAX_JSON_DEPTH = 64;
 

@@ -1,102 +1,14 @@
-// Builds ExportLogsServiceRequest bytes with ProtoWriter, never through JSON objects: one
-// ResourceLogs per file read, its resource pre-encoded once per file. Message bodies that are
-// JSON objects (pino, or the OpenTelemetry spellings) give severity, time, trace context,
+// Builds ExportLogsServiceRequest bytes with the OTLP LogsBuilder, never through JSON objects:
+// one ResourceLogs per file read, its resource pre-encoded once per file. Message bodies that
+// are JSON objects (pino, or the OpenTelemetry spellings) give severity, time, trace context,
 // body and attributes.
-import { ProtoWriter } from '../../src/otlp/proto-writer.js';
+import { encodeAttributes } from '../../src/otlp/attributes-writer.js';
+import { KEY } from '../../src/otlp/fields.js';
+import { LogsBuilder } from '../../src/otlp/logs-builder.js';
 import { VERSION } from '../../src/version.js';
 import { jsonDeeperThan, MAX_JSON_DEPTH } from './json-depth.js';
 
 const SCOPE_NAME = 'ai-trace-collector/filelog';
-
-/** KeyValue bytes (without the outer tag) for a string attribute. */
-function kvString(w: ProtoWriter, key: string, value: string): void {
-  w.fork();
-  w.tag(1, 2);
-  w.string(key);
-  w.tag(2, 2);
-  w.fork();
-  w.tag(1, 2);
-  w.string(value);
-  w.join();
-  w.join();
-}
-
-/** Encodes attributes as repeated KeyValue with field number `field` into fresh bytes. */
-export function encodeAttributes(field: number, attrs: Record<string, string | number | boolean>): Uint8Array {
-  const w = new ProtoWriter(256);
-  for (const [k, v] of Object.entries(attrs)) {
-    w.tag(field, 2);
-    w.fork();
-    w.tag(1, 2);
-    w.string(k);
-    w.tag(2, 2);
-    w.fork();
-    anyValue(w, v, 0);
-    w.join();
-    w.join();
-  }
-  return w.finish();
-}
-
-function anyValue(w: ProtoWriter, v: unknown, depth: number): void {
-  switch (typeof v) {
-    case 'string':
-      w.tag(1, 2);
-      w.string(v);
-      return;
-    case 'boolean':
-      w.tag(2, 0);
-      w.varint(v ? 1 : 0);
-      return;
-    case 'number':
-      if (Number.isSafeInteger(v)) {
-        w.tag(3, 0);
-        w.varint(v);
-      } else {
-        w.tag(4, 1);
-        w.double(v);
-      }
-      return;
-    case 'object': {
-      if (v === null) return;
-      if (depth >= 8) {
-        w.tag(1, 2);
-        w.string(JSON.stringify(v));
-        return;
-      }
-      if (Array.isArray(v)) {
-        w.tag(5, 2);
-        w.fork();
-        for (const x of v) {
-          w.tag(1, 2);
-          w.fork();
-          anyValue(w, x, depth + 1);
-          w.join();
-        }
-        w.join();
-        return;
-      }
-      w.tag(6, 2);
-      w.fork();
-      for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        w.tag(1, 2);
-        w.fork();
-        w.tag(1, 2);
-        w.string(k);
-        w.tag(2, 2);
-        w.fork();
-        anyValue(w, x, depth + 1);
-        w.join();
-        w.join();
-      }
-      w.join();
-      return;
-    }
-    default:
-      w.tag(1, 2);
-      w.string(String(v));
-  }
-}
 
 const PINO_SEVERITY: [number, number, string][] = [
   [10, 1, 'TRACE'],
@@ -136,54 +48,43 @@ export interface RecordInput {
 }
 
 export class LogRequestBuilder {
-  private readonly w = new ProtoWriter(64 * 1024);
-  items = 0;
+  private readonly b = new LogsBuilder(64 * 1024);
   private open = false;
 
   constructor(
     private readonly parseJson: boolean,
   ) {}
 
+  get items(): number {
+    return this.b.items;
+  }
+
   /** Starts the ResourceLogs of one file: `resource` is pre-encoded Resource bytes. */
   begin(resource: Uint8Array): void {
-    const w = this.w;
-    w.pos = 0;
-    this.items = 0;
-    w.tag(1, 2); // resource_logs
-    w.fork();
-    w.tag(1, 2);
-    w.bytes(resource);
-    w.tag(2, 2); // scope_logs
-    w.fork();
-    w.tag(1, 2);
-    w.fork();
-    w.tag(1, 2);
-    w.string(SCOPE_NAME);
-    w.tag(2, 2);
-    w.string(VERSION);
-    w.join();
+    const b = this.b;
+    b.reset();
+    b.beginResource(resource);
+    b.beginScope(SCOPE_NAME, VERSION);
     this.open = true;
   }
 
   /**
-   * `fileAttrs`: pre-encoded KeyValue bytes (tag 6) shared by every record of the file. A
-   * record whose conversion throws leaves nothing behind: the error goes to the caller, which
-   * skips that one line.
+   * `fileAttrs`: pre-encoded LogRecord attributes shared by every record of the file. A record
+   * whose conversion throws leaves nothing behind: the error goes to the caller, which skips
+   * that one line.
    */
   add(r: RecordInput, fileAttrs: Uint8Array, observedNs: bigint): void {
-    const m = this.w.mark();
     try {
       this.addRecord(r, fileAttrs, observedNs);
     } catch (e) {
-      this.w.rewind(m);
+      this.b.abortItem();
       throw e;
     }
   }
 
   private addRecord(r: RecordInput, fileAttrs: Uint8Array, observedNs: bigint): void {
-    const w = this.w;
-    w.tag(2, 2); // log_records
-    w.fork();
+    const b = this.b;
+    b.beginLogRecord();
     let timeNs = r.timeNs;
     let body: string = r.text;
     let obj: Record<string, unknown> | undefined;
@@ -225,87 +126,42 @@ export class LogRequestBuilder {
         hasMsg = true;
       }
     }
-    if (timeNs !== undefined) {
-      w.tag(1, 1);
-      w.fixed64(timeNs);
-    }
-    if (sev) {
-      w.tag(2, 0);
-      w.varint(sev[0]);
-      if (sev[1] !== '') {
-        w.tag(3, 2);
-        w.string(sev[1]);
-      }
-    }
-    w.tag(5, 2); // body
-    w.fork();
-    w.tag(1, 2);
-    w.string(body);
-    w.join();
-    w.raw(fileAttrs);
-    if (r.stream) {
-      w.tag(6, 2);
-      kvString(w, 'log.iostream', r.stream);
-    }
-    if (r.truncated) {
-      w.tag(6, 2);
-      w.fork();
-      w.tag(1, 2);
-      w.string('log.truncated');
-      w.tag(2, 2);
-      w.fork();
-      w.tag(2, 0);
-      w.varint(1);
-      w.join();
-      w.join();
-    }
+    if (timeNs !== undefined) b.time(timeNs);
+    if (sev) b.severity(sev[0], sev[1]);
+    b.bodyString(body);
+    b.rawAttributes(fileAttrs);
+    if (r.stream) b.stringAttr('log.iostream', r.stream);
+    if (r.truncated) b.boolAttr('log.truncated', true);
     if (obj && hasMsg) {
       for (const k of Object.keys(obj)) {
         if (RESERVED.has(k)) continue;
         const v = obj[k];
         if (v === null || v === undefined) continue;
-        w.tag(6, 2);
-        w.fork();
-        w.tag(1, 2);
-        w.string(k);
-        w.tag(2, 2);
-        w.fork();
-        anyValue(w, v, 0);
-        w.join();
-        w.join();
+        b.attr(k, v);
       }
     }
-    if (flags !== undefined && traceId) {
-      w.tag(8, 5);
-      w.fixed32(flags);
-    }
+    if (flags !== undefined && traceId) b.flags(flags);
     if (traceId) {
-      w.tag(9, 2);
-      w.bytes(Buffer.from(traceId, 'hex'));
-      if (spanId) {
-        w.tag(10, 2);
-        w.bytes(Buffer.from(spanId, 'hex'));
-      }
+      b.traceId(Buffer.from(traceId, 'hex'));
+      if (spanId) b.spanId(Buffer.from(spanId, 'hex'));
     }
-    w.tag(11, 1);
-    w.fixed64(observedNs);
-    w.join();
-    this.items++;
+    b.observedTime(observedNs);
+    b.endLogRecord();
   }
 
   /** The finished request (a copy), or undefined when no record was added. */
   finish(): Uint8Array | undefined {
     if (!this.open) return undefined;
     this.open = false;
-    this.w.join(); // scope_logs
-    this.w.join(); // resource_logs
-    return this.items === 0 ? undefined : this.w.finish();
+    this.b.endScope();
+    this.b.endResource();
+    return this.b.items === 0 ? undefined : this.b.finish();
   }
 }
 
-/** Resource bytes: attributes (field 1 of Resource). */
-export function encodeResource(attrs: Record<string, string | number | boolean>): Uint8Array {
-  return encodeAttributes(1, attrs);
+/** Pre-encoded LogRecord attributes, shared by every record of one file. */
+export function encodeRecordAttributes(attrs: Record<string, string | number | boolean>): Uint8Array {
+  return encodeAttributes(KEY.LogRecord.attributes, attrs);
 }
 
 /** k8s.* attributes from `/var/log/pods/<namespace>_<pod>_<uid>/<container>/<restart>.log`. */

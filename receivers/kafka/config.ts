@@ -4,10 +4,16 @@
 import type { Signal } from '../../src/component.js';
 import type { ConfigErrors } from '../../src/config/errors.js';
 import { keyPath } from '../../src/config/errors.js';
-import { describe, Fields, parseEndpoint } from '../../src/config/fields.js';
+import { fieldTable } from '../../src/config/field-table.js';
+import { describe, Fields } from '../../src/config/fields.js';
+import { CLIENT_TLS_FIELDS } from '../../src/auth/client-tls.js';
 import {
   DEFAULT_TOPICS,
+  KAFKA_TLS_DOC,
+  parseBrokers,
   parseSasl,
+  SASL_FIELDS,
+  SIGNAL_FIELDS,
   parseSignal,
   parseTls,
   type KafkaSaslConfig,
@@ -39,10 +45,23 @@ export interface KafkaReceiverConfig {
   sasl: KafkaSaslConfig | undefined;
 }
 
-export const KAFKA_RECEIVER_KEYS = [
-  'brokers', 'client_id', 'group_id', 'initial_offset', 'traces', 'logs', 'metrics', 'session_timeout', 'heartbeat_interval',
-  'commit_interval', 'partitions_consumed_concurrently', 'max_partition_fetch_bytes', 'dead_letter_topic', 'tls', 'sasl',
-] as const;
+export const KAFKA_RECEIVER_FIELDS = fieldTable({
+  brokers: { type: 'strings', default: ['localhost:9092'], nonEmpty: true, doc: 'Bootstrap brokers, host:port.' },
+  client_id: { type: 'string', default: 'ai-trace-collector', nonEmpty: true, doc: 'Client id the brokers see.' },
+  group_id: { type: 'string', default: 'otel-collector', nonEmpty: true, doc: 'Consumer group (the Collector\'s default, so a Collector gateway and this one can share it).' },
+  initial_offset: { type: 'enum', values: ['latest', 'earliest'], default: 'latest', doc: 'Where a group with no committed offset starts.' },
+  traces: { type: 'section', fields: SIGNAL_FIELDS.traces, doc: 'Topic and encoding of traces.' },
+  logs: { type: 'section', fields: SIGNAL_FIELDS.logs, doc: 'Topic and encoding of logs.' },
+  metrics: { type: 'section', fields: SIGNAL_FIELDS.metrics, doc: 'Topic and encoding of metrics. Each signal needs its own topic.' },
+  session_timeout: { type: 'duration', default: 10_000, min: 1000, doc: 'Consumer group session timeout.' },
+  heartbeat_interval: { type: 'duration', default: 3_000, min: 100, doc: 'Consumer heartbeat period; below session_timeout (a third of it is usual).' },
+  commit_interval: { type: 'duration', default: 1_000, min: 1, doc: 'How often acknowledged offsets are committed (and always on rebalance and shutdown).' },
+  partitions_consumed_concurrently: { type: 'integer', default: 3, min: 1, max: 1024, doc: 'Partitions processed in parallel.' },
+  max_partition_fetch_bytes: { type: 'bytes', default: 1024 * 1024, min: 1024, doc: 'Largest fetch response per partition.' },
+  dead_letter_topic: { type: 'string', default: '', doc: 'Messages that do not decode are produced here; empty: only counted and logged. Must differ from the signal topics.' },
+  tls: { type: 'section', fields: CLIENT_TLS_FIELDS, doc: KAFKA_TLS_DOC },
+  sasl: { type: 'section', fields: SASL_FIELDS, doc: 'SASL authentication; absent: none.' },
+});
 const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
 
 export function createDefaultConfig(): KafkaReceiverConfig {
@@ -67,27 +86,21 @@ export function createDefaultConfig(): KafkaReceiverConfig {
 }
 
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): KafkaReceiverConfig {
-  const d = createDefaultConfig();
-  const f = new Fields(raw, path, errors, KAFKA_RECEIVER_KEYS);
-  const brokers = f.stringList('brokers', d.brokers, { nonEmpty: true });
-  brokers.forEach((b, i) => {
-    const ep = parseEndpoint(b);
-    if (ep === undefined || ep.port === 0 || b.startsWith(':')) errors.add(keyPath(f.at('brokers'), i), `not a host:port, got ${describe(b)}`);
-  });
+  const f = new Fields(raw, path, errors, KAFKA_RECEIVER_FIELDS);
   const cfg: KafkaReceiverConfig = {
-    brokers,
-    clientId: f.string('client_id', d.clientId, { nonEmpty: true }),
-    groupId: f.string('group_id', d.groupId, { nonEmpty: true }),
-    initialOffset: f.enum('initial_offset', ['latest', 'earliest'] as const, d.initialOffset),
-    traces: parseSignal(f, 'traces', d.traces),
-    logs: parseSignal(f, 'logs', d.logs),
-    metrics: parseSignal(f, 'metrics', d.metrics),
-    sessionTimeoutMs: f.duration('session_timeout', d.sessionTimeoutMs, { min: 1000 }),
-    heartbeatIntervalMs: f.duration('heartbeat_interval', d.heartbeatIntervalMs, { min: 100 }),
-    commitIntervalMs: f.duration('commit_interval', d.commitIntervalMs, { min: 1 }),
-    partitionsConsumedConcurrently: f.number('partitions_consumed_concurrently', d.partitionsConsumedConcurrently, { min: 1, max: 1024, integer: true }),
-    maxPartitionFetchBytes: f.bytes('max_partition_fetch_bytes', d.maxPartitionFetchBytes, { min: 1024 }),
-    deadLetterTopic: f.string('dead_letter_topic', d.deadLetterTopic),
+    brokers: parseBrokers(f),
+    clientId: f.get('client_id'),
+    groupId: f.get('group_id'),
+    initialOffset: f.get('initial_offset'),
+    traces: parseSignal(f, 'traces'),
+    logs: parseSignal(f, 'logs'),
+    metrics: parseSignal(f, 'metrics'),
+    sessionTimeoutMs: f.get('session_timeout'),
+    heartbeatIntervalMs: f.get('heartbeat_interval'),
+    commitIntervalMs: f.get('commit_interval'),
+    partitionsConsumedConcurrently: f.get('partitions_consumed_concurrently'),
+    maxPartitionFetchBytes: f.get('max_partition_fetch_bytes'),
+    deadLetterTopic: f.get('dead_letter_topic'),
     tls: parseTls(f),
     sasl: parseSasl(f),
   };

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { ConfigErrors } from '../../src/config/errors.js';
+import { fieldTable } from '../../src/config/field-table.js';
 import { Fields } from '../../src/config/fields.js';
 import { EVENT } from './nvml-lib.js';
 
@@ -49,27 +50,44 @@ export function createDefaultConfig(): NvmlReceiverConfig {
   };
 }
 
+const d = createDefaultConfig();
+
+export const NVML_FIELDS = fieldTable({
+  library_path: { type: 'string', default: d.libraryPath, nonEmpty: true, doc: 'dlopen name or path of libnvidia-ml.' },
+  collection_interval: { type: 'duration', default: d.collectionIntervalMs, min: 10, doc: 'How often GPU metrics are read.' },
+  required: { type: 'bool', default: d.required, doc: 'Fail start when NVML or a GPU is missing, instead of reporting not-ready.' },
+  init_retry_interval: { type: 'duration', default: d.initRetryIntervalMs, doc: 'When NVML is missing and not required: try again this often; 0 never.' },
+  processes: { type: 'bool', default: d.processes, doc: 'Per-process GPU memory and utilisation.' },
+  events: {
+    type: 'section',
+    doc: 'NVML events (XID errors, ECC, clocks…) as log records.',
+    fields: {
+      enabled: { type: 'bool', default: d.events.enabled, doc: 'Listen for NVML events.' },
+      types: { type: 'strings', default: d.events.types, doc: `Event types, of ${ALL_KINDS.join(', ')}.` },
+      wait_timeout: { type: 'duration', default: d.events.waitTimeoutMs, min: 10, max: 60_000, doc: 'Longest a single event wait blocks; bounds the latency of shutdown, not of events.' },
+    },
+  },
+  host_name: { type: 'string', default: d.hostName, defaultText: 'the machine\'s host name', doc: 'host.name resource attribute.' },
+  k8s_node_name: { type: 'string', default: d.k8sNodeName, defaultText: '$NODE_NAME, else $K8S_NODE_NAME, else empty', doc: 'k8s.node.name resource attribute.' },
+  resource_attributes: { type: 'map', doc: 'Further resource attributes.' },
+});
+
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): NvmlReceiverConfig {
-  const d = createDefaultConfig();
-  const f = new Fields(raw, path, errors, [
-    'library_path', 'collection_interval', 'required', 'init_retry_interval', 'processes', 'events', 'host_name', 'k8s_node_name', 'resource_attributes',
-  ]);
-  const e = f.sub('events', ['enabled', 'types', 'wait_timeout']);
-  const types = e.stringList('types', d.events.types);
+  const f = new Fields(raw, path, errors, NVML_FIELDS);
+  const e = f.sub('events');
+  const types = e.get('types');
   types.forEach((t, i) => {
     if (!(ALL_KINDS as string[]).includes(t)) errors.add(`${e.at('types')}[${i}]`, `unknown event type "${t}"; one of ${ALL_KINDS.join(', ')}`);
   });
-  const waitTimeoutMs = e.duration('wait_timeout', d.events.waitTimeoutMs, { min: 10 });
-  if (waitTimeoutMs > 60_000) e.fail('wait_timeout', 'must be at most 60s');
   return {
-    libraryPath: f.string('library_path', d.libraryPath, { nonEmpty: true }),
-    collectionIntervalMs: f.duration('collection_interval', d.collectionIntervalMs, { min: 10 }),
-    required: f.bool('required', d.required),
-    initRetryIntervalMs: f.duration('init_retry_interval', d.initRetryIntervalMs),
-    processes: f.bool('processes', d.processes),
-    events: { enabled: e.bool('enabled', d.events.enabled), types: types.filter((t): t is EventKind => (ALL_KINDS as string[]).includes(t)), waitTimeoutMs },
-    hostName: f.string('host_name', d.hostName),
-    k8sNodeName: f.string('k8s_node_name', d.k8sNodeName),
-    resourceAttributes: f.stringMap('resource_attributes'),
+    libraryPath: f.get('library_path'),
+    collectionIntervalMs: f.get('collection_interval'),
+    required: f.get('required'),
+    initRetryIntervalMs: f.get('init_retry_interval'),
+    processes: f.get('processes'),
+    events: { enabled: e.get('enabled'), types: types.filter((t): t is EventKind => (ALL_KINDS as string[]).includes(t)), waitTimeoutMs: e.get('wait_timeout') },
+    hostName: f.get('host_name'),
+    k8sNodeName: f.get('k8s_node_name'),
+    resourceAttributes: f.get('resource_attributes'),
   };
 }

@@ -1,5 +1,5 @@
 import type { ReceiverFactory } from '../../src/component.js';
-import { createDefaultConfig, parseConfig, type NvmlReceiverConfig } from './config.js';
+import { createDefaultConfig, parseConfig, NVML_FIELDS, type NvmlReceiverConfig } from './config.js';
 import { NvmlReceiver } from './nvml.js';
 
 export const nvmlReceiverFactory: ReceiverFactory<NvmlReceiverConfig> = {
@@ -7,5 +7,6 @@ export const nvmlReceiverFactory: ReceiverFactory<NvmlReceiverConfig> = {
   signals: ['metrics', 'logs'],
   createDefaultConfig,
   parseConfig,
+  configFields: NVML_FIELDS,
   create: (config, next, ctx) => new NvmlReceiver(config, next, ctx),
 };

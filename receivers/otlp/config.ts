@@ -1,7 +1,8 @@
 import type { ConfigErrors } from '../../src/config/errors.js';
+import { fieldTable } from '../../src/config/field-table.js';
 import { Fields } from '../../src/config/fields.js';
-import { parseAuth, parseTls, type AuthConfig, type TlsConfig } from '../../src/auth/config.js';
-import { parseCors, type CorsConfig } from '../../src/auth/cors.js';
+import { AUTH_FIELDS, parseAuth, parseTls, TLS_FIELDS, type AuthConfig, type TlsConfig } from '../../src/auth/config.js';
+import { CORS_FIELDS, parseCors, type CorsConfig } from '../../src/auth/cors.js';
 
 export interface OtlpHttpConfig {
   endpoint: string;
@@ -47,54 +48,78 @@ export function createDefaultConfig(): OtlpReceiverConfig {
   return { http: { ...DEFAULT_HTTP }, grpc: { ...DEFAULT_GRPC } };
 }
 
+const urlPath = (def: string, signal: string) =>
+  ({ type: 'string', default: def, check: (s: string) => (s.startsWith('/') ? undefined : 'must start with "/"'), doc: `Path ${signal} are posted to.` }) as const;
+
+const HTTP_FIELDS = fieldTable({
+  endpoint: { type: 'endpoint', default: DEFAULT_HTTP.endpoint, doc: 'host:port to listen on (0.0.0.0 in the container image); port 0 picks a free one.' },
+  max_request_body_size: { type: 'bytes', default: DEFAULT_HTTP.maxRequestBodySize, min: 1024, doc: 'Largest request body, compressed and decompressed (413 beyond).' },
+  traces_url_path: urlPath(DEFAULT_HTTP.tracesUrlPath, 'traces'),
+  logs_url_path: urlPath(DEFAULT_HTTP.logsUrlPath, 'logs'),
+  metrics_url_path: urlPath(DEFAULT_HTTP.metricsUrlPath, 'metrics'),
+  tls: { type: 'section', fields: TLS_FIELDS, doc: 'Serve HTTPS (and mTLS with client_ca_file).' },
+  auth: { type: 'section', fields: AUTH_FIELDS, doc: 'Bearer token required on every request.' },
+  cors: { type: 'section', fields: CORS_FIELDS, doc: 'CORS for browser SDKs.' },
+});
+
+const GRPC_FIELDS = fieldTable({
+  endpoint: { type: 'endpoint', default: DEFAULT_GRPC.endpoint, doc: 'host:port to listen on; port 0 picks a free one.' },
+  max_recv_msg_size: { type: 'bytes', default: DEFAULT_GRPC.maxRecvMsgSize, min: 1024, max: 2 ** 30, doc: 'Largest request after decompression (RESOURCE_EXHAUSTED beyond).' },
+  max_recv_msg_size_mib: { type: 'number', min: 1, max: 1024, doc: 'The Collector\'s spelling of max_recv_msg_size, in MiB; used when set.' },
+  max_concurrent_streams: { type: 'integer', default: DEFAULT_GRPC.maxConcurrentStreams, min: 1, doc: 'Concurrent streams per HTTP/2 connection.' },
+  tls: { type: 'section', fields: TLS_FIELDS, doc: 'Serve TLS (and mTLS with client_ca_file).' },
+  auth: { type: 'section', fields: AUTH_FIELDS, doc: 'Bearer token required on every call.' },
+});
+
+export const OTLP_RECEIVER_FIELDS = fieldTable({
+  protocols: {
+    type: 'section',
+    doc: 'The protocols served; at least one of grpc and http (`http: {}` takes every default).',
+    fields: {
+      http: { type: 'section', fields: HTTP_FIELDS, doc: 'OTLP/HTTP: POST /v1/traces, /v1/logs, /v1/metrics, protobuf or JSON.' },
+      grpc: { type: 'section', fields: GRPC_FIELDS, doc: 'OTLP/gRPC.' },
+    },
+  },
+});
+
 const NO_PROTOCOL = 'at least one protocol (grpc or http) must be configured';
 
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): OtlpReceiverConfig {
-  const f = new Fields(raw, path, errors, ['protocols']);
+  const f = new Fields(raw, path, errors, OTLP_RECEIVER_FIELDS);
   if (!f.has('protocols')) {
     f.fail('protocols', NO_PROTOCOL);
     return createDefaultConfig();
   }
-  const p = f.sub('protocols', ['http', 'grpc']);
+  const p = f.sub('protocols');
   if (!('http' in p.obj) && !('grpc' in p.obj)) {
     f.fail('protocols', NO_PROTOCOL);
     return createDefaultConfig();
   }
   return {
-    http: 'http' in p.obj ? parseHttp(p) : undefined,
-    grpc: 'grpc' in p.obj ? parseGrpc(p) : undefined,
+    http: 'http' in p.obj ? parseHttp(p.sub('http')) : undefined,
+    grpc: 'grpc' in p.obj ? parseGrpc(p.sub('grpc')) : undefined,
   };
 }
 
-function parseHttp(p: Fields): OtlpHttpConfig {
-  const h = p.sub('http', ['endpoint', 'max_request_body_size', 'traces_url_path', 'logs_url_path', 'metrics_url_path', 'tls', 'auth', 'cors']);
-  const urlPath = (key: string, def: string): string => {
-    const v = h.string(key, def);
-    if (!v.startsWith('/')) h.fail(key, 'must start with "/"');
-    return v;
-  };
+function parseHttp(h: Fields<typeof HTTP_FIELDS>): OtlpHttpConfig {
   return {
-    endpoint: h.endpoint('endpoint', DEFAULT_HTTP.endpoint),
-    maxRequestBodySize: h.bytes('max_request_body_size', DEFAULT_HTTP.maxRequestBodySize, { min: 1024 }),
-    tracesUrlPath: urlPath('traces_url_path', DEFAULT_HTTP.tracesUrlPath),
-    logsUrlPath: urlPath('logs_url_path', DEFAULT_HTTP.logsUrlPath),
-    metricsUrlPath: urlPath('metrics_url_path', DEFAULT_HTTP.metricsUrlPath),
+    endpoint: h.get('endpoint'),
+    maxRequestBodySize: h.get('max_request_body_size'),
+    tracesUrlPath: h.get('traces_url_path'),
+    logsUrlPath: h.get('logs_url_path'),
+    metricsUrlPath: h.get('metrics_url_path'),
     tls: parseTls(h),
     auth: parseAuth(h),
     cors: parseCors(h),
   };
 }
 
-function parseGrpc(p: Fields): OtlpGrpcConfig {
-  const g = p.sub('grpc', ['endpoint', 'max_recv_msg_size', 'max_recv_msg_size_mib', 'max_concurrent_streams', 'tls', 'auth']);
-  // The Collector spells it max_recv_msg_size_mib; both are accepted.
-  const size = g.has('max_recv_msg_size_mib')
-    ? g.number('max_recv_msg_size_mib', DEFAULT_GRPC.maxRecvMsgSize / 1048576, { min: 1, max: 1024 }) * 1048576
-    : g.bytes('max_recv_msg_size', DEFAULT_GRPC.maxRecvMsgSize, { min: 1024, max: 2 ** 30 });
+function parseGrpc(g: Fields<typeof GRPC_FIELDS>): OtlpGrpcConfig {
+  const mib = g.get('max_recv_msg_size_mib');
   return {
-    endpoint: g.endpoint('endpoint', DEFAULT_GRPC.endpoint),
-    maxRecvMsgSize: size,
-    maxConcurrentStreams: g.number('max_concurrent_streams', DEFAULT_GRPC.maxConcurrentStreams, { min: 1, integer: true }),
+    endpoint: g.get('endpoint'),
+    maxRecvMsgSize: mib !== undefined ? mib * 1048576 : g.get('max_recv_msg_size'),
+    maxConcurrentStreams: g.get('max_concurrent_streams'),
     tls: parseTls(g),
     auth: parseAuth(g),
   };

@@ -1,5 +1,5 @@
 import type { ReceiverFactory } from '../../src/component.js';
-import { createDefaultConfig, parseConfig, type OtlpReceiverConfig } from './config.js';
+import { createDefaultConfig, parseConfig, OTLP_RECEIVER_FIELDS, type OtlpReceiverConfig } from './config.js';
 import { OtlpReceiver } from './otlp-receiver.js';
 
 export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
@@ -7,5 +7,6 @@ export const otlpReceiverFactory: ReceiverFactory<OtlpReceiverConfig> = {
   signals: ['traces', 'logs', 'metrics'],
   createDefaultConfig,
   parseConfig,
+  configFields: OTLP_RECEIVER_FIELDS,
   create: (config, next, ctx) => new OtlpReceiver(config, next, ctx),
 };

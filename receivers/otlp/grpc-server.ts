@@ -7,7 +7,7 @@ import type { Consumer, CreateContext, Signal } from '../../src/component.js';
 import { parseEndpoint } from '../../src/config/fields.js';
 import { BearerAuth } from '../../src/auth/bearer.js';
 import { loadTls } from '../../src/auth/tls.js';
-import { ProtoWriter } from '../../src/otlp/proto-writer.js';
+import { encodeRetryInfoStatus } from '../../src/otlp/rpc-status.js';
 import { scanRequest, ScanError } from '../../src/otlp/scanner.js';
 import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
 import type { OtlpGrpcConfig } from './config.js';
@@ -40,37 +40,6 @@ interface GrpcError {
   code: Status;
   details: string;
   metadata?: Metadata;
-}
-
-/** google.rpc.Status with one google.rpc.RetryInfo detail, for `grpc-status-details-bin`. */
-export function retryInfoStatus(code: number, message: string, retryAfterMs: number): Buffer {
-  const w = new ProtoWriter(128);
-  w.tag(1, 0);
-  w.varint(code);
-  w.tag(2, 2);
-  w.string(message);
-  w.tag(3, 2); // details: Any
-  w.fork();
-  w.tag(1, 2);
-  w.string('type.googleapis.com/google.rpc.RetryInfo');
-  w.tag(2, 2); // value: RetryInfo
-  w.fork();
-  w.tag(1, 2); // retry_delay: Duration
-  w.fork();
-  const s = Math.floor(retryAfterMs / 1000);
-  const nanos = (retryAfterMs % 1000) * 1e6;
-  if (s > 0) {
-    w.tag(1, 0);
-    w.varint(s);
-  }
-  if (nanos > 0) {
-    w.tag(2, 0);
-    w.varint(nanos);
-  }
-  w.join();
-  w.join();
-  w.join();
-  return Buffer.from(w.finish());
 }
 
 export class OtlpGrpcServer {
@@ -168,7 +137,7 @@ export class OtlpGrpcServer {
         }
         const details = `collector is overloaded (${r.reason}); retry later`;
         const md = new Metadata();
-        md.set('grpc-status-details-bin', retryInfoStatus(Status.RESOURCE_EXHAUSTED, details, Math.max(1, r.retryAfterMs)));
+        md.set('grpc-status-details-bin', Buffer.from(encodeRetryInfoStatus(Status.RESOURCE_EXHAUSTED, details, Math.max(1, r.retryAfterMs))));
         return { code: Status.RESOURCE_EXHAUSTED, details, metadata: md };
       }
     }

@@ -1,5 +1,5 @@
 import type { ReceiverFactory } from '../../src/component.js';
-import { createDefaultConfig, parseConfig, type ProfilerReceiverConfig } from './config.js';
+import { createDefaultConfig, parseConfig, PROFILER_FIELDS, type ProfilerReceiverConfig } from './config.js';
 import { ProfilerReceiver } from './profiler.js';
 
 export const profilerReceiverFactory: ReceiverFactory<ProfilerReceiverConfig> = {
@@ -7,5 +7,6 @@ export const profilerReceiverFactory: ReceiverFactory<ProfilerReceiverConfig> = 
   signals: ['traces', 'metrics', 'logs'],
   createDefaultConfig,
   parseConfig,
+  configFields: PROFILER_FIELDS,
   create: (config, next, ctx) => new ProfilerReceiver(config, next, ctx),
 };

@@ -1,5 +1,5 @@
 import type { ReceiverFactory } from '../../src/component.js';
-import { createDefaultConfig, parseConfig, type PrometheusConfig } from './config.js';
+import { createDefaultConfig, parseConfig, PROMETHEUS_RECEIVER_FIELDS, type PrometheusConfig } from './config.js';
 import { PrometheusReceiver } from './prometheus-receiver.js';
 
 export const prometheusReceiverFactory: ReceiverFactory<PrometheusConfig> = {
@@ -7,5 +7,6 @@ export const prometheusReceiverFactory: ReceiverFactory<PrometheusConfig> = {
   signals: ['metrics'],
   createDefaultConfig,
   parseConfig,
+  configFields: PROMETHEUS_RECEIVER_FIELDS,
   create: (config, next, ctx) => new PrometheusReceiver(config, next, ctx),
 };

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Consumer, CreateContext, Receiver } from '../../src/component.js';
 import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
-import { encodeAttributes } from '../filelog/log-record.js';
+import { encodeResource } from '../../src/otlp/attributes-writer.js';
 import type { PrometheusConfig, ScrapeConfig } from './config.js';
 import { listPods, readFileSd, staticGroups, type TargetGroup } from './discovery.js';
 import { httpGet } from './http-client.js';
@@ -54,7 +54,7 @@ class Target {
     };
     const pointLabels: string[] = [];
     for (const [k, v] of Object.entries(labels)) if (k !== 'job' && k !== 'instance') pointLabels.push(k, v);
-    this.info = { resource: encodeAttributes(1, resource), labels: pointLabels, honorLabels: job.honorLabels, honorTimestamps: job.honorTimestamps };
+    this.info = { resource: encodeResource(resource), labels: pointLabels, honorLabels: job.honorLabels, honorTimestamps: job.honorTimestamps };
   }
 
   start(): void {

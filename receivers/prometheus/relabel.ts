@@ -2,8 +2,8 @@
 // labelmap, labeldrop, labelkeep, lowercase, uppercase. Regexes are fully anchored, as in
 // Prometheus; `$1` / `${1}` / `${name}` in replacements.
 import { createHash } from 'node:crypto';
+import { fieldTable } from '../../src/config/field-table.js';
 import type { Fields } from '../../src/config/fields.js';
-import { keyPath } from '../../src/config/errors.js';
 
 export type RelabelAction = 'replace' | 'keep' | 'drop' | 'keepequal' | 'dropequal' | 'hashmod' | 'labelmap' | 'labeldrop' | 'labelkeep' | 'lowercase' | 'uppercase';
 const ACTIONS: readonly RelabelAction[] = ['replace', 'keep', 'drop', 'keepequal', 'dropequal', 'hashmod', 'labelmap', 'labeldrop', 'labelkeep', 'lowercase', 'uppercase'];
@@ -20,19 +20,20 @@ export interface RelabelRule {
 
 export type Labels = Map<string, string>;
 
-const RELABEL_KEYS = ['source_labels', 'separator', 'regex', 'target_label', 'replacement', 'modulus', 'action'];
+export const RELABEL_FIELDS = fieldTable({
+  source_labels: { type: 'strings', doc: 'Labels whose values, joined with separator, are matched against regex.' },
+  separator: { type: 'string', default: ';', doc: 'Joins the source label values.' },
+  regex: { type: 'string', default: '(.*)', doc: 'RE2-style regular expression, fully anchored; (?P<name>…) groups are accepted.' },
+  target_label: { type: 'string', default: '', doc: 'Label written by replace, hashmod, lowercase, uppercase; compared by keepequal/dropequal.' },
+  replacement: { type: 'string', default: '$1', doc: 'Value written by replace ($1, ${1}, ${name} expand groups).' },
+  modulus: { type: 'integer', default: 0, min: 0, doc: 'Modulus of hashmod (required > 0 there).' },
+  action: { type: 'enum', values: ACTIONS, default: 'replace', doc: 'What the rule does.' },
+});
 
-export function parseRelabel(parent: Fields, key: string): RelabelRule[] {
-  const raw = parent.obj[key];
-  if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) {
-    parent.fail(key, 'expected a list of relabel rules');
-    return [];
-  }
-  return raw.map((r, i) => {
-    const f = new (parent.constructor as typeof Fields)(r, keyPath(parent.at(key), i), parent.errors, RELABEL_KEYS);
-    const action = f.enum('action', ACTIONS, 'replace');
-    const src = f.string('regex', '(.*)');
+export function parseRelabel<K extends string>(parent: Fields<Record<K, { type: 'sections'; fields: typeof RELABEL_FIELDS; doc: string }>>, key: K): RelabelRule[] {
+  return parent.items(key).map((f) => {
+    const action = f.get('action');
+    const src = f.get('regex');
     let regex = /^(?:(.*))$/s;
     try {
       regex = new RegExp(`^(?:${src.replace(/\(\?P</g, '(?<')})$`, 's');
@@ -41,12 +42,12 @@ export function parseRelabel(parent: Fields, key: string): RelabelRule[] {
     }
     const rule: RelabelRule = {
       action,
-      sourceLabels: f.stringList('source_labels', []),
-      separator: f.string('separator', ';'),
+      sourceLabels: f.get('source_labels'),
+      separator: f.get('separator'),
       regex,
-      targetLabel: f.string('target_label', ''),
-      replacement: f.string('replacement', '$1'),
-      modulus: f.number('modulus', 0, { min: 0, integer: true }),
+      targetLabel: f.get('target_label'),
+      replacement: f.get('replacement'),
+      modulus: f.get('modulus'),
     };
     if (['replace', 'hashmod', 'lowercase', 'uppercase', 'keepequal', 'dropequal'].includes(action) && rule.targetLabel === '') f.fail('target_label', `required for action ${action}`);
     if (action === 'hashmod' && rule.modulus === 0) f.fail('modulus', 'required (> 0) for action hashmod');

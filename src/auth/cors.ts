@@ -2,6 +2,7 @@
 //   cors: { allowed_origins: ["https://*.example.com"], allowed_headers: ["x-custom"], max_age: 7200 }
 // Preflights (OPTIONS) are answered before auth: browsers never send credentials on them.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fieldTable } from '../config/field-table.js';
 import type { Fields } from '../config/fields.js';
 
 export interface CorsConfig {
@@ -11,16 +12,20 @@ export interface CorsConfig {
   maxAge: number;
 }
 
-export const CORS_KEYS = ['allowed_origins', 'allowed_headers', 'max_age'] as const;
+export const CORS_FIELDS = fieldTable({
+  allowed_origins: { type: 'strings', doc: 'Origins browsers may send from: `https://app.example.com`, `https://*.example.com` or `*`.' },
+  allowed_headers: { type: 'strings', doc: 'Request headers allowed beyond content-type, content-encoding, authorization and x-requested-with.' },
+  max_age: { type: 'integer', default: 0, min: 0, doc: 'Seconds browsers may cache a preflight answer; 0 sends no Access-Control-Max-Age.' },
+});
 
 export function parseCors(parent: Fields, key = 'cors'): CorsConfig | undefined {
   if (!parent.has(key)) return undefined;
-  const f = parent.sub(key, CORS_KEYS);
-  const allowedOrigins = f.stringList('allowed_origins', []);
+  const f = parent.sub(key, CORS_FIELDS);
+  const allowedOrigins = f.get('allowed_origins');
   allowedOrigins.forEach((o, i) => {
     if (o !== '*' && !/^[a-z][a-z0-9+.-]*:\/\/[^/]+$/i.test(o)) f.errors.add(`${f.at('allowed_origins')}[${i}]`, `not an origin such as https://app.example.com or https://*.example.com: "${o}"`);
   });
-  return { allowedOrigins, allowedHeaders: f.stringList('allowed_headers', []), maxAge: f.number('max_age', 0, { min: 0, integer: true }) };
+  return { allowedOrigins, allowedHeaders: f.get('allowed_headers'), maxAge: f.get('max_age') };
 }
 
 const BASE_HEADERS = ['content-type', 'content-encoding', 'authorization', 'x-requested-with'];

@@ -1,4 +1,4 @@
-export { parseAuth, parseTls, AUTH_KEYS, TLS_KEYS, type AuthConfig, type TlsConfig } from './config.js';
+export { parseAuth, parseTls, AUTH_FIELDS, TLS_FIELDS, type AuthConfig, type TlsConfig } from './config.js';
 export { BearerAuth, AuthSetupError } from './bearer.js';
 export { loadTls, serverTlsOptions, TlsSetupError, type TlsMaterial } from './tls.js';
-export { Cors, parseCors, CORS_KEYS, type CorsConfig } from './cors.js';
+export { Cors, parseCors, CORS_FIELDS, type CorsConfig } from './cors.js';

@@ -1,15 +1,23 @@
-// Batch compression. zstd via zstd-napi (builds from bundled source and honours levels;
+// Batch compression. zstd via zstd-napi's binding (builds from bundled source and honours levels;
 // @mongodb-js/zstd 2.x downloads a binary at install time and 1.2.x ignores the level).
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import snappy from '@napi-rs/snappy';
 import { createRequire } from 'node:module';
-import * as zstd from 'zstd-napi';
 
 // The low-level binding gives a streaming decompress we can stop at a size cap.
 interface ZstdDCtx {
   decompressStream(dst: Uint8Array, src: Uint8Array): [ret: number, produced: number, consumed: number];
 }
-const binding = createRequire(import.meta.url)('zstd-napi/binding') as { DCtx: new () => ZstdDCtx };
+interface ZstdCCtx {
+  setParameter(param: number, value: number): void;
+  compress2(dst: Uint8Array, src: Uint8Array): number;
+}
+const binding = createRequire(import.meta.url)('zstd-napi/binding') as {
+  DCtx: new () => ZstdDCtx;
+  CCtx: new () => ZstdCCtx;
+  CParameter: { compressionLevel: number };
+  compressBound(size: number): number;
+};
 
 export type Compression = 'zstd' | 'gzip' | 'snappy' | 'none';
 export const COMPRESSIONS: readonly Compression[] = ['zstd', 'gzip', 'snappy', 'none'];
@@ -32,10 +40,23 @@ export interface Codec {
 export function createCodec(name: Compression, level?: number): Codec {
   switch (name) {
     case 'zstd': {
-      // A reusable compressor keeps its context (and allocations) across batches.
-      const c = new zstd.Compressor();
-      c.setParameters({ compressionLevel: level ?? 3 });
-      return { name, compress: (d) => c.compress(toBuffer(d)) };
+      // One context for every batch, and one scratch output buffer of compressBound() that
+      // grows to the largest batch seen: zstd-napi's compress() allocates a fresh
+      // compressBound()-sized buffer for every input above 128 KiB (4 MiB per full batch), and
+      // that external-memory churn drove the flush worker's garbage collections. The result is
+      // copied out at its exact size, since exporters keep it while they write.
+      const cctx = new binding.CCtx();
+      cctx.setParameter(binding.CParameter.compressionLevel, level ?? 3);
+      let scratch = Buffer.alloc(0);
+      return {
+        name,
+        compress: (d) => {
+          const bound = binding.compressBound(d.length);
+          if (scratch.length < bound) scratch = Buffer.allocUnsafe(bound);
+          const n = cctx.compress2(scratch, d);
+          return Buffer.from(scratch.subarray(0, n));
+        },
+      };
     }
     case 'gzip':
       return { name, compress: (d) => gzipSync(d, { level: level ?? zlibConstants.Z_DEFAULT_COMPRESSION }) };

@@ -5,11 +5,12 @@ import { SIGNALS } from '../component.js';
 import { exporterFactories, processorFactories, receiverFactories } from '../components.js';
 import { didYouMean } from './did-you-mean.js';
 import { ConfigError, ConfigErrors, keyPath } from './errors.js';
+import { fieldTable } from './field-table.js';
 import { Fields, isPlainObject, describe } from './fields.js';
 import { loadRawConfig } from './load.js';
 import { cgroupMemoryLimit } from './cgroup.js';
-import { parseAuth, parseTls, type AuthConfig, type TlsConfig } from '../auth/config.js';
-import { parseSpill, SPILL_KEYS, type SpillConfig } from '../spill/spill-config.js';
+import { AUTH_FIELDS, parseAuth, parseTls, TLS_FIELDS, type AuthConfig, type TlsConfig } from '../auth/config.js';
+import { parseSpill, SPILL_FIELDS, type SpillConfig } from '../spill/spill-config.js';
 
 export type WhenFull = 'block' | 'drop_newest';
 export type Durability = 'memory' | 'disk';
@@ -79,8 +80,79 @@ export const DEFAULT_BUFFER: BufferConfig = {
   memoryLimitBytes: 0,
 };
 
-const TOP_KEYS = ['receivers', 'processors', 'exporters', 'extensions', 'connectors', 'service', 'buffer', 'spill'];
+const d = DEFAULT_BUFFER;
+
+export const WAL_FIELDS = fieldTable({
+  directory: { type: 'string', default: d.wal.directory, nonEmpty: true, doc: 'Directory of the write-ahead log (durability: disk).' },
+  max_size: { type: 'bytes', default: d.wal.maxSizeBytes, min: 1024 * 1024, doc: 'Disk space the write-ahead log may use.' },
+  segment_size: { type: 'bytes', default: d.wal.segmentBytes, min: 64 * 1024, doc: 'Size of one write-ahead log segment file.' },
+  fsync: { type: 'enum', values: ['batch', 'interval', 'never'], default: d.wal.fsync, doc: 'When the log is fsynced: before each acknowledgement (batch), periodically (interval), or never.' },
+});
+
+export const BUFFER_FIELDS = fieldTable({
+  size: { type: 'bytes', default: d.sizeBytes, min: 1024 * 1024, max: 2 ** 30, check: (n: number) => ((n & (n - 1)) !== 0 ? `must be a power of two such as 64MiB, got ${n}` : undefined), doc: 'Size of the shared ring between receivers and the flush worker; a power of two.' },
+  when_full: { type: 'enum', values: ['block', 'drop_newest'], default: d.whenFull, doc: 'Ring full: block refuses with 503 + Retry-After (gRPC UNAVAILABLE) after block_timeout; drop_newest answers 200 with partial_success and counts the drop.' },
+  block_timeout: { type: 'duration', default: d.blockTimeoutMs, doc: 'How long a request waits for ring space before it is refused (when_full: block).' },
+  flush_interval: { type: 'duration', default: d.flushIntervalMs, min: 1, doc: 'Longest time data waits in the ring before a batch is cut.' },
+  max_batch_bytes: { type: 'bytes', default: d.maxBatchBytes, min: 1024, doc: 'Largest batch handed to exporters; at most half of size.' },
+  max_inflight_batches: { type: 'integer', default: d.maxInflightBatches, min: 1, doc: 'Batches handed to exporters and not yet complete; beyond this the flush worker stops reading the ring.' },
+  durability: { type: 'enum', values: ['memory', 'disk'], default: d.durability, doc: 'memory: data is acknowledged once in the ring; disk: once in the write-ahead log (survives kill -9).' },
+  wal: { type: 'section', fields: WAL_FIELDS, doc: 'The write-ahead log used with durability: disk.' },
+  memory_limit: { type: 'custom', typeText: 'size or percentage', defaultText: '80% of the cgroup memory limit, else 0', doc: 'Refuse data while the process RSS is above this: a size, a percentage of the container\'s cgroup limit, or 0 for none.' },
+});
+
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export const TELEMETRY_FIELDS = fieldTable({
+  metrics: {
+    type: 'section',
+    doc: 'The telemetry HTTP server: /metrics (Prometheus text), /healthz and /readyz.',
+    fields: {
+      endpoint: { type: 'endpoint', default: '127.0.0.1:8888', doc: 'host:port the telemetry server listens on.' },
+      address: { type: 'endpoint', doc: 'The older spelling of endpoint (the Collector\'s); used when set.' },
+      level: { type: 'enum', values: ['none', 'basic', 'normal', 'detailed'], default: 'normal', doc: 'none turns /metrics off; the other levels serve every metric.' },
+      tls: { type: 'section', fields: TLS_FIELDS, doc: 'Serve HTTPS (and mTLS with client_ca_file).' },
+      auth: { type: 'section', fields: AUTH_FIELDS, doc: 'Bearer token required on /metrics; /healthz and /readyz stay open for kubelet probes.' },
+    },
+  },
+  logs: {
+    type: 'section',
+    doc: 'The collector\'s own log (pino JSON on stdout).',
+    fields: {
+      level: { type: 'enum', values: LOG_LEVELS, default: 'info', doc: 'Lowest level logged.' },
+      encoding: { type: 'enum', values: ['json'], default: 'json', doc: 'Log encoding; only json.' },
+    },
+  },
+});
+
+export const PIPELINE_FIELDS = fieldTable({
+  receivers: { type: 'strings', nonEmpty: true, doc: 'Receiver ids feeding the pipeline (defined under receivers).' },
+  processors: { type: 'strings', doc: 'Processor ids, in order (defined under processors).' },
+  exporters: { type: 'strings', nonEmpty: true, doc: 'Exporter ids the pipeline\'s batches go to (defined under exporters).' },
+});
+
+export const SERVICE_FIELDS = fieldTable({
+  pipelines: { type: 'named', required: true, fields: PIPELINE_FIELDS, doc: 'Pipelines by id: traces, logs or metrics, optionally /name (traces/gpu).' },
+  telemetry: { type: 'section', fields: TELEMETRY_FIELDS, doc: 'The collector\'s own metrics and logs.' },
+  extensions: { type: 'strings', doc: 'Extension ids to start; each must be defined under extensions (this collector has no extension types yet).' },
+});
+
+const COMPONENTS = (kind: string): { type: 'custom'; typeText: string; doc: string } => ({
+  type: 'custom',
+  typeText: `mapping of ${kind} ids`,
+  doc: `${kind[0]!.toUpperCase()}${kind.slice(1)}s by id (\`type\` or \`type/name\`), each with its type's settings (below).`,
+});
+
+export const TOP_FIELDS = fieldTable({
+  receivers: COMPONENTS('receiver'),
+  processors: COMPONENTS('processor'),
+  exporters: COMPONENTS('exporter'),
+  extensions: { type: 'custom', typeText: 'mapping of extension ids', doc: 'Accepted for the Collector\'s shape; no extension type exists yet, so any entry is an error.' },
+  connectors: { type: 'custom', typeText: 'mapping of connector ids', doc: 'Accepted for the Collector\'s shape; no connector type exists yet, so any entry is an error.' },
+  service: { type: 'section', fields: SERVICE_FIELDS, doc: 'Pipelines, extensions and the collector\'s own telemetry.' },
+  buffer: { type: 'section', fields: BUFFER_FIELDS, doc: 'The ring between receivers and the flush worker, batching and durability.' },
+  spill: { type: 'section', fields: SPILL_FIELDS, doc: 'Where exporters put batches their sink cannot take now.' },
+});
 
 export function loadConfig(file: string, sets: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): CollectorConfig {
   const { raw, errors } = loadRawConfig(file, sets, env);
@@ -97,67 +169,59 @@ export function parseCollectorConfig(raw: Record<string, unknown>): CollectorCon
 }
 
 export function checkCollectorConfig(raw: Record<string, unknown>, errors: ConfigErrors): CollectorConfig {
-  const top = new Fields(raw, '', errors, TOP_KEYS);
+  const top = new Fields(raw, '', errors, TOP_FIELDS);
   const receivers = parseSection('receivers', top.obj['receivers'], receiverFactories, errors);
   const processors = parseSection('processors', top.obj['processors'], processorFactories, errors);
   const exporters = parseSection('exporters', top.obj['exporters'], exporterFactories, errors);
-  const extensions = parseSection('extensions', top.obj['extensions'], new Map(), errors);
-  const connectors = parseSection('connectors', top.obj['connectors'], new Map(), errors);
-  void extensions;
-  void connectors;
+  // No extension or connector type exists yet: any entry is reported as an unknown type.
+  parseSection('extensions', top.obj['extensions'], new Map(), errors);
+  parseSection('connectors', top.obj['connectors'], new Map(), errors);
 
-  const service = top.sub('service', ['pipelines', 'telemetry', 'extensions']);
+  const service = top.sub('service');
   const pipelines = parsePipelines(service, receivers, processors, exporters, errors);
+  const definedExtensions = isPlainObject(top.obj['extensions']) ? top.obj['extensions'] : {};
+  service.get('extensions').forEach((id, i) => {
+    if (!Object.hasOwn(definedExtensions, id)) errors.add(keyPath(service.at('extensions'), i), `extension "${id}" is not defined in extensions`);
+  });
 
-  const tel = service.sub('telemetry', ['metrics', 'logs']);
-  const tm = tel.sub('metrics', ['endpoint', 'level', 'address', 'tls', 'auth']);
-  const tl = tel.sub('logs', ['level', 'encoding']);
-  const levelWord = tm.enum('level', ['none', 'basic', 'normal', 'detailed'], 'normal');
+  const tel = service.sub('telemetry');
+  const tm = tel.sub('metrics');
+  const tl = tel.sub('logs');
+  const address = tm.get('address');
   const telemetry: TelemetryConfig = {
-    metricsEndpoint: tm.endpoint(tm.has('address') ? 'address' : 'endpoint', '127.0.0.1:8888'),
-    metricsEnabled: levelWord !== 'none',
+    metricsEndpoint: address ?? tm.get('endpoint'),
+    metricsEnabled: tm.get('level') !== 'none',
     tls: parseTls(tm),
     auth: parseAuth(tm),
-    logLevel: tl.enum('level', LOG_LEVELS, 'info'),
+    logLevel: tl.get('level'),
   };
-  tl.enum('encoding', ['json'], 'json');
+  tl.get('encoding');
 
-  const buffer = parseBuffer(top.sub('buffer', ['size', 'when_full', 'block_timeout', 'flush_interval', 'max_batch_bytes', 'max_inflight_batches', 'durability', 'wal', 'memory_limit']));
-  const spill = parseSpill(top.sub('spill', SPILL_KEYS));
+  const buffer = parseBuffer(top.sub('buffer'));
+  const spill = parseSpill(top.sub('spill'));
   return { receivers, processors, exporters, pipelines, buffer, telemetry, spill, raw };
 }
 
-function parseBuffer(f: Fields): BufferConfig {
-  const d = DEFAULT_BUFFER;
-  const size = f.bytes('size', d.sizeBytes, { min: 1024 * 1024, max: 2 ** 30 });
-  if ((size & (size - 1)) !== 0) f.fail('size', `must be a power of two such as 64MiB, got ${size}`);
-  const maxBatchBytes = f.bytes('max_batch_bytes', d.maxBatchBytes, { min: 1024 });
+function parseBuffer(f: Fields<typeof BUFFER_FIELDS>): BufferConfig {
+  const size = f.get('size');
+  const maxBatchBytes = f.get('max_batch_bytes');
   if (maxBatchBytes > size / 2) f.fail('max_batch_bytes', `must be at most half of buffer.size (${size / 2})`);
+  const w = f.sub('wal');
   return {
     sizeBytes: size,
-    whenFull: f.enum('when_full', ['block', 'drop_newest'] as const, d.whenFull),
-    blockTimeoutMs: f.duration('block_timeout', d.blockTimeoutMs),
-    flushIntervalMs: f.duration('flush_interval', d.flushIntervalMs, { min: 1 }),
+    whenFull: f.get('when_full'),
+    blockTimeoutMs: f.get('block_timeout'),
+    flushIntervalMs: f.get('flush_interval'),
     maxBatchBytes,
-    maxInflightBatches: f.number('max_inflight_batches', d.maxInflightBatches, { min: 1, integer: true }),
-    durability: f.enum('durability', ['memory', 'disk'] as const, d.durability),
-    wal: parseWal(f.sub('wal', ['directory', 'max_size', 'segment_size', 'fsync'])),
+    maxInflightBatches: f.get('max_inflight_batches'),
+    durability: f.get('durability'),
+    wal: { directory: w.get('directory'), maxSizeBytes: w.get('max_size'), segmentBytes: w.get('segment_size'), fsync: w.get('fsync') },
     memoryLimitBytes: parseMemoryLimit(f),
   };
 }
 
-function parseWal(w: Fields): BufferConfig['wal'] {
-  const d = DEFAULT_BUFFER.wal;
-  return {
-    directory: w.string('directory', d.directory, { nonEmpty: true }),
-    maxSizeBytes: w.bytes('max_size', d.maxSizeBytes, { min: 1024 * 1024 }),
-    segmentBytes: w.bytes('segment_size', d.segmentBytes, { min: 64 * 1024 }),
-    fsync: w.enum('fsync', ['batch', 'interval', 'never'] as const, d.fsync),
-  };
-}
-
 /** `memory_limit`: a size, a percentage of the container's cgroup limit, or 0 for none. */
-function parseMemoryLimit(f: Fields): number {
+function parseMemoryLimit(f: Fields<typeof BUFFER_FIELDS>): number {
   const v = f.obj['memory_limit'];
   const cgroup = cgroupMemoryLimit();
   if (v === undefined || v === null) return cgroup > 0 ? Math.floor(cgroup * 0.8) : 0;
@@ -203,7 +267,7 @@ function parseSection(section: string, raw: unknown, factories: ReadonlyMap<stri
 }
 
 function parsePipelines(
-  service: Fields,
+  service: Fields<typeof SERVICE_FIELDS>,
   receivers: Map<string, ComponentEntry>,
   processors: Map<string, ComponentEntry>,
   exporters: Map<string, ComponentEntry>,
@@ -229,10 +293,9 @@ function parsePipelines(
       continue;
     }
     const signal = m[1] as Signal;
-    const f = new Fields(praw, ppath, errors, ['receivers', 'processors', 'exporters']);
-    const refs = (key: 'receivers' | 'processors' | 'exporters', defined: Map<string, ComponentEntry>, factories: ReadonlyMap<string, AnyFactory>, required: boolean): string[] => {
-      const ids = f.stringList(key, [], { nonEmpty: required });
-      if (required && !f.has(key)) f.fail(key, 'must list at least one component');
+    const f = new Fields(praw, ppath, errors, PIPELINE_FIELDS);
+    const refs = (key: 'receivers' | 'processors' | 'exporters', defined: Map<string, ComponentEntry>, factories: ReadonlyMap<string, AnyFactory>): string[] => {
+      const ids = f.get(key);
       const seen = new Set<string>();
       ids.forEach((id, i) => {
         const at = keyPath(f.at(key), i);
@@ -252,9 +315,9 @@ function parsePipelines(
     out.push({
       id: pid,
       signal,
-      receivers: refs('receivers', receivers, receiverFactories, true),
-      processors: refs('processors', processors, processorFactories, false),
-      exporters: refs('exporters', exporters, exporterFactories, true),
+      receivers: refs('receivers', receivers, receiverFactories),
+      processors: refs('processors', processors, processorFactories),
+      exporters: refs('exporters', exporters, exporterFactories),
     });
   }
   return out;

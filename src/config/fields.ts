@@ -1,22 +1,25 @@
-// Typed readers for one config object: each getter validates one key, records a problem
-// with its full key path, and falls back to the default so that all problems are found.
+// Typed readers for one config object, checked against its field table: `get` validates one
+// key as its table says, records a problem with its full key path, and falls back to the
+// default so that all problems are found.
 import { didYouMean } from './did-you-mean.js';
 import { type ConfigErrors, keyPath } from './errors.js';
-import { parseBytes, parseDuration } from './units.js';
+import type { FieldSpec, FieldTable, FieldValue, SubTable } from './field-table.js';
+import { formatDuration, parseBytes, parseDuration } from './units.js';
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export class Fields {
+export class Fields<T extends FieldTable = FieldTable> {
   readonly obj: Record<string, unknown>;
 
   constructor(
     raw: unknown,
     readonly path: string,
     readonly errors: ConfigErrors,
-    readonly known: readonly string[],
+    readonly table: T,
   ) {
+    const known = Object.keys(table);
     if (raw === undefined || raw === null) {
       this.obj = {};
     } else if (!isPlainObject(raw)) {
@@ -45,9 +48,80 @@ export class Fields {
     this.errors.add(this.at(key), message);
   }
 
-  /** A nested mapping with its own known keys. */
-  sub(key: string, known: readonly string[]): Fields {
-    return new Fields(this.obj[key], this.at(key), this.errors, known);
+  private spec(key: string): FieldSpec {
+    const s = this.table[key];
+    // A programming error, not a config problem: every key read must be in the table.
+    if (s === undefined) throw new Error(`config key ${this.at(key)} is read but not in its field table`);
+    return s;
+  }
+
+  /** The key's value, validated and defaulted as its table entry says. */
+  get<K extends keyof T & string>(key: K): FieldValue<T[K]> {
+    const s = this.spec(key);
+    const present = this.has(key);
+    if (s.required && !present) this.fail(key, 'is required');
+    const v = present || s.default !== undefined || ['strings', 'map', 'bool'].includes(s.type) ? this.read(key, s) : undefined;
+    if (present && v !== undefined && s.check) {
+      const problem = s.check(v as never);
+      if (problem !== undefined) this.fail(key, problem);
+    }
+    return v as FieldValue<T[K]>;
+  }
+
+  private read(key: string, s: FieldSpec): unknown {
+    const range = { ...(s.min !== undefined ? { min: s.min } : {}), ...(s.max !== undefined ? { max: s.max } : {}) };
+    switch (s.type) {
+      case 'string':
+        return this.string(key, (s.default as string | undefined) ?? '', { nonEmpty: s.nonEmpty ?? false });
+      case 'bool':
+        return this.bool(key, (s.default as boolean | undefined) ?? false);
+      case 'number':
+      case 'integer':
+        return this.number(key, s.default as number, { ...range, integer: s.type === 'integer' });
+      case 'bytes':
+        return this.bytes(key, s.default as number, range);
+      case 'duration':
+        return this.duration(key, s.default as number, range);
+      case 'endpoint':
+        return this.endpoint(key, (s.default as string | undefined) ?? '');
+      case 'enum':
+        return this.enum(key, s.values ?? [], s.default as string);
+      case 'strings':
+        return this.stringList(key, (s.default as string[] | undefined) ?? [], { nonEmpty: s.nonEmpty ?? false });
+      case 'map':
+        return this.stringMap(key);
+      default:
+        return this.obj[key] ?? s.default;
+    }
+  }
+
+  /**
+   * A nested mapping, checked against its entry's table. Shared readers (TLS, retry…) pass the
+   * table they read with, which must be the one the parent's entry names.
+   */
+  sub<K extends keyof T & string>(key: K): Fields<SubTable<T[K]>>;
+  sub<U extends FieldTable>(key: keyof T & string, table: U): Fields<U>;
+  sub(key: string, table?: FieldTable): Fields {
+    const s = this.spec(key);
+    if (table !== undefined && s.fields !== table) throw new Error(`config key ${this.at(key)}: its table entry names another field table`);
+    if (s.required && !this.has(key)) this.fail(key, 'is required');
+    return new Fields(this.obj[key], this.at(key), this.errors, s.fields ?? {});
+  }
+
+  /** A list of mappings (`sections`), each checked against the entry's table. */
+  items<K extends keyof T & string>(key: K): Fields<SubTable<T[K]>>[] {
+    const s = this.spec(key);
+    const v = this.obj[key];
+    if (v === undefined || v === null) {
+      if (s.required || s.nonEmpty) this.fail(key, 'must not be empty');
+      return [];
+    }
+    if (!Array.isArray(v)) {
+      this.fail(key, `expected a list, got ${describe(v)}`);
+      return [];
+    }
+    if (s.nonEmpty && v.length === 0) this.fail(key, 'must not be empty');
+    return v.map((item, i) => new Fields(item, keyPath(this.at(key), i), this.errors, (s.fields ?? {}) as SubTable<T[K]>));
   }
 
   string(key: string, def: string, opts: { nonEmpty?: boolean } = {}): string {
@@ -112,7 +186,7 @@ export class Fields {
   }
 
   /** Durations as `50ms`, `5s`, `1m`, `2h` or a number of milliseconds; returns ms. */
-  duration(key: string, defMs: number, opts: { min?: number } = {}): number {
+  duration(key: string, defMs: number, opts: { min?: number; max?: number } = {}): number {
     const v = this.obj[key];
     if (v === undefined || v === null) return defMs;
     const ms = parseDuration(v);
@@ -121,7 +195,11 @@ export class Fields {
       return defMs;
     }
     if (opts.min !== undefined && ms < opts.min) {
-      this.fail(key, `must be at least ${opts.min}ms, got ${ms}ms`);
+      this.fail(key, `must be at least ${formatDuration(opts.min)}, got ${formatDuration(ms)}`);
+      return defMs;
+    }
+    if (opts.max !== undefined && ms > opts.max) {
+      this.fail(key, `must be at most ${formatDuration(opts.max)}, got ${formatDuration(ms)}`);
       return defMs;
     }
     return ms;
@@ -159,7 +237,11 @@ export class Fields {
 
   stringList(key: string, def: readonly string[], opts: { nonEmpty?: boolean } = {}): string[] {
     const v = this.obj[key];
-    if (v === undefined || v === null) return [...def];
+    if (v === undefined || v === null) {
+      // An absent required list is reported like an empty one.
+      if (opts.nonEmpty && def.length === 0) this.fail(key, 'must not be empty');
+      return [...def];
+    }
     const arr = typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v;
     if (!Array.isArray(arr)) {
       this.fail(key, `expected a list of strings, got ${describe(v)}`);

@@ -37,3 +37,20 @@ export function parseBytes(v: unknown): number | undefined {
   if (mult === undefined) return undefined;
   return Math.round(Number(m[1]) * mult);
 }
+
+/** `64MiB` for a whole number of binary units, else the number of bytes. */
+export function formatBytes(n: number): string {
+  for (const [unit, size] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) {
+    if (n >= size && n % size === 0) return `${n / size}${unit}`;
+  }
+  return String(n);
+}
+
+/** `5s`, `1m`, `2h` for whole units, else milliseconds. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

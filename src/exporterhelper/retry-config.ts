@@ -1,4 +1,5 @@
 // `retry` settings shared by every exporter, with the Collector's retry_on_failure defaults.
+import { fieldTable } from '../config/field-table.js';
 import type { Fields } from '../config/fields.js';
 
 export interface RetryConfig {
@@ -20,17 +21,29 @@ export const DEFAULT_RETRY: RetryConfig = {
   randomizationFactor: 0.5,
 };
 
-export const RETRY_KEYS = ['enabled', 'initial_interval', 'max_interval', 'max_elapsed_time', 'multiplier', 'randomization_factor'] as const;
+/** The `retry` table with one exporter's defaults (they differ per exporter). */
+export function retryFields(def: RetryConfig = DEFAULT_RETRY) {
+  return fieldTable({
+    enabled: { type: 'bool', default: def.enabled, doc: 'Retry failed exports (with exponential backoff); off: a failed batch is spilled or dropped at once.' },
+    initial_interval: { type: 'duration', default: def.initialIntervalMs, min: 1, doc: 'Wait before the first retry.' },
+    max_interval: { type: 'duration', default: def.maxIntervalMs, min: 1, doc: 'Longest wait between retries; not below initial_interval.' },
+    max_elapsed_time: { type: 'duration', default: def.maxElapsedMs, doc: 'Give up on a batch after retrying this long; 0 retries for ever.' },
+    multiplier: { type: 'number', default: def.multiplier, min: 1, doc: 'Each wait is the previous one times this.' },
+    randomization_factor: { type: 'number', default: def.randomizationFactor, min: 0, max: 1, doc: 'Jitter: each wait is randomised by ± this fraction.' },
+  });
+}
 
-export function parseRetry(parent: Fields, key = 'retry', def: RetryConfig = DEFAULT_RETRY): RetryConfig {
-  const f = parent.sub(key, RETRY_KEYS);
+export const RETRY_FIELDS = retryFields();
+
+export function parseRetry(parent: Fields, key = 'retry', table = RETRY_FIELDS): RetryConfig {
+  const f = parent.sub(key, table);
   const cfg: RetryConfig = {
-    enabled: f.bool('enabled', def.enabled),
-    initialIntervalMs: f.duration('initial_interval', def.initialIntervalMs, { min: 1 }),
-    maxIntervalMs: f.duration('max_interval', def.maxIntervalMs, { min: 1 }),
-    maxElapsedMs: f.duration('max_elapsed_time', def.maxElapsedMs),
-    multiplier: f.number('multiplier', def.multiplier, { min: 1 }),
-    randomizationFactor: f.number('randomization_factor', def.randomizationFactor, { min: 0, max: 1 }),
+    enabled: f.get('enabled'),
+    initialIntervalMs: f.get('initial_interval'),
+    maxIntervalMs: f.get('max_interval'),
+    maxElapsedMs: f.get('max_elapsed_time'),
+    multiplier: f.get('multiplier'),
+    randomizationFactor: f.get('randomization_factor'),
   };
   if (cfg.maxIntervalMs < cfg.initialIntervalMs) f.fail('max_interval', 'must not be below initial_interval');
   return cfg;

@@ -1,5 +1,8 @@
 // Accumulates ring records of one pipeline into one growing buffer: since concatenated
 // requests of one type form one valid request, a batch costs one copy per record.
+// Per-batch garbage is kept down two ways: a new batch starts at the size the last one
+// reached (no doubling-and-copying on the way to 4 MiB), and buffers of delivered batches
+// come back through recycle() when nothing downstream can still hold them.
 import type { Batch, Signal } from '../component.js';
 
 export interface CutBatch extends Batch {
@@ -15,6 +18,11 @@ export class Batcher {
   private items = 0;
   private oldest = 0;
   private wal: Map<number, number> | undefined;
+  /** size of the last cut batch: the next one likely needs as much */
+  private lastCut = 0;
+  /** buffers of delivered batches, ready for reuse (at most SPARES) */
+  private readonly spares: Uint8Array[] = [];
+  private readonly owned = new WeakSet<ArrayBufferLike>();
   /** when the current batch received its first record (flush_interval runs from here) */
   openedAt = 0;
 
@@ -36,9 +44,9 @@ export class Batcher {
     if (this.len === 0) {
       this.openedAt = now;
       this.oldest = receivedAt;
-      if (this.buf.length < payload.length) this.buf = new Uint8Array(Math.max(64 * 1024, Math.min(this.maxBatchBytes, payload.length * 4), payload.length));
+      if (this.buf.length < payload.length) this.buf = this.take(Math.max(64 * 1024, Math.min(this.maxBatchBytes, Math.max(payload.length * 4, this.lastCut + (this.lastCut >> 2))), payload.length));
     } else if (this.len + payload.length > this.buf.length) {
-      const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + payload.length));
+      const next = this.alloc(Math.min(Math.max(this.buf.length * 2, this.len + payload.length), Math.max(this.maxBatchBytes, this.len + payload.length)));
       next.set(this.buf.subarray(0, this.len));
       this.buf = next;
     }
@@ -65,10 +73,37 @@ export class Batcher {
       wal: this.wal,
     };
     this.wal = undefined;
-    // Exporters may hold the batch (retries); never reuse its memory.
+    this.lastCut = this.len;
+    // Exporters may hold the batch (retries): its memory comes back only through recycle().
     this.buf = new Uint8Array(0);
     this.len = 0;
     this.items = 0;
     return batch;
   }
+
+  /**
+   * Hands back the data of a delivered batch this batcher cut, for reuse. Only for pipelines
+   * where nothing keeps a view of it after delivery (no processors: fusion holds spans).
+   */
+  recycle(data: Uint8Array): void {
+    if (data.byteOffset !== 0 || !this.owned.has(data.buffer) || this.spares.length >= SPARES) return;
+    const whole = new Uint8Array(data.buffer);
+    if (whole.length * 2 < this.lastCut) return; // too small to be worth keeping
+    this.spares.push(whole);
+  }
+
+  private take(min: number): Uint8Array {
+    for (let i = 0; i < this.spares.length; i++) {
+      if (this.spares[i]!.length >= min) return this.spares.splice(i, 1)[0]!;
+    }
+    return this.alloc(min);
+  }
+
+  private alloc(n: number): Uint8Array {
+    const b = new Uint8Array(n);
+    this.owned.add(b.buffer);
+    return b;
+  }
 }
+
+const SPARES = 2;

@@ -1,5 +1,5 @@
 import type { ProcessorFactory } from '../component.js';
-import { createDefaultConfig, parseConfig, type FusionConfig } from './config.js';
+import { createDefaultConfig, parseConfig, FUSION_FIELDS, type FusionConfig } from './config.js';
 import { FusionProcessor } from './fusion-processor.js';
 
 export const fusionProcessorFactory: ProcessorFactory<FusionConfig> = {
@@ -7,5 +7,6 @@ export const fusionProcessorFactory: ProcessorFactory<FusionConfig> = {
   signals: ['traces', 'logs', 'metrics'],
   createDefaultConfig,
   parseConfig,
+  configFields: FUSION_FIELDS,
   create: (config, ctx) => new FusionProcessor(config, ctx),
 };

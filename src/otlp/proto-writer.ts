@@ -8,9 +8,12 @@ export class ProtoWriter {
   buf: Uint8Array;
   pos = 0;
   private readonly stack: number[] = [];
+  /** over `buf`, replaced when it grows: one per buffer, not one per double written */
+  private view: DataView;
 
   constructor(initial = 1024) {
     this.buf = new Uint8Array(initial);
+    this.view = new DataView(this.buf.buffer);
   }
 
   private ensure(n: number): void {
@@ -20,6 +23,7 @@ export class ProtoWriter {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
+    this.view = new DataView(next.buffer);
   }
 
   varint(v: number): void {
@@ -50,6 +54,14 @@ export class ProtoWriter {
     this.varint(no * 8 + wt);
   }
 
+  /** A precomputed field key (see KEY in fields.ts): most are one byte. */
+  key(k: number): void {
+    if (k < 128) {
+      this.ensure(1);
+      this.buf[this.pos++] = k;
+    } else this.varint(k);
+  }
+
   fixed32(v: number): void {
     this.ensure(4);
     const b = this.buf;
@@ -65,9 +77,29 @@ export class ProtoWriter {
     this.fixed32(Number(u >> 32n));
   }
 
+  /** fixed64 from a non-negative integer below 2^53, without a BigInt. */
+  fixed64Number(v: number): void {
+    const hi = Math.floor(v / 4294967296);
+    this.fixed32((v - hi * 4294967296) >>> 0);
+    this.fixed32(hi >>> 0);
+  }
+
+  /** Milliseconds as fixed64 nanoseconds, exact for any ms below 2^48, without a BigInt. */
+  fixed64Ms(ms: number): void {
+    const msHi = Math.floor(ms / 65536);
+    const msLo = ms - msHi * 65536;
+    const a = msHi * 1e6;
+    const b = msLo * 1e6;
+    let low = (a % 65536) * 65536 + b;
+    const carry = Math.floor(low / 4294967296);
+    low -= carry * 4294967296;
+    this.fixed32(low >>> 0);
+    this.fixed32((Math.floor(a / 65536) + carry) >>> 0);
+  }
+
   double(v: number): void {
     this.ensure(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset).setFloat64(this.pos, v, true);
+    this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
   }
 
@@ -112,6 +144,11 @@ export class ProtoWriter {
     this.pos = start;
     this.varint(len);
     this.pos = end;
+  }
+
+  /** Nested messages begun and not yet joined. */
+  get depth(): number {
+    return this.stack.length;
   }
 
   /** Where the writer is (position, open messages), for `rewind`. */

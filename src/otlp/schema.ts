@@ -43,14 +43,14 @@ export interface MessageDef {
   readonly byJson: ReadonlyMap<string, FieldDef>;
 }
 
-type Spec = [no: number, name: string, type: FieldType, opts?: Partial<Omit<FieldDef, 'no' | 'name' | 'type' | 'json' | 'wt' | 'scan'>> | string];
+type Spec = readonly [no: number, name: string, type: FieldType, opts?: Partial<Omit<FieldDef, 'no' | 'name' | 'type' | 'json' | 'wt' | 'scan'>> | string];
 
 const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 const R = { repeated: true } as const;
 const P = { presence: true } as const;
 
-const SPECS: Record<string, Spec[]> = {
+const SPECS = {
   ExportTraceServiceRequest: [[1, 'resource_spans', 'message', { msg: 'ResourceSpans', ...R }]],
   ExportLogsServiceRequest: [[1, 'resource_logs', 'message', { msg: 'ResourceLogs', ...R }]],
   ExportMetricsServiceRequest: [[1, 'resource_metrics', 'message', { msg: 'ResourceMetrics', ...R }]],
@@ -254,11 +254,19 @@ const SPECS: Record<string, Spec[]> = {
     [4, 'span_id', 'id', { idLen: 8 }],
     [5, 'trace_id', 'id', { idLen: 16 }],
   ],
-};
+  // google.rpc.RetryInfo and google.protobuf.Duration: the retry hint inside a gRPC Status detail
+  RetryInfo: [[1, 'retry_delay', 'message', 'Duration']],
+  Duration: [[1, 'seconds', 'int64'], [2, 'nanos', 'int32']],
+} as const satisfies Record<string, readonly Spec[]>;
+
+/** Names of the messages in the table. */
+export type MessageName = keyof typeof SPECS;
+/** Proto (snake_case) names of the fields of message `M`. */
+export type FieldName<M extends MessageName> = (typeof SPECS)[M][number][1];
 
 function build(): Map<string, MessageDef> {
   const out = new Map<string, MessageDef>();
-  for (const [name, specs] of Object.entries(SPECS)) {
+  for (const [name, specs] of Object.entries(SPECS) as [string, readonly Spec[]][]) {
     const fields: FieldDef[] = specs.map(([no, fname, type, opts]) => {
       const o = typeof opts === 'string' ? { msg: opts } : (opts ?? {});
       const scan = type === 'message' ? SCAN_MESSAGE : type === 'string' ? SCAN_STRING : type === 'id' ? SCAN_ID : type === 'bool' ? SCAN_BOOL : SCAN_NONE;

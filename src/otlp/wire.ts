@@ -27,13 +27,21 @@ export class Reader {
   start = 0;
   stop = 0;
 
-  constructor(readonly buf: Uint8Array, pos = 0, end = buf.length) {
+  constructor(public buf: Uint8Array, pos = 0, end = buf.length) {
     this.pos = pos;
     this.end = end;
   }
 
   /** Re-target this reader to another window without allocating a new one. */
   reset(pos: number, end: number): this {
+    this.pos = pos;
+    this.end = end;
+    return this;
+  }
+
+  /** Re-target this reader to a window of another buffer. */
+  target(buf: Uint8Array, pos: number, end: number): this {
+    this.buf = buf;
     this.pos = pos;
     this.end = end;
     return this;

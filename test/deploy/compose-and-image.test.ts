@@ -87,7 +87,10 @@ test('the collector configs the stack mounts validate, and ports, brokers, bucke
   };
   for (const s of ['agent', 'gateway']) {
     const file = mounted(s);
-    const r = runCli(['validate', '--config', file], { env: envOf(s) as NodeJS.ProcessEnv });
+    // with the --set overrides the service's command adds
+    const command = services[s]!['command'] as string[];
+    const sets = command.flatMap((a, i) => (command[i - 1] === '--set' ? ['--set', a] : []));
+    const r = runCli(['validate', '--config', file, ...sets], { env: envOf(s) as NodeJS.ProcessEnv });
     assert.equal(r.status, 0, `${file}: ${r.stdout}${r.stderr}`);
     // the published container ports are the ones the config listens on
     const container = ((services[s]!['ports'] ?? []) as string[]).map((p) => Number(p.split(':').at(-1)));

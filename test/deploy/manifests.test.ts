@@ -148,7 +148,7 @@ for (const [kind, name, component] of [['DaemonSet', 'ai-trace-collector-agent',
     // the ConfigMap mounted is the one in this directory, and its config is deploy/config/<component>.yaml
     const configVolume = (pod.volumes as Obj[]).find((v) => v['name'] === 'config')!;
     const cm = byKind('ConfigMap', at(configVolume, 'configMap', 'name'));
-    assert.equal(at(cm, 'data', 'config.yaml'), readFileSync(`deploy/config/${component}.yaml`, 'utf8'), `ConfigMap differs from deploy/config/${component}.yaml`);
+    assert.equal(at(cm, 'data', 'config.yaml'), readFileSync(`deploy/config/${component}.yaml`, 'utf8'), `ConfigMap differs from deploy/config/${component}.yaml (npm run configmaps)`);
     assert.deepEqual(c.args, ['run', '--config', '/etc/ai-trace-collector/config.yaml']);
     assert.ok((c.volumeMounts as Obj[]).some((m) => m['name'] === 'config' && m['mountPath'] === '/etc/ai-trace-collector'));
     // every volume mount names a volume
@@ -174,6 +174,13 @@ test('agent DaemonSet: pod logs read-only, checkpoints on the host, NODE_NAME, G
   assert.equal(at(env.get('NODE_NAME'), 'valueFrom', 'fieldRef', 'fieldPath'), 'spec.nodeName');
   assert.equal(pod.runtimeClassName, 'nvidia');
   assert.ok((pod.tolerations as Obj[]).some((t) => t['key'] === 'nvidia.com/gpu' && t['operator'] === 'Exists'));
+  // pod logs are root:root 0640 on the node: the non-root agent reads them as a member of group 0
+  assert.ok((at(pod, 'securityContext', 'supplementalGroups') as number[]).includes(0));
+  // the shipped agent config reads what is mounted: pod logs at the default path, state where ATC_STATE_DIR says
+  const agentYaml = readFileSync('deploy/config/agent.yaml', 'utf8');
+  assert.match(agentYaml, /include: \["\$\{env:ATC_POD_LOGS_DIR:-\/var\/log\/pods\}\/\*\/\*\/\*\.log"\]/);
+  assert.equal(env.has('ATC_POD_LOGS_DIR'), false, 'the default /var/log/pods is the mount');
+  assert.equal(at(env.get('ATC_STATE_DIR'), 'value'), mount('state')['mountPath']);
 });
 
 test('services select their pods; the agent service keeps traffic on the node', () => {

@@ -399,6 +399,6 @@ test('config: defaults, and every error with its key path', () => {
   assert.match(msgs, /receivers\.nvml\.collection_interval: expected a duration/);
   assert.match(msgs, /receivers\.nvml\.required: expected true or false/);
   assert.match(msgs, /receivers\.nvml\.events\.types\[1\]: unknown event type "fire"/);
-  assert.match(msgs, /receivers\.nvml\.events\.wait_timeout: must be at most 60s/);
+  assert.match(msgs, /receivers\.nvml\.events\.wait_timeout: must be at most 1m, got 2m/);
   assert.match(msgs, /receivers\.nvml\.events\.extra: unknown key/);
 });

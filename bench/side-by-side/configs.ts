@@ -1,0 +1,134 @@
+// The two collectors' configurations for each workload, at their defaults except where a
+// workload needs a setting (ports, output place, zstd, acks=all, the Collector's batch
+// processor as its docs recommend in front of exporters).
+export interface Ports {
+  http: number;
+  grpc: number;
+  telemetry: number;
+}
+
+export type Output =
+  | { kind: 'file'; dir: string }
+  | { kind: 'kafka'; brokers: string[]; topic: string; logDir: string }
+  | { kind: 'idle-all'; dir: string; brokers: string[]; topic: string; promPort: number };
+
+function oursExporters(o: Output): { yaml: string; ids: string[] } {
+  switch (o.kind) {
+    case 'file':
+      return { yaml: `file: { directory: ${o.dir}, compression: zstd }`, ids: ['file'] };
+    case 'kafka':
+      return { yaml: `kafka: { brokers: ["${o.brokers[0]}"], compression: zstd, required_acks: all, traces: { topic: ${o.topic}, encoding: otlp_proto } }`, ids: ['kafka'] };
+    case 'idle-all':
+      // every exporter we ship, pointed at places that exist (or would, for S3 and OTLP)
+      return {
+        yaml: `file: { directory: ${o.dir}, compression: zstd }
+  kafka: { brokers: ["${o.brokers[0]}"], compression: zstd, traces: { topic: ${o.topic} } }
+  s3: { bucket: idle, region: us-east-1, endpoint: "http://127.0.0.1:9", force_path_style: true }
+  otlp: { endpoint: "http://127.0.0.1:9" }
+  prometheus: { endpoint: "127.0.0.1:${o.promPort}" }`,
+        ids: ['file', 'kafka', 's3', 'otlp', 'prometheus'],
+      };
+  }
+}
+
+export function oursTraces(dir: string, ports: Ports, o: Output, opts: { fusion?: boolean } = {}): string {
+  const ex = oursExporters(o);
+  const tracesExporters = o.kind === 'idle-all' ? ex.ids.filter((i) => i !== 'prometheus') : ex.ids;
+  return `receivers:
+  otlp:
+    protocols:
+      http: { endpoint: "127.0.0.1:${ports.http}" }
+      grpc: { endpoint: "127.0.0.1:${ports.grpc}" }
+${opts.fusion ? 'processors:\n  fusion: { decision_wait: 2s }\n' : ''}exporters:
+  ${ex.yaml}
+spill: { directory: ${dir}/ours-spill }
+service:
+  telemetry: { metrics: { endpoint: "127.0.0.1:${ports.telemetry}" }, logs: { level: warn } }
+  pipelines:
+    traces: { receivers: [otlp], ${opts.fusion ? 'processors: [fusion], ' : ''}exporters: [${tracesExporters.join(', ')}] }
+${o.kind === 'idle-all' ? `    metrics: { receivers: [otlp], exporters: [${ex.ids.join(', ')}] }\n` : ''}`;
+}
+
+function otelcolExporters(o: Output): { yaml: string; ids: string[] } {
+  const kafka = (brokers: string[], topic: string): string =>
+    `kafka: { brokers: ["${brokers[0]}"], traces: { topic: ${topic}, encoding: otlp_proto }, producer: { compression: zstd, required_acks: -1 } }`;
+  switch (o.kind) {
+    case 'file':
+      return { yaml: `file: { path: ${o.dir}/traces.binpb, format: proto, compression: zstd }`, ids: ['file'] };
+    case 'kafka':
+      return { yaml: kafka(o.brokers, o.topic), ids: ['kafka'] };
+    case 'idle-all':
+      return { yaml: `file: { path: ${o.dir}/traces.binpb, format: proto, compression: zstd }\n  ${kafka(o.brokers, o.topic)}\n  nop: {}`, ids: ['file', 'kafka', 'nop'] };
+  }
+}
+
+export function otelcolTraces(ports: Ports, o: Output): string {
+  const ex = otelcolExporters(o);
+  return `receivers:
+  otlp:
+    protocols:
+      http: { endpoint: "127.0.0.1:${ports.http}" }
+      grpc: { endpoint: "127.0.0.1:${ports.grpc}" }
+processors:
+  batch: {}
+exporters:
+  ${ex.yaml}
+service:
+  telemetry: { metrics: { level: none }, logs: { level: warn } }
+  pipelines:
+    traces: { receivers: [otlp], processors: [batch], exporters: [${ex.ids.join(', ')}] }
+`;
+}
+
+export interface ScrapeTarget {
+  job: string;
+  target: string;
+  path: string;
+}
+
+function scrapeConfigs(targets: ScrapeTarget[], indent: string): string {
+  return targets
+    .map((t) => `${indent}- job_name: ${t.job}\n${indent}  scrape_interval: 5s\n${indent}  metrics_path: ${t.path}\n${indent}  static_configs: [ { targets: ["${t.target}"] } ]`)
+    .join('\n');
+}
+
+export function oursScrape(dir: string, ports: Ports, targets: ScrapeTarget[]): string {
+  return `receivers:
+  prometheus:
+    config:
+      scrape_configs:
+${scrapeConfigs(targets, '        ')}
+  otlp:
+    protocols:
+      http: { endpoint: "127.0.0.1:${ports.http}" }
+exporters:
+  file: { directory: ${dir}/ours-data, compression: zstd }
+spill: { directory: ${dir}/ours-spill }
+service:
+  telemetry: { metrics: { endpoint: "127.0.0.1:${ports.telemetry}" }, logs: { level: warn } }
+  pipelines:
+    metrics: { receivers: [prometheus], exporters: [file] }
+    traces: { receivers: [otlp], exporters: [file] }
+`;
+}
+
+export function otelcolScrape(dir: string, ports: Ports, targets: ScrapeTarget[]): string {
+  return `receivers:
+  prometheus:
+    config:
+      scrape_configs:
+${scrapeConfigs(targets, '        ')}
+  otlp:
+    protocols:
+      http: { endpoint: "127.0.0.1:${ports.http}" }
+processors:
+  batch: {}
+exporters:
+  file: { path: ${dir}/otelcol-data/metrics.binpb, format: proto, compression: zstd }
+service:
+  telemetry: { metrics: { level: none }, logs: { level: warn } }
+  pipelines:
+    metrics: { receivers: [prometheus], processors: [batch], exporters: [file] }
+    traces: { receivers: [otlp], processors: [batch], exporters: [file] }
+`;
+}

@@ -1,0 +1,164 @@
+// `bench/side-by-side`: ai-trace-collector against the OpenTelemetry Collector (built with the
+// Collector Builder), same machine, same load, each collector pinned to core 0 and everything
+// else (load generator, Kafka broker, scrape targets) to core 1. Prints tables with ratios.
+//   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion]
+// Part of `npm run bench`.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startKafka, type KafkaServer } from '../../test/harness/kafka.js';
+import { printTable } from '../table.js';
+import { oursTraces, otelcolTraces, type Output } from './configs.js';
+import { installOtelcol } from './otelcol.js';
+import { bytesUnder, readKafkaTopic, readOtelcolFile, readOurFiles } from './outputs.js';
+import { startOtelcol, startOurs, COLLECTOR_CPU, LOAD_CPU } from './processes.js';
+import { traceRun, type LoadOptions, type TraceRun, type TraceSide } from './run-load.js';
+import { idleBench } from './idle.js';
+import { scrapeBench } from './scrape.js';
+
+export interface SideBySideOptions {
+  seconds?: number;
+  only?: string[];
+}
+
+function oursSide(output: (dir: string) => Output, opts: { fusion?: boolean } = {}): TraceSide {
+  return {
+    name: opts.fusion ? 'ours + fusion' : 'ours',
+    start: (dir, ports) => startOurs(dir, oursTraces(dir, ports, output(dir), opts), ports.http),
+    outputBytes: (dir) => outputBytes(output(dir), dir, 'ours'),
+    read: (dir, each) => readOutput(output(dir), dir, 'ours', each),
+  };
+}
+
+function otelcolSide(bin: string, output: (dir: string) => Output): TraceSide {
+  return {
+    name: 'Collector',
+    start: (dir, ports) => startOtelcol(bin, dir, otelcolTraces(ports, output(dir)), ports.http),
+    outputBytes: (dir) => outputBytes(output(dir), dir, 'otelcol'),
+    read: (dir, each) => readOutput(output(dir), dir, 'otelcol', each),
+  };
+}
+
+function outputBytes(o: Output, _dir: string, who: 'ours' | 'otelcol'): number {
+  if (o.kind === 'file') return bytesUnder(who === 'ours' ? o.dir : join(o.dir, 'traces.binpb'));
+  if (o.kind === 'kafka') return bytesUnder(o.logDir);
+  return 0;
+}
+
+async function readOutput(o: Output, _dir: string, who: 'ours' | 'otelcol', each: (r: Uint8Array) => void): Promise<void> {
+  if (o.kind === 'file') {
+    if (who === 'ours') readOurFiles(o.dir, each);
+    else readOtelcolFile(join(o.dir, 'traces.binpb'), each);
+  } else if (o.kind === 'kafka') await readKafkaTopic(o.brokers, o.topic, each);
+}
+
+function row(workload: string, r: TraceRun): Record<string, string | number> {
+  return {
+    workload,
+    collector: r.collector,
+    'spans/s acked': r.load.spansPerSec,
+    'CPU-s / 1M spans': r.cpuPerMillion,
+    'p50 ms': r.load.p50,
+    'p99 ms': r.load.p99,
+    'peak RSS MiB': r.peakRssMiB,
+    'acked spans': r.delivery.expected,
+    lost: r.delivery.lost,
+    duplicates: r.delivery.duplicates,
+    refused: Object.entries(r.load.statuses).filter(([k]) => k !== '200').map(([k, v]) => `${k}:${v}`).join(' ') || '0',
+  };
+}
+
+export interface Ratio {
+  what: string;
+  ours: number;
+  collector: number;
+  /** how many times better ours is (higher is better) */
+  ratio: number;
+  goal: string;
+}
+
+function ratioRow(r: Ratio): Record<string, string | number> {
+  return { measure: r.what, ours: r.ours, Collector: r.collector, 'ours better by': `${r.ratio.toFixed(2)}×`, goal: r.goal };
+}
+
+/** Flat out for both, then both at half the slower one's flat-out rate. */
+async function pair(label: string, key: string, base: string, ours: TraceSide, otelcol: TraceSide, o: LoadOptions, rows: Record<string, string | number>[], ratios: Ratio[]): Promise<void> {
+  const a = await traceRun(ours, join(base, `${key}-ours-flat`), o);
+  rows.push(row(`${label} flat out`, a));
+  const b = await traceRun(otelcol, join(base, `${key}-otelcol-flat`), o);
+  rows.push(row(`${label} flat out`, b));
+  ratios.push({ what: `${label} CPU-s / 1M spans, flat out`, ours: a.cpuPerMillion, collector: b.cpuPerMillion, ratio: b.cpuPerMillion / a.cpuPerMillion, goal: '≥ 2×, zero loss' });
+  ratios.push({ what: `${label} peak RSS MiB, flat out`, ours: a.peakRssMiB, collector: b.peakRssMiB, ratio: b.peakRssMiB / a.peakRssMiB, goal: '≥ 1×' });
+  const halfRate = Math.max(1, Math.round((0.5 * Math.min(a.load.spansPerSec, b.load.spansPerSec)) / 100));
+  const half = { ...o, rate: halfRate };
+  const c = await traceRun(ours, join(base, `${key}-ours-half`), half);
+  rows.push(row(`${label} half load (${halfRate * 100} spans/s)`, c));
+  const d = await traceRun(otelcol, join(base, `${key}-otelcol-half`), half);
+  rows.push(row(`${label} half load (${halfRate * 100} spans/s)`, d));
+  ratios.push({ what: `${label} CPU-s / 1M spans, half load`, ours: c.cpuPerMillion, collector: d.cpuPerMillion, ratio: d.cpuPerMillion / c.cpuPerMillion, goal: '≥ 2×, zero loss' });
+  ratios.push({ what: `${label} p99 ms, half load`, ours: c.load.p99, collector: d.load.p99, ratio: d.load.p99 / c.load.p99, goal: '≥ 1×' });
+}
+
+export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<void> {
+  const seconds = opts.seconds ?? Number(process.env['ATC_BENCH_SECONDS'] ?? 8);
+  const only = new Set(opts.only ?? ['w1', 'w2', 'w3', 'idle', 'grpc', 'fusion']);
+  const bin = await installOtelcol();
+  // Everything this process starts (load generator, broker, scrape targets, kcat) inherits
+  // the load core; the collectors are started on their own core explicitly.
+  const affinity = execFileSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }).trim().split(' ').pop()!;
+  execFileSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+  const base = mkdtempSync(join(tmpdir(), 'atc-side-'));
+  const o: LoadOptions = { seconds, rate: 0, connections: 64 };
+  const rows: Record<string, string | number>[] = [];
+  const ratios: Ratio[] = [];
+  let kafka: KafkaServer | undefined;
+  console.log(`\nside by side with the OpenTelemetry Collector (${bin}); collectors on CPU ${COLLECTOR_CPU}, load and servers on CPU ${LOAD_CPU}; ${seconds}s per run, 64 keep-alive connections, 100-span requests`);
+  try {
+    if (only.has('w1')) {
+      const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
+      await pair('W1 OTLP/HTTP → zstd files', 'w1', base, oursSide(file), otelcolSide(bin, file), o, rows, ratios);
+    }
+    // the broker inherits this process's core (LOAD_CPU)
+    if (only.has('w2') || only.has('idle')) kafka = await startKafka({ partitions: 6 });
+    if (only.has('w2') && kafka) {
+      const k = kafka;
+      const out = (dir: string): Output => ({ kind: 'kafka', brokers: k.brokers, topic: `side-${dir.split('/').pop()}`, logDir: k.logDir });
+      await pair('W2 OTLP/HTTP → Kafka', 'w2', base, oursSide(out), otelcolSide(bin, out), o, rows, ratios);
+    }
+    if (only.has('grpc')) {
+      const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
+      const grpc = { ...o, grpc: true };
+      const g = await traceRun(oursSide(file), join(base, 'grpc-ours'), grpc);
+      rows.push(row('OTLP/gRPC → zstd files', g));
+      const h = await traceRun(oursSide(file), join(base, 'http-ours'), o);
+      rows.push(row('OTLP/HTTP → zstd files', h));
+      const c = await traceRun(otelcolSide(bin, file), join(base, 'grpc-otelcol'), grpc);
+      rows.push(row('OTLP/gRPC → zstd files', c));
+      ratios.push({ what: 'ours: OTLP/gRPC ÷ OTLP/HTTP CPU per span', ours: g.cpuPerMillion / h.cpuPerMillion, collector: NaN, ratio: h.cpuPerMillion / g.cpuPerMillion, goal: 'gRPC ≤ 1.3× HTTP' });
+      ratios.push({ what: 'OTLP/gRPC CPU-s / 1M spans', ours: g.cpuPerMillion, collector: c.cpuPerMillion, ratio: c.cpuPerMillion / g.cpuPerMillion, goal: '' });
+    }
+    if (only.has('fusion')) {
+      const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
+      const plain = await traceRun(oursSide(file), join(base, 'fusion-off'), o);
+      rows.push(row('fusion off', plain));
+      const fused = await traceRun(oursSide(file, { fusion: true }), join(base, 'fusion-on'), o);
+      rows.push(row('fusion on', fused));
+      ratios.push({ what: 'fusion: extra CPU per span', ours: fused.cpuPerMillion / plain.cpuPerMillion - 1, collector: NaN, ratio: NaN, goal: '≤ 0.5 (+50 %)' });
+    }
+    printTable('Side by side: OTLP traces (lost/duplicates counted from the outputs against acknowledged requests)', rows);
+    if (only.has('w3')) ratios.push(...(await scrapeBench(bin, join(base, 'w3'), seconds)));
+    if (only.has('idle') && kafka) ratios.push(...(await idleBench(bin, join(base, 'idle'), kafka)));
+    printTable('Side by side: ratios (higher "better by" is better for ours)', ratios.map(ratioRow));
+  } finally {
+    await kafka?.close();
+    rmSync(base, { recursive: true, force: true });
+    execFileSync('taskset', ['-a', '-p', affinity, String(process.pid)], { stdio: 'ignore' });
+  }
+}
+
+if (process.argv[1]?.endsWith('side-by-side/index.js')) {
+  const { values } = parseArgs({ options: { seconds: { type: 'string' }, only: { type: 'string' } } });
+  await sideBySideBench({ seconds: values.seconds ? Number(values.seconds) : undefined, only: values.only?.split(',') });
+}

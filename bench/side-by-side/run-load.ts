@@ -1,0 +1,113 @@
+// One measured load run: start a collector pinned to its core, warm it up, drive the load
+// generator from the other core, wait until the output stops growing, read CPU and peak RSS,
+// stop the collector (it drains), then count what arrived against what was acknowledged.
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { DeliveryCounter, type Delivery } from './delivery-count.js';
+import { newRunKey } from './fixture.js';
+import { LOAD_CPU, freePort, type Proc } from './processes.js';
+import type { Ports } from './configs.js';
+
+const execFileP = promisify(execFile);
+const LOADGEN = fileURLToPath(new URL('./load-generator.js', import.meta.url));
+export const SPANS_PER_REQUEST = 100;
+
+export interface LoadOptions {
+  seconds: number;
+  /** requests per second; 0 = flat out */
+  rate: number;
+  connections: number;
+  grpc?: boolean;
+}
+
+export interface LoadResult {
+  requests: number;
+  okRequests: number;
+  spansAcked: number;
+  spansPerSec: number;
+  p50: number;
+  p99: number;
+  statuses: Record<string, number>;
+  bodyBytes: number;
+}
+
+export async function newPorts(): Promise<Ports> {
+  return { http: await freePort(), grpc: await freePort(), telemetry: await freePort() };
+}
+
+export async function loadGenerator(ports: Ports, o: LoadOptions, dir: string): Promise<{ result: LoadResult; acked: Uint8Array; key: Buffer; nonce: number }> {
+  const rk = newRunKey();
+  const ackedFile = join(dir, `acked-${rk.nonce}.bin`);
+  const target = o.grpc ? `127.0.0.1:${ports.grpc}` : `http://127.0.0.1:${ports.http}/v1/traces`;
+  const args = [LOADGEN, '--target', target, '--connections', String(o.connections), '--seconds', String(o.seconds), '--rate', String(o.rate), '--spans', String(SPANS_PER_REQUEST), '--key', rk.key.toString('hex'), '--nonce', String(rk.nonce), '--acked', ackedFile];
+  if (o.grpc) args.push('--grpc');
+  const { stdout } = await execFileP('taskset', ['-c', LOAD_CPU, process.execPath, ...args], { maxBuffer: 16 * 1024 * 1024, timeout: (o.seconds + 120) * 1000 });
+  return { result: JSON.parse(stdout) as LoadResult, acked: new Uint8Array(readFileSync(ackedFile)), key: rk.key, nonce: rk.nonce };
+}
+
+/** Waits until the output size and the process's CPU stop moving (at most `maxMs`). */
+export async function settle(proc: Proc, outputBytes: () => number, maxMs = 60_000): Promise<void> {
+  const until = Date.now() + maxMs;
+  let bytes = outputBytes();
+  let cpu = proc.cpu();
+  let quiet = 0;
+  while (Date.now() < until && quiet < 3) {
+    await new Promise((r) => setTimeout(r, 500));
+    const b = outputBytes();
+    const c = proc.cpu();
+    quiet = b === bytes && c - cpu < 0.02 ? quiet + 1 : 0;
+    bytes = b;
+    cpu = c;
+  }
+}
+
+export interface TraceRun {
+  collector: string;
+  load: LoadResult;
+  cpuSeconds: number;
+  cpuPerMillion: number;
+  peakRssMiB: number;
+  delivery: Delivery;
+}
+
+export interface TraceSide {
+  name: string;
+  start(dir: string, ports: Ports): Promise<Proc>;
+  outputBytes(dir: string): number;
+  /** reads every request the collector delivered (after it stopped) */
+  read(dir: string, each: (request: Uint8Array) => void): Promise<void>;
+}
+
+export async function traceRun(side: TraceSide, dir: string, o: LoadOptions, warmupSeconds = 2): Promise<TraceRun> {
+  mkdirSync(dir, { recursive: true });
+  const ports = await newPorts();
+  const proc = await side.start(dir, ports);
+  try {
+    if (warmupSeconds > 0) await loadGenerator(ports, { ...o, seconds: warmupSeconds }, dir);
+    await settle(proc, () => side.outputBytes(dir), 30_000);
+    const cpu0 = proc.cpu();
+    const lg = await loadGenerator(ports, o, dir);
+    await settle(proc, () => side.outputBytes(dir));
+    const cpu1 = proc.cpu();
+    const rss = proc.peakRssMiB();
+    await proc.stop();
+    const counter = new DeliveryCounter(lg.key, lg.nonce, lg.acked.length, SPANS_PER_REQUEST);
+    await side.read(dir, (r) => counter.add(r));
+    const cpuSeconds = cpu1 - cpu0;
+    const delivery = counter.report(lg.acked);
+    return {
+      collector: side.name,
+      load: lg.result,
+      cpuSeconds,
+      // per span that was acknowledged and arrived: dropping work must not look cheap
+      cpuPerMillion: delivery.delivered > 0 ? (cpuSeconds / delivery.delivered) * 1e6 : NaN,
+      peakRssMiB: rss,
+      delivery,
+    };
+  } finally {
+    await proc.stop();
+  }
+}

@@ -1,0 +1,108 @@
+// Reading KeyValue attributes and AnyValues straight from protobuf bytes: one cursor per
+// batch, re-targeted per message, so reading attributes allocates only the key strings.
+import { NO } from './fields.js';
+import { decodeUtf8, Reader } from './wire.js';
+
+const KV = NO.KeyValue;
+const AV = NO.AnyValue;
+const EMPTY = new Uint8Array(0);
+
+/** An AnyValue's value as a JS value (strings, numbers, bools; arrays, kvlists and bytes as undefined). */
+export function anyValue(buf: Uint8Array, start: number, end: number): string | number | boolean | undefined {
+  const r = new Reader(buf, start, end);
+  while (r.more()) {
+    r.tag();
+    switch (r.field) {
+      case AV.stringValue:
+        r.lenBounds();
+        return decodeUtf8(buf, r.start, r.stop);
+      case AV.boolValue:
+        return r.varint() !== 0;
+      case AV.intValue:
+        return Number(BigInt.asIntN(64, r.varintBig()));
+      case AV.doubleValue:
+        return r.double();
+      default:
+        r.skip();
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Iterates the KeyValues of field `fieldNo` of a message:
+ *   for (cur.begin(buf, start, end, NO.Span.attributes); cur.next(); ) use(cur.key, cur.value());
+ */
+export class AttributeCursor {
+  key = '';
+  /** AnyValue bytes bounds ([0, 0) when the KeyValue has no value) */
+  valueStart = 0;
+  valueEnd = 0;
+  /** the whole KeyValue message's bounds */
+  kvStart = 0;
+  kvEnd = 0;
+  private readonly r = new Reader(EMPTY);
+  private readonly kv = new Reader(EMPTY);
+  private fieldNo = 0;
+
+  get buf(): Uint8Array {
+    return this.r.buf;
+  }
+
+  begin(buf: Uint8Array, start: number, end: number, fieldNo: number): this {
+    this.r.target(buf, start, end);
+    this.fieldNo = fieldNo;
+    return this;
+  }
+
+  next(): boolean {
+    const r = this.r;
+    while (r.more()) {
+      r.tag();
+      if (r.field !== this.fieldNo || r.wt !== 2) {
+        r.skip();
+        continue;
+      }
+      r.lenBounds();
+      this.kvStart = r.start;
+      this.kvEnd = r.stop;
+      this.key = '';
+      this.valueStart = 0;
+      this.valueEnd = 0;
+      const kv = this.kv.target(r.buf, r.start, r.stop);
+      while (kv.more()) {
+        kv.tag();
+        if (kv.field === KV.key && kv.wt === 2) {
+          kv.lenBounds();
+          this.key = decodeUtf8(r.buf, kv.start, kv.stop);
+        } else if (kv.field === KV.value && kv.wt === 2) {
+          kv.lenBounds();
+          this.valueStart = kv.start;
+          this.valueEnd = kv.stop;
+        } else kv.skip();
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** The current attribute's value (see anyValue). */
+  value(): string | number | boolean | undefined {
+    return anyValue(this.r.buf, this.valueStart, this.valueEnd);
+  }
+
+  /** The current attribute's value as text ('' when it has none or is not a scalar). */
+  text(): string {
+    const v = this.value();
+    return v === undefined ? '' : String(v);
+  }
+}
+
+/**
+ * Calls `fn(key, valueStart, valueEnd, kvStart, kvEnd)` for each KeyValue of field `fieldNo`
+ * in [start, end). Prefer AttributeCursor on hot paths (no closure per call).
+ */
+export function forEachAttribute(buf: Uint8Array, start: number, end: number, fieldNo: number, fn: (key: string, vs: number, ve: number, kvStart: number, kvEnd: number) => void): void {
+  const c = new AttributeCursor().begin(buf, start, end, fieldNo);
+  while (c.next()) fn(c.key, c.valueStart, c.valueEnd, c.kvStart, c.kvEnd);
+}

@@ -1,0 +1,51 @@
+// The batcher: concatenates records, cuts at max_batch_bytes, sizes a new batch from the last
+// one, and reuses only buffers it cut itself once they are handed back.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Batcher } from '../../../src/flush/batcher.js';
+
+const rec = (n: number, fill: number): Uint8Array => new Uint8Array(n).fill(fill);
+
+test('a batch is the concatenation of its records; a record that overflows cuts the batch first', () => {
+  const b = new Batcher('traces', 1000);
+  assert.equal(b.add(rec(400, 1), 2, 10, 100), undefined);
+  assert.equal(b.add(rec(400, 2), 3, 5, 100), undefined);
+  const cut = b.add(rec(400, 3), 1, 20, 101);
+  assert.ok(cut);
+  assert.equal(cut.data.length, 800);
+  assert.deepEqual([...new Set(cut.data.subarray(0, 400))], [1]);
+  assert.deepEqual([...new Set(cut.data.subarray(400))], [2]);
+  assert.equal(cut.items, 5);
+  assert.equal(cut.oldestReceivedAt, 5);
+  const rest = b.cut(102);
+  assert.equal(rest.data.length, 400);
+  assert.equal(rest.items, 1);
+});
+
+test('the next batch starts at the size the last one reached: no growth copies', () => {
+  const b = new Batcher('traces', 4 * 1024 * 1024);
+  for (let i = 0; i < 30; i++) b.add(rec(10_000, i), 1, 0, 0);
+  b.cut(0);
+  b.add(rec(10_000, 1), 1, 0, 0);
+  const first = (b as unknown as { buf: Uint8Array }).buf.buffer;
+  for (let i = 0; i < 29; i++) b.add(rec(10_000, i), 1, 0, 0);
+  assert.equal((b as unknown as { buf: Uint8Array }).buf.buffer, first, 'the buffer never had to grow');
+  assert.equal(b.cut(0).data.length, 300_000);
+});
+
+test('recycled buffers are reused; foreign ones are ignored; a held batch is never reused', () => {
+  const b = new Batcher('logs', 1024 * 1024);
+  b.add(rec(100_000, 7), 1, 0, 0);
+  const one = b.cut(0);
+  b.add(rec(100_000, 8), 1, 0, 0);
+  const two = b.cut(0); // `one` not handed back: `two` must be other memory
+  assert.notEqual(two.data.buffer, one.data.buffer);
+  assert.deepEqual([...new Set(one.data)], [7]);
+  b.recycle(one.data);
+  b.recycle(new Uint8Array(200_000)); // not ours
+  b.add(rec(100_000, 9), 1, 0, 0);
+  const three = b.cut(0);
+  assert.equal(three.data.buffer, one.data.buffer, 'the handed-back buffer was reused');
+  assert.deepEqual([...new Set(three.data)], [9]);
+  assert.deepEqual([...new Set(two.data)], [8], 'a batch not handed back is untouched');
+});
