@@ -4,16 +4,7 @@
 // since the epoch keeps its nanoseconds. Only `args` (attributes) and metadata events are parsed
 // as JSON, by the caller.
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const MINUS = 0x2d;
-const DOT = 0x2e;
+import { BACKSLASH, DOT, forEachMember, LBRACE, QUOTE, readDigits, skipWs, type Digits } from './json-bytes.js';
 
 /** A decimal read exactly: the integer part and the next three digits (rounded) as ns. */
 interface Decimal {
@@ -63,29 +54,13 @@ export class EventFields {
     this.argsStart = this.argsEnd = -1;
     this.correlation = this.externalId = 0;
     this.flowId = NaN;
-    const n = b.length;
-    let i = skipWs(b, 0);
+    const i = skipWs(b, 0);
     if (b[i] !== LBRACE) return false;
-    i = skipWs(b, i + 1);
-    if (b[i] === RBRACE) return true;
-    while (i < n) {
-      if (b[i] !== QUOTE) return false;
-      const ks = i + 1;
-      const ke = endOfString(b, ks);
-      if (ke < 0) return false;
-      i = skipWs(b, ke + 1);
-      if (b[i] !== COLON) return false;
-      i = skipWs(b, i + 1);
-      const vs = i;
-      const ve = endOfValue(b, i);
-      if (ve < 0) return false;
-      this.field(ks, ke, vs, ve);
-      i = skipWs(b, ve);
-      if (b[i] === COMMA) i = skipWs(b, i + 1);
-      else return b[i] === RBRACE;
-    }
-    return false;
+    return forEachMember(b, i, b.length, this.onField) >= 0;
   }
+
+  private readonly onField = (ks: number, ke: number, vs: number, ve: number): void => this.field(ks, ke, vs, ve);
+  private readonly onArg = (ks: number, ke: number, vs: number, ve: number): void => this.arg(ks, ke, vs, ve);
 
   private field(ks: number, ke: number, vs: number, ve: number): void {
     const b = this.b;
@@ -141,64 +116,33 @@ export class EventFields {
 
   /** `correlation` and `External id` from args (one level, numbers only). */
   private args(start: number, end: number): void {
+    forEachMember(this.b, start, end, this.onArg);
+  }
+
+  private arg(ks: number, ke: number, vs: number, ve: number): void {
     const b = this.b;
-    let i = skipWs(b, start + 1);
-    while (i < end && b[i] === QUOTE) {
-      const ks = i + 1;
-      const ke = endOfString(b, ks);
-      if (ke < 0) return;
-      i = skipWs(b, ke + 1);
-      if (b[i] !== COLON) return;
-      i = skipWs(b, i + 1);
-      const vs = i;
-      const ve = endOfValue(b, i);
-      if (ve < 0) return;
-      if (ke - ks === 11 && b[vs] !== QUOTE) {
-        if (b[ks] === 0x63 && b[ks + 1] === 0x6f && b[ks + 10] === 0x6e) this.correlation = positiveInt(this.number(vs, ve)); // correlation
-        else if (b[ks] === 0x45 && b[ks + 1] === 0x78 && b[ks + 10] === 0x64) this.externalId = positiveInt(this.number(vs, ve)); // External id
-      }
-      i = skipWs(b, ve);
-      if (b[i] !== COMMA) return;
-      i = skipWs(b, i + 1);
-    }
+    if (ke - ks !== 11 || b[vs] === QUOTE) return;
+    if (b[ks] === 0x63 && b[ks + 1] === 0x6f && b[ks + 10] === 0x6e) this.correlation = positiveInt(this.number(vs, ve)); // correlation
+    else if (b[ks] === 0x45 && b[ks + 1] === 0x78 && b[ks + 10] === 0x64) this.externalId = positiveInt(this.number(vs, ve)); // External id
   }
 
   private number(vs: number, ve: number): number {
     // plain integers (pids, tids, ids) without building a string
-    const b = this.b;
-    let i = vs;
-    const neg = b[i] === MINUS;
-    if (neg) i++;
-    let v = 0;
-    while (i < ve) {
-      const c = b[i]! - 0x30;
-      if (c < 0 || c > 9) break;
-      v = v * 10 + c;
-      i++;
-    }
-    if (i === ve && i > vs + (neg ? 1 : 0) && v <= Number.MAX_SAFE_INTEGER) return neg ? -v : v;
-    return Number(Buffer.from(b.buffer, b.byteOffset + vs, ve - vs).toString('latin1'));
+    const d = this.digits;
+    if (readDigits(this.b, vs, ve, d) === ve && d.count > 0 && d.value <= Number.MAX_SAFE_INTEGER) return d.neg ? -d.value : d.value;
+    return Number(Buffer.from(this.b.buffer, this.b.byteOffset + vs, ve - vs).toString('latin1'));
   }
+  private readonly digits: Digits = { value: 0, count: 0, neg: false };
 
   /** An exact decimal: digits, '.', digits; anything else (exponents) through Number. */
   private decimal(vs: number, ve: number): boolean {
     const b = this.b;
     const d = this.d;
-    let i = vs;
-    let neg = false;
-    if (b[i] === MINUS) {
-      neg = true;
-      i++;
-    }
-    let int = 0;
-    let digits = 0;
-    while (i < ve) {
-      const c = b[i]! - 0x30;
-      if (c < 0 || c > 9) break;
-      int = int * 10 + c;
-      digits++;
-      i++;
-    }
+    const dg = this.digits;
+    let i = readDigits(b, vs, ve, dg);
+    const neg = dg.neg;
+    const int = dg.value;
+    const digits = dg.count;
     let ns = 0;
     if (i < ve && b[i] === DOT) {
       i++;
@@ -257,54 +201,3 @@ function positiveInt(v: number): number {
   return Number.isInteger(v) && v > 0 ? v : 0;
 }
 
-export function skipWs(b: Uint8Array, i: number): number {
-  while (i < b.length && b[i]! <= 0x20) i++;
-  return i;
-}
-
-/** index of the closing quote of a string whose content starts at `i`; -1 if none */
-export function endOfString(b: Uint8Array, i: number): number {
-  for (;;) {
-    const q = b.indexOf(QUOTE, i);
-    if (q < 0) return -1;
-    // count the backslashes before the quote: an even number leaves it unescaped
-    let k = q - 1;
-    while (k >= i && b[k] === BACKSLASH) k--;
-    if ((q - 1 - k) % 2 === 0) return q;
-    i = q + 1;
-  }
-}
-
-/** end (exclusive) of the value starting at `i`; -1 if it does not end inside `b` */
-export function endOfValue(b: Uint8Array, i: number): number {
-  const c = b[i];
-  if (c === QUOTE) {
-    const e = endOfString(b, i + 1);
-    return e < 0 ? -1 : e + 1;
-  }
-  if (c === LBRACE || c === LBRACKET) {
-    let depth = 0;
-    const n = b.length;
-    while (i < n) {
-      const x = b[i]!;
-      if (x === QUOTE) {
-        const e = endOfString(b, i + 1);
-        if (e < 0) return -1;
-        i = e + 1;
-        continue;
-      }
-      if (x === LBRACE || x === LBRACKET) depth++;
-      else if ((x === RBRACE || x === RBRACKET) && --depth === 0) return i + 1;
-      i++;
-    }
-    return -1;
-  }
-  // a scalar: up to the next delimiter
-  const n = b.length;
-  while (i < n) {
-    const x = b[i]!;
-    if (x === COMMA || x === RBRACE || x === RBRACKET || x <= 0x20) break;
-    i++;
-  }
-  return i;
-}

@@ -3,7 +3,8 @@
 // the order of the events in the file does not matter. Span ids are derived from the file and the
 // event's position among the spans, so reading a file twice yields the same spans.
 import { createHash } from 'node:crypto';
-import { ProtoWriter } from '../../src/otlp/proto-writer.js';
+import { KEY } from '../../src/otlp/fields.js';
+import { SPAN_KIND_INTERNAL, TracesBuilder } from '../../src/otlp/traces-builder.js';
 import { EventFields } from './event-fields.js';
 import { SpanAttributes } from './span-attributes.js';
 import { KIND_GPU, KIND_STEP, TraceIndex } from './trace-index.js';
@@ -102,7 +103,7 @@ export class KinetoConverter {
   private readonly parentIds: (Uint8Array | undefined)[] = [];
   private readonly stepN = new Map<number, number>();
   private readonly deviceNames: Map<number, string>;
-  private w: ProtoWriter;
+  private readonly b: TracesBuilder;
   private batchSpans = 0;
   private readonly attrs = new SpanAttributes();
   private readonly categoryKey = this.attrs.field('pytorch.category');
@@ -135,7 +136,8 @@ export class KinetoConverter {
     this.deviceNames = new Map();
     const props = meta.get('deviceProperties');
     if (Array.isArray(props)) for (const p of props as Record<string, unknown>[]) if (typeof p?.['id'] === 'number' && typeof p['name'] === 'string') this.deviceNames.set(p['id'], p['name']);
-    this.w = this.newWriter();
+    this.b = new TracesBuilder(Math.min(this.opts.maxBatchBytes + 65536, 8 << 20));
+    this.open();
   }
 
   private traceId(c: number): Uint8Array {
@@ -185,26 +187,15 @@ export class KinetoConverter {
     this.writeSpan(f, bytes, k, kind, traceId, id8(this.seeds, KIND_SEQ, k), parent, ix.start.a[k]!, ix.end.a[k]!);
   }
 
-  private newWriter(): ProtoWriter {
-    const w = new ProtoWriter(Math.min(this.opts.maxBatchBytes + 65536, 8 << 20));
-    w.tag(1, 2); // ExportTraceServiceRequest.resource_spans
-    w.fork();
-    w.tag(1, 2); // ResourceSpans.resource
-    w.bytes(this.opts.resource);
-    w.tag(2, 2); // ResourceSpans.scope_spans
-    w.fork();
-    w.tag(1, 2); // ScopeSpans.scope
-    w.fork();
-    w.tag(1, 2);
-    w.string(this.opts.scopeName);
-    w.tag(2, 2);
-    w.string(this.opts.scopeVersion);
-    w.join();
-    return w;
+  private open(): void {
+    this.b.beginResource(this.opts.resource);
+    this.b.beginScope(this.opts.scopeName, this.opts.scopeVersion);
   }
 
-  private time(w: ProtoWriter, field: number, rel: number): void {
-    w.tag(field, 1);
+  /** a span time (ns relative to the base) as fixed64, without a BigInt when it fits */
+  private time(key: number, rel: number): void {
+    const w = this.b.w;
+    w.key(key);
     if (rel >= 0 && rel < 2 ** 53) {
       let lo = this.baseLo + (rel % TWO32);
       let hi = this.baseHi + Math.floor(rel / TWO32);
@@ -220,25 +211,22 @@ export class KinetoConverter {
   }
 
   private writeSpan(f: EventFields, bytes: Uint8Array, k: number, kind: number, traceId: Uint8Array, spanId: Uint8Array, parent: Uint8Array | undefined, start: number, end: number): void {
-    const w = this.w;
+    const b = this.b;
+    const w = b.w;
     const at = this.attrs;
-    w.tag(2, 2); // ScopeSpans.spans
-    w.fork();
-    w.tag(1, 2);
-    w.bytes(traceId);
-    w.tag(2, 2);
-    w.bytes(spanId);
-    if (parent) {
-      w.tag(4, 2);
-      w.bytes(parent);
+    b.beginSpan();
+    b.traceId(traceId);
+    b.spanId(spanId);
+    if (parent) b.parentSpanId(parent);
+    if (f.nameEscaped) b.name(f.name());
+    else {
+      // the name's UTF-8 bytes as they are in the file
+      w.key(KEY.Span.name);
+      w.bytes(bytes.subarray(f.nameStart, f.nameEnd));
     }
-    w.tag(5, 2);
-    if (f.nameEscaped) w.string(f.name());
-    else w.bytes(bytes.subarray(f.nameStart, f.nameEnd));
-    w.tag(6, 0);
-    w.varint(1); // SPAN_KIND_INTERNAL
-    this.time(w, 7, start);
-    this.time(w, 8, end);
+    b.kind(SPAN_KIND_INTERNAL);
+    this.time(KEY.Span.startTimeUnixNano, start);
+    this.time(KEY.Span.endTimeUnixNano, end);
     at.bytesValue(w, this.categoryKey, bytes.subarray(f.catStart, f.catEnd));
     const pid = f.pid;
     const tid = f.tid;
@@ -255,7 +243,7 @@ export class KinetoConverter {
     }
     if (kind & KIND_STEP) at.int(w, 'pytorch.step', this.stepN.get(k)!);
     if (f.argsStart >= 0) at.args(w, bytes, f.argsStart, f.argsEnd);
-    w.join();
+    b.endSpan();
     this.spans++;
     this.batchSpans++;
     if (this.batchSpans >= this.opts.maxBatchSpans || w.pos >= this.opts.maxBatchBytes) this.cut();
@@ -276,12 +264,13 @@ export class KinetoConverter {
   /** Closes the current batch (if it has spans) into `batches`. */
   cut(): void {
     if (this.batchSpans === 0) return;
-    const w = this.w;
-    w.join(); // ScopeSpans
-    w.join(); // ResourceSpans
-    this.batches.push({ data: w.finish(), spans: this.batchSpans });
+    const b = this.b;
+    b.endScope();
+    b.endResource();
+    this.batches.push({ data: b.finish(), spans: this.batchSpans });
     this.batchSpans = 0;
-    this.w = this.newWriter();
+    b.reset();
+    this.open();
   }
 }
 

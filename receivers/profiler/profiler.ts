@@ -9,7 +9,7 @@ import { parseEndpoint } from '../../src/config/fields.js';
 import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
 import type { ProfilerReceiverConfig } from './config.js';
 import { convertLines } from './jsonl.js';
-import { type Progress, ProgressStore, type TailProgress, type TraceProgress } from './progress-store.js';
+import { type Progress, ProgressStore, progressFile, type TailProgress, type TraceProgress } from './progress-store.js';
 import { convertTraceFile } from './trace-file.js';
 
 const TRACE_FILE = /\.pt\.trace\.json(\.gz)?$/;
@@ -70,7 +70,7 @@ export class ProfilerReceiver implements Receiver {
     if (cfg.hostName) this.resourceExtra['host.name'] = cfg.hostName;
     if (cfg.k8sNodeName) this.resourceExtra['k8s.node.name'] = cfg.k8sNodeName;
     Object.assign(this.resourceExtra, cfg.resourceAttributes);
-    this.store = cfg.checkpointDir ? new ProgressStore(cfg.checkpointDir, ctx.id) : undefined;
+    this.store = cfg.checkpointDir ? new ProgressStore(progressFile(cfg.checkpointDir, ctx.id)) : undefined;
   }
 
   httpAddress(): AddressInfo | undefined {

@@ -2,7 +2,7 @@
 // for each Kineto trace file the spans already delivered (all of them once converted), for each
 // tailed JSON-lines file its fingerprint, committed offset and line number. Replaced atomically
 // (write to a temp file, then rename) so a crash leaves the old or the new state, never half.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface TraceProgress {
@@ -28,23 +28,19 @@ export interface Progress {
   tails: TailProgress[];
 }
 
-export class ProgressStore {
-  readonly file: string;
+/** `<dir>/profiler-<receiver id>.json`, the directory created */
+export function progressFile(dir: string, receiverId: string): string {
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `profiler-${receiverId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+}
 
-  constructor(dir: string, receiverId: string) {
-    mkdirSync(dir, { recursive: true });
-    this.file = join(dir, `profiler-${receiverId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
-  }
+export class ProgressStore {
+  constructor(readonly file: string) {}
 
   /** undefined on the first run; throws on a damaged file (reported, then started without) */
   load(): Progress | undefined {
-    let text: string;
-    try {
-      text = readFileSync(this.file, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    if (!existsSync(this.file)) return undefined;
+    const text = readFileSync(this.file, 'utf8');
     const o = JSON.parse(text) as { version?: unknown; traces?: unknown; tails?: unknown };
     if (o.version !== 1 || !Array.isArray(o.traces) || !Array.isArray(o.tails)) throw new Error(`not a profiler progress file: ${this.file}`);
     const count = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;

@@ -2,14 +2,11 @@
 // (no fork/join), keys cached as encoded fields, and a Kineto event's `args` copied from the
 // event's bytes without building an object — strings and the JSON text of lists are copied as
 // they are (lists without their whitespace), numbers read in place.
+import { KEY } from '../../src/otlp/fields.js';
 import type { ProtoWriter } from '../../src/otlp/proto-writer.js';
-import { endOfString, endOfValue, skipWs } from './event-fields.js';
+import { BACKSLASH, forEachMember, QUOTE } from './json-bytes.js';
 import { parsePythonJson } from './python-json.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const COMMA = 0x2c;
 const MAX_STRING = 4096;
 const MAX_JSON = 1024;
 
@@ -26,7 +23,7 @@ function varintLen(v: number): number {
 function keyFieldOf(key: string): Uint8Array {
   const kb = Buffer.from(key, 'utf8');
   const out = Buffer.alloc(1 + varintLen(kb.length) + kb.length);
-  out[0] = 0x0a; // field 1, length-delimited
+  out[0] = KEY.KeyValue.key; // one byte
   let p = 1;
   let n = kb.length;
   while (n >= 128) {
@@ -64,10 +61,10 @@ export class SpanAttributes {
   }
 
   private head(w: ProtoWriter, k: Uint8Array, anyLen: number): void {
-    w.tag(9, 2); // Span.attributes
+    w.key(KEY.Span.attributes);
     w.varint(k.length + 1 + varintLen(anyLen) + anyLen);
     w.raw(k);
-    w.tag(2, 2); // KeyValue.value
+    w.key(KEY.KeyValue.value);
     w.varint(anyLen);
   }
 
@@ -78,7 +75,7 @@ export class SpanAttributes {
   /** a string value given as UTF-8 bytes */
   bytesValue(w: ProtoWriter, k: Uint8Array, v: Uint8Array): void {
     this.head(w, k, 1 + varintLen(v.length) + v.length);
-    w.tag(1, 2); // AnyValue.string_value
+    w.key(KEY.AnyValue.stringValue);
     w.varint(v.length);
     w.raw(v);
   }
@@ -86,42 +83,34 @@ export class SpanAttributes {
   int(w: ProtoWriter, key: string | Uint8Array, v: number): void {
     const k = typeof key === 'string' ? this.field(key) : key;
     this.head(w, k, 1 + (v >= 0 ? varintLen(v) : 10));
-    w.tag(3, 0); // AnyValue.int_value
+    w.key(KEY.AnyValue.intValue);
     w.varint(v);
   }
 
   double(w: ProtoWriter, key: string | Uint8Array, v: number): void {
     this.head(w, typeof key === 'string' ? this.field(key) : key, 9);
-    w.tag(4, 1); // AnyValue.double_value
+    w.key(KEY.AnyValue.doubleValue);
     w.double(v);
   }
 
   bool(w: ProtoWriter, key: string | Uint8Array, v: boolean): void {
     this.head(w, typeof key === 'string' ? this.field(key) : key, 2);
-    w.tag(2, 0); // AnyValue.bool_value
+    w.key(KEY.AnyValue.boolValue);
     w.varint(v ? 1 : 0);
   }
 
   /** every entry of the args object b[start, end) as a pytorch.<snake_case key> attribute */
   args(w: ProtoWriter, b: Uint8Array, start: number, end: number): void {
-    let i = skipWs(b, start + 1);
-    while (i < end && b[i] === QUOTE) {
-      const ks = i + 1;
-      const ke = endOfString(b, ks);
-      if (ke < 0) return;
-      i = skipWs(b, ke + 1);
-      if (b[i] !== COLON) return;
-      i = skipWs(b, i + 1);
-      const vs = i;
-      const ve = endOfValue(b, i);
-      if (ve < 0 || ve > end) return;
-      const k = this.argKey(b, ks, ke);
-      if (k) this.value(w, k, b, vs, ve);
-      i = skipWs(b, ve);
-      if (b[i] !== COMMA) return;
-      i = skipWs(b, i + 1);
-    }
+    this.w = w;
+    this.b = b;
+    forEachMember(b, start, end, this.onArg);
   }
+  private w: ProtoWriter | undefined;
+  private b: Uint8Array = new Uint8Array(0);
+  private readonly onArg = (ks: number, ke: number, vs: number, ve: number): void => {
+    const k = this.argKey(this.b, ks, ke);
+    if (k) this.value(this.w!, k, this.b, vs, ve);
+  };
 
   private argKey(b: Uint8Array, ks: number, ke: number): Uint8Array | undefined {
     const len = ke - ks;

@@ -4,14 +4,7 @@
 // callback), every other top-level value as its parsed JSON (up to a size cap). Chunks may
 // split anything anywhere; strings are skipped with memchr (Buffer.indexOf).
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET } from './json-bytes.js';
 
 export class TraceFormatError extends Error {
   constructor(message: string) {
