@@ -8,9 +8,12 @@ import { kafkaBench } from './kafka-ingest.js';
 import { grpcBench } from './otlp-grpc-ingest.js';
 import { filelogBench } from './filelog-tail.js';
 import { gpuReceiversBench } from './gpu-receivers.js';
+import { scannerBench } from './scanner.js';
 import { sideBySideBench } from './side-by-side/index.js';
+import { zstdLevelsBench } from './zstd-levels.js';
 
 console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
+scannerBench();
 await ringBench();
 await ingestBench();
 await fusionBench();
@@ -18,6 +21,7 @@ await kafkaBench();
 await grpcBench();
 await filelogBench();
 await gpuReceiversBench();
+zstdLevelsBench();
 // these two run as scripts (their own argument parsing and servers)
 for (const script of ['prometheus-parse.js', 's3-put.js']) {
   execFileSync(process.execPath, [fileURLToPath(new URL(`./${script}`, import.meta.url))], { stdio: 'inherit' });

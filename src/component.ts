@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ConfigErrors } from './config/errors.js';
+import type { AckSet, AckStatus } from './acks/ack-set.js';
 import type { FieldTable } from './config/field-table.js';
 import type { MetricsSink } from './telemetry/sink.js';
 
@@ -24,6 +25,12 @@ export interface Batch {
   readonly items: number;
   /** wall-clock ms when the batch was cut (object keys and partitions use it) */
   readonly createdAt: number;
+  /**
+   * The source-side acknowledgements of the records in the batch (docs/delivery-guarantees.md).
+   * Exporters ignore it: the fan-out completes it once every exporter answered. A processor
+   * passes it on with what it emits, or completes it when it drops data on purpose.
+   */
+  readonly acks?: AckSet;
 }
 
 /** What an exporter tells the caller, who decides whether to retry, spill or give up. */
@@ -38,10 +45,11 @@ export const SUCCESS: ExportResult = Object.freeze({ outcome: 'success' });
 export type ConsumeResult =
   /**
    * `delivered` (asked for with `track`) resolves once every pipeline's exporters have the
-   * data (delivered, spilled, or failed for good): a source that can re-read (a tailed file)
-   * advances its checkpoint only then.
+   * data (delivered, spilled, or failed for good), including data a processor held for a
+   * while (fusion): a source that can re-read (a tailed file, a Kafka partition) advances its
+   * checkpoint or offset only then. It resolves with the worst status of those pipelines.
    */
-  | { readonly status: 'accepted'; readonly delivered?: Promise<void> }
+  | { readonly status: 'accepted'; readonly delivered?: Promise<AckStatus> }
   /** ring full and `when_full: drop_newest`: the data was dropped and counted */
   | { readonly status: 'dropped'; readonly reason: string }
   /** refused for now (ring full, memory limit): the client should retry after the hint */
@@ -97,7 +105,13 @@ export interface Exporter extends Component {
   export(batch: Batch): Promise<ExportResult>;
 }
 
-/** Processors see whole batches and pass (possibly rewritten) batches on. */
+/**
+ * Processors see whole batches and pass (possibly rewritten) batches on. Delivery is told by
+ * the batch's `acks`, never by returning: a processor that holds data (fusion) holds its
+ * acks and emits them later with the data, merged (`AckSet.merge`); one that drops data on
+ * purpose completes them with 'dropped' and counts it. The returned promise only paces the
+ * flush loop (how many batches are in flight).
+ */
 export interface Processor extends Component {
   process(batch: Batch, next: (batch: Batch) => Promise<void>): Promise<void>;
   /**

@@ -28,6 +28,7 @@ export async function idleBench(bin: string, dir: string, kafka: KafkaServer, wi
     await ours.stop();
   }
   ports = await newPorts();
+  mkdirSync(join(dir, 'otelcol-data'), { recursive: true });
   const otel = await startOtelcol(bin, dir, otelcolTraces(ports, await out('otelcol')), ports.http);
   let otelPct: number;
   try {

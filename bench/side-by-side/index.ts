@@ -4,7 +4,7 @@
 //   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion]
 // Part of `npm run bench`.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,7 +35,11 @@ function oursSide(output: (dir: string) => Output, opts: { fusion?: boolean } = 
 function otelcolSide(bin: string, output: (dir: string) => Output): TraceSide {
   return {
     name: 'Collector',
-    start: (dir, ports) => startOtelcol(bin, dir, otelcolTraces(ports, output(dir)), ports.http),
+    start: (dir, ports) => {
+      const o = output(dir);
+      if (o.kind === 'file') mkdirSync(o.dir, { recursive: true }); // its file exporter does not create directories
+      return startOtelcol(bin, dir, otelcolTraces(ports, o), ports.http);
+    },
     outputBytes: (dir) => outputBytes(output(dir), dir, 'otelcol'),
     read: (dir, each) => readOutput(output(dir), dir, 'otelcol', each),
   };
@@ -104,7 +108,8 @@ async function pair(label: string, key: string, base: string, ours: TraceSide, o
 export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<void> {
   const seconds = opts.seconds ?? Number(process.env['ATC_BENCH_SECONDS'] ?? 8);
   const only = new Set(opts.only ?? ['w1', 'w2', 'w3', 'idle', 'grpc', 'fusion']);
-  const bin = await installOtelcol();
+  // ATC_OTELCOL_BIN: a Collector built elsewhere (it needs the components of otelcol.ts)
+  const bin = process.env['ATC_OTELCOL_BIN'] || (await installOtelcol());
   // Everything this process starts (load generator, broker, scrape targets, kcat) inherits
   // the load core; the collectors are started on their own core explicitly.
   const affinity = execFileSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }).trim().split(' ').pop()!;

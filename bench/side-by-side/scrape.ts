@@ -119,7 +119,7 @@ export async function scrapeBench(bin: string, dir: string, seconds: number): Pr
     targets.forEach((t) => (t.hits = 0));
     ports = await newPorts();
     const otelDir = join(dir, 'otelcol');
-    mkdirSync(otelDir, { recursive: true });
+    mkdirSync(join(otelDir, 'otelcol-data'), { recursive: true });
     const otel = await measure(await startOtelcol(bin, otelDir, otelcolScrape(otelDir, ports, scrapeCfg), ports.http), targets, windowS, () => {
       let n = 0;
       readOtelcolFile(join(otelDir, 'otelcol-data', 'metrics.binpb'), (r) => (n += countDataPoints(r)));

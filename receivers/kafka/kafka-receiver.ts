@@ -1,7 +1,8 @@
 // Reads OTLP export requests from Kafka as a consumer group and hands each message to the
-// pipeline. An offset is resolved (and so committed) only after the pipeline acknowledged the
-// message: Consumer.consume answered 'accepted' (in the ring, or in the write-ahead log with
-// buffer.durability: disk) or 'dropped' (the configured drop policy, counted there). A
+// pipeline. An offset is committed only once the pipeline completed the message and every
+// earlier one of its partition (offset-commits.ts): its acknowledgement came back from the
+// exporters — however long a processor such as fusion held it — or it was 'dropped' (the
+// configured drop policy, counted there); reading goes on meanwhile. A
 // 'refused' answer (ring full, memory limit) pauses the partition and retries the same
 // message after the hint — backpressure, never a commit. A message that is not valid OTLP
 // for its topic is counted, logged, optionally produced to the dead-letter topic, and skipped.
@@ -14,6 +15,7 @@ import { registerKafkaCodecs } from '../../exporters/kafka/codecs.js';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type Producer } from '../../exporters/kafka/kafkajs.js';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { KafkaReceiverConfig } from './config.js';
+import { OffsetCommits, type OffsetToCommit } from './offset-commits.js';
 
 /** Why a message was not valid input (label of atc_receiver_kafka_bad_messages_total). */
 type BadReason = 'empty' | 'malformed' | 'too_large';
@@ -47,6 +49,8 @@ export class KafkaReceiver implements Receiver {
   private readonly bySignalTopic = new Map<string, Signal>();
   private readonly wakers = new Set<() => void>();
   private badLogged = 0;
+  private readonly commits = new OffsetCommits();
+  private commitTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly cfg: KafkaReceiverConfig,
@@ -65,13 +69,17 @@ export class KafkaReceiver implements Receiver {
   async start(): Promise<void> {
     this.ctx.health.setReady(this.ctx.id, false, 'joining the Kafka consumer group');
     this.running = this.runLoop();
+    this.commitTimer = setInterval(() => void this.commitCompleted(), this.cfg.commitIntervalMs);
   }
 
   async shutdown(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.commitTimer);
     for (const w of [...this.wakers]) w();
-    // kafkajs waits for the batch in progress (which sees `stopping` and ends), then commits
-    // the resolved offsets and leaves the group, so a peer takes the partitions over at once.
+    // What completed is committed; what is still in the pipeline is read again by whoever
+    // owns the partition next (at-least-once). Then kafkajs waits for the batch in progress
+    // (which sees `stopping` and ends) and leaves the group, so a peer takes over at once.
+    await this.commitCompleted();
     await this.consumer?.disconnect().catch((e: Error) => this.ctx.logger.warn({ err: e.message }, 'Kafka consumer disconnect failed'));
     await this.running;
     await this.dlq?.disconnect().catch(() => {});
@@ -85,8 +93,8 @@ export class KafkaReceiver implements Receiver {
         await consumer.connect();
         for (const topic of this.topics) await consumer.subscribe({ topic, fromBeginning: this.cfg.initialOffset === 'earliest' });
         await consumer.run({
-          autoCommit: true,
-          autoCommitInterval: this.cfg.commitIntervalMs,
+          // commits are ours: only completed offsets (the fetch position moves on regardless)
+          autoCommit: false,
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: this.cfg.partitionsConsumedConcurrently,
           eachBatch: (p) => this.eachBatch(p),
@@ -115,28 +123,46 @@ export class KafkaReceiver implements Receiver {
       } catch (e) {
         const bad = e instanceof BadMessage ? e : new BadMessage('malformed', (e as Error).message);
         if (!(await this.badMessage(p, message, bad))) return;
-        p.resolveOffset(message.offset);
+        this.handedOver(p, message);
         continue;
       }
+      let completed: Promise<unknown> | undefined;
       if (decoded.items > 0) {
         const outcome = await this.deliver(p, signal, message, decoded.data, decoded.items);
         if (outcome === 'stop') return;
         if (outcome === 'too_large') {
           if (!(await this.badMessage(p, message, new BadMessage('too_large', 'message is larger than the ring buffer can hold')))) return;
-          p.resolveOffset(message.offset);
+          this.handedOver(p, message);
           continue;
         }
+        completed = outcome.delivered;
       }
-      // Only now, with the pipeline holding the data, may the offset be committed.
-      p.resolveOffset(message.offset);
+      this.handedOver(p, message, completed);
       this.ctx.metrics.inc('atc_receiver_kafka_messages_total', { receiver: this.ctx.id, topic: batch.topic });
       await p.heartbeat();
     }
-    await p.commitOffsetsIfNecessary();
+  }
+
+  /** The pipeline has the message: read on; commit its offset once `completed` resolves. */
+  private handedOver(p: EachBatchPayload, message: KafkaMessage, completed?: Promise<unknown>): void {
+    this.commits.add(p.batch.topic, p.batch.partition, message.offset, completed);
+    p.resolveOffset(message.offset);
+  }
+
+  private async commitCompleted(): Promise<void> {
+    const consumer = this.consumer;
+    const offsets: OffsetToCommit[] = this.commits.take();
+    if (!consumer || offsets.length === 0) return;
+    try {
+      await consumer.commitOffsets(offsets);
+    } catch (e) {
+      this.commits.retry(offsets);
+      if (!this.stopping) this.ctx.logger.warn({ err: (e as Error).message }, 'Kafka offset commit failed; retrying');
+    }
   }
 
   /** Hands one message to the pipeline until it is taken; 'stop' when we must let go of it. */
-  private async deliver(p: EachBatchPayload, signal: Signal, message: KafkaMessage, data: Uint8Array, items: number): Promise<'done' | 'too_large' | 'stop'> {
+  private async deliver(p: EachBatchPayload, signal: Signal, message: KafkaMessage, data: Uint8Array, items: number): Promise<{ delivered?: Promise<unknown> } | 'too_large' | 'stop'> {
     const { topic, partition } = p.batch;
     const labels = { receiver: this.ctx.id, transport: 'kafka' };
     let resume: (() => void) | undefined;
@@ -144,18 +170,18 @@ export class KafkaReceiver implements Receiver {
       for (let attempt = 1; ; attempt++) {
         let r;
         try {
-          r = await this.next.consume(signal, data, items);
+          r = await this.next.consume(signal, data, items, { track: true });
         } catch (e) {
           r = { status: 'refused' as const, reason: (e as Error).message, retryAfterMs: 1000 };
         }
         if (r.status === 'accepted') {
           this.ctx.metrics.inc(ACCEPTED_BY_SIGNAL[signal], labels, items);
-          return 'done';
+          return r.delivered ? { delivered: r.delivered } : {};
         }
         if (r.status === 'dropped') {
           // buffer.when_full: drop_newest — the operator chose loss over backpressure; counted.
           this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: 'dropped' }, items);
-          return 'done';
+          return {};
         }
         if (r.reason === 'too_large') return 'too_large';
         this.ctx.metrics.inc('atc_receiver_kafka_refusals_total', { receiver: this.ctx.id, topic });
@@ -242,6 +268,8 @@ export class KafkaReceiver implements Receiver {
       const n = Object.values(assignment).reduce((a, ps) => a + ps.length, 0);
       this.ctx.metrics.inc('atc_receiver_kafka_rebalances_total', { receiver: this.ctx.id });
       this.ctx.metrics.set('atc_receiver_kafka_assigned_partitions', { receiver: this.ctx.id }, n);
+      // a new assignment: partitions given away are forgotten; kept ones read on where they were
+      for (const seek of this.commits.rejoined(assignment)) consumer.seek(seek);
       this.ctx.health.setReady(this.ctx.id, true);
       this.ctx.logger.info({ groupId: this.cfg.groupId, assignment }, 'joined the Kafka consumer group');
     });

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/collector-config.js';
 import { Service } from '../pipeline/service.js';
 import { createLogger } from '../telemetry/logger.js';
 import { RecentLogs } from '../telemetry/recent-logs.js';
+import { installLastResort } from './last-resort.js';
 
 export async function runCommand(file: string, sets: readonly string[]): Promise<number> {
   let cfg;
@@ -40,6 +41,7 @@ export async function runCommand(file: string, sets: readonly string[]): Promise
       exitCode = 1;
     });
   };
+  installLastResort(logger, () => service.shutdown());
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {

@@ -8,8 +8,11 @@ import type { Batch, Signal } from '../component.js';
 export interface CutBatch extends Batch {
   /** receive time of the oldest record, for the end-to-end flush latency */
   readonly oldestReceivedAt: number;
-  /** write-ahead log segment → records of it in this batch (durability: disk) */
-  readonly wal: Map<number, number> | undefined;
+  /**
+   * source-side acknowledgement (the ring record's aux: a write-ahead log segment when > 0,
+   * a delivery ticket when < 0) → records of it in this batch; undefined when none
+   */
+  readonly sourceAcks: Map<number, number> | undefined;
 }
 
 export class Batcher {
@@ -17,7 +20,7 @@ export class Batcher {
   private len = 0;
   private items = 0;
   private oldest = 0;
-  private wal: Map<number, number> | undefined;
+  private sourceAcks: Map<number, number> | undefined;
   /** size of the last cut batch: the next one likely needs as much */
   private lastCut = 0;
   /** buffers of delivered batches, ready for reuse (at most SPARES) */
@@ -38,7 +41,7 @@ export class Batcher {
   }
 
   /** Appends; returns a full batch first if this record would overflow the current one. */
-  add(payload: Uint8Array, items: number, receivedAt: number, now: number, walSegment = 0): CutBatch | undefined {
+  add(payload: Uint8Array, items: number, receivedAt: number, now: number, ack = 0): CutBatch | undefined {
     let cut: CutBatch | undefined;
     if (this.len > 0 && this.len + payload.length > this.maxBatchBytes) cut = this.cut(now);
     if (this.len === 0) {
@@ -54,10 +57,10 @@ export class Batcher {
     this.len += payload.length;
     this.items += items;
     if (receivedAt < this.oldest) this.oldest = receivedAt;
-    if (walSegment !== 0) {
-      // one small map per batch, and only in durable mode
-      this.wal ??= new Map();
-      this.wal.set(walSegment, (this.wal.get(walSegment) ?? 0) + 1);
+    if (ack !== 0) {
+      // one small map per batch, and only for records that carry an acknowledgement
+      this.sourceAcks ??= new Map();
+      this.sourceAcks.set(ack, (this.sourceAcks.get(ack) ?? 0) + 1);
     }
     return cut;
   }
@@ -70,9 +73,9 @@ export class Batcher {
       items: this.items,
       createdAt: now,
       oldestReceivedAt: this.oldest,
-      wal: this.wal,
+      sourceAcks: this.sourceAcks,
     };
-    this.wal = undefined;
+    this.sourceAcks = undefined;
     this.lastCut = this.len;
     // Exporters may hold the batch (retries): its memory comes back only through recycle().
     this.buf = new Uint8Array(0);

@@ -2,6 +2,7 @@
 // and asks it to drain on shutdown.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import type { AckStatus } from '../acks/ack-set.js';
 import type { HealthRegistry } from '../telemetry/health.js';
 import { applyOps } from '../telemetry/forwarding-sink.js';
 import type { MetricsSink } from '../telemetry/sink.js';
@@ -20,8 +21,8 @@ export class FlushHost {
     private readonly logger: Logger,
     /** called when the worker dies or reports a fatal error after start */
     private readonly onCrash: (e: Error) => void,
-    /** write-ahead log records every exporter now has (durability: disk) */
-    private readonly onDelivered: (wal: [number, number][]) => void = () => {},
+    /** source-side acknowledgements whose records every pipeline finished with */
+    private readonly onAcked: (acks: [number, number][], status: AckStatus) => void = () => {},
     /** the worker's warn/error lines and fused traces, for the status page */
     private readonly onRecent: (m: FromWorker & { type: 'recent' }) => void = () => {},
   ) {}
@@ -43,8 +44,8 @@ export class FlushHost {
           case 'health':
             this.health.setReady(m.id, m.ready, m.reason);
             break;
-          case 'delivered':
-            this.onDelivered(m.wal);
+          case 'acked':
+            this.onAcked(m.acks, m.status);
             break;
           case 'recent':
             this.onRecent(m);

@@ -6,6 +6,7 @@ import { SIGNAL_BY_CODE, SIGNAL_CODE } from '../component.js';
 import type { BufferConfig } from '../config/collector-config.js';
 import type { Ring, RingRecord } from '../ring/ring.js';
 import type { MetricsSink } from '../telemetry/sink.js';
+import { AckSet, type AckStatus } from '../acks/ack-set.js';
 import { Batcher, type CutBatch } from './batcher.js';
 import { runBatch, type RunnablePipeline } from './pipeline-runner.js';
 
@@ -27,8 +28,8 @@ export class FlushLoop {
     private readonly buffer: BufferConfig,
     private readonly metrics: MetricsSink,
     private readonly logger: Logger,
-    /** told which write-ahead log records every exporter now has */
-    private readonly onDelivered: (wal: Map<number, number>) => void = () => {},
+    /** told, once a batch's acknowledgements completed, which source-side acks it held */
+    private readonly onAcked: (acks: Map<number, number>, status: AckStatus) => void = () => {},
   ) {
     this.batchers = pipelines.map((p) => new Batcher(p.signal, buffer.maxBatchBytes));
     this.routes = sources.map(() => [[], [], [], []]);
@@ -101,11 +102,18 @@ export class FlushLoop {
     this.metrics.set('atc_flush_inflight_batches', {}, this.inflight);
     this.metrics.inc('atc_flush_batches_total', { signal: p.signal, trigger });
     this.metrics.observe('atc_flush_batch_bytes', { signal: p.signal }, batch.data.length);
-    runBatch(p, batch)
-      .catch((e: Error) => this.logger.error({ pipeline: p.id, err: e.message }, 'pipeline failed on a batch'))
+    const sourceAcks = batch.sourceAcks;
+    // The batch's acknowledgements complete when its data reached every exporter, however
+    // long a processor holds it; the chain's promise below only paces the loop.
+    const acks = sourceAcks ? AckSet.of((status) => this.onAcked(sourceAcks, status)) : AckSet.none();
+    runBatch(p, { signal: batch.signal, data: batch.data, items: batch.items, createdAt: batch.createdAt, acks })
+      .catch((e: Error) => {
+        this.logger.error({ pipeline: p.id, err: e.message }, 'pipeline failed on a batch');
+        // not passed on by the failing processor: nothing will ever deliver it
+        acks.complete('failed');
+      })
       .finally(() => {
         this.metrics.observe('atc_flush_latency_seconds', { signal: p.signal }, Math.max(0, Date.now() - batch.oldestReceivedAt) / 1000);
-        if (batch.wal) this.onDelivered(batch.wal);
         // exporters are done with it; processors (fusion) may still hold views
         if (p.processors.length === 0) this.batchers[pi]!.recycle(batch.data);
         this.inflight--;

@@ -40,8 +40,8 @@ async function main(): Promise<void> {
     await e.start();
   }
   for (const p of built.processors) await p.start();
-  const loop = new FlushLoop(ring, built.pipelines, data.sources, (pi) => cfg.pipelines[pi]!.receivers, cfg.buffer, metrics, logger, (wal) =>
-    post({ type: 'delivered', wal: [...wal] }),
+  const loop = new FlushLoop(ring, built.pipelines, data.sources, (pi) => cfg.pipelines[pi]!.receivers, cfg.buffer, metrics, logger, (acks, status) =>
+    post({ type: 'acked', acks: [...acks], status }),
   );
   port.on('message', (m: ToWorker) => {
     if (m.type !== 'drain') return;

@@ -1,4 +1,5 @@
 // Messages between the main thread and the flush worker.
+import type { AckStatus } from '../acks/ack-set.js';
 import type { MetricOp } from '../telemetry/forwarding-sink.js';
 import type { FusedTraceJson } from '../telemetry/recent-fused-traces.js';
 
@@ -18,8 +19,11 @@ export type FromWorker =
   | { type: 'metrics'; ops: MetricOp[] }
   | { type: 'health'; id: string; ready: boolean; reason?: string }
   | { type: 'drained'; batches: number }
-  /** [segment, records] pairs of the write-ahead log now delivered (or spilled) */
-  | { type: 'delivered'; wal: [number, number][] }
+  /**
+   * A batch's acknowledgements completed: [ack, records] pairs, where ack is the ring
+   * record's aux (a write-ahead log segment when > 0, a delivery ticket when < 0)
+   */
+  | { type: 'acked'; acks: [number, number][]; status: AckStatus }
   | { type: 'fatal'; message: string }
   /** status page: warn/error log lines of this thread, and recently fused traces */
   | { type: 'recent'; logs: string[]; fused: FusedTraceJson[] };

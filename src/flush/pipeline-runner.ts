@@ -1,5 +1,6 @@
 // In the flush worker: runs one cut batch through its pipeline's processors and fans it out
-// to every exporter. The batch is complete when each exporter has it or has failed for good.
+// to every exporter. The fan-out completes the batch's acknowledgements once each exporter
+// has it (delivered or durably spilled) or has failed for good.
 import type { Logger } from 'pino';
 import type { Batch, Exporter, Processor, Signal } from '../component.js';
 import type { MetricsSink } from '../telemetry/sink.js';
@@ -24,13 +25,16 @@ export function chainPipeline(
 ): RunnablePipeline {
   const fanOut = async (b: Batch): Promise<void> => {
     const results = await Promise.all(p.exporters.map(({ exporter }) => exporter.export(b).catch((e: Error) => ({ outcome: 'failure' as const, error: e }))));
+    let failed = false;
     results.forEach((r, i) => {
       if (r.outcome === 'success') return;
+      failed = true;
       const id = p.exporters[i]!.id;
       metrics.inc('atc_exporter_send_failed_batches_total', { exporter: id, signal: b.signal });
       metrics.inc('atc_exporter_send_failed_items_total', { exporter: id, signal: b.signal }, b.items);
       logger.error({ exporter: id, pipeline: p.id, signal: b.signal, items: b.items, outcome: r.outcome, err: r.error.message }, 'batch not delivered');
     });
+    b.acks?.complete(failed ? 'failed' : 'delivered');
   };
   let next: (b: Batch) => Promise<void> = fanOut;
   for (let i = p.processors.length - 1; i >= 0; i--) {

@@ -2,7 +2,10 @@
 // keeps logs that came before any span of their trace waiting for them (bounded, counted when
 // they expire), keeps GPU state, and emits each trace enriched (see assemble.ts). Output goes
 // to the callbacks given: enriched traces, fused documents, anomaly log records.
+// A held trace holds a share of the acknowledgements of every batch its spans came in
+// (docs/delivery-guarantees.md): emitted traces carry them on, merged.
 import { randomBytes } from 'node:crypto';
+import { AckSet } from '../acks/ack-set.js';
 import type { CreateContext } from '../component.js';
 import { ProtoWriter } from '../otlp/proto-writer.js';
 import { AnomalyDetector, encodeAnomalies } from './anomaly.js';
@@ -26,8 +29,11 @@ export interface FusedDoc {
 }
 
 export interface FusionOutput {
-  /** enriched traces (and late-log fragments) as one ExportTraceServiceRequest */
-  traces(data: Uint8Array, items: number): void;
+  /**
+   * enriched traces (and late-log fragments) as one ExportTraceServiceRequest, with the
+   * acknowledgements of the spans in it: the receiver of the data completes or passes them on
+   */
+  traces(data: Uint8Array, items: number, acks: AckSet): void;
   /** one JSON document per emitted trace; omitted: no documents are built */
   documents?(docs: FusedDoc[]): void;
   /** training anomalies as an ExportLogsServiceRequest */
@@ -98,13 +104,18 @@ export class FusionCore {
     return this.waitingCount;
   }
 
-  addSpans(data: Uint8Array): void {
+  /** Holds the spans; `acks` (the batch's) stay open until every trace they fed is emitted. */
+  addSpans(data: Uint8Array, acks: AckSet = AckSet.none()): void {
     const spans: ScannedSpan[] = [];
     scanSpans(data, spans);
     const now = this.now();
+    let last: HeldTrace | undefined;
     for (const s of spans) {
       let t = this.held.get(s.traceKey);
       if (!t) t = this.newTrace(s.traceKey, now);
+      // each trace the batch feeds holds a share (spans of one trace usually come together)
+      if (t !== last && !acks.empty) t.acks.absorb(acks.share());
+      last = t;
       t.spans.push(s);
       const size = s.raw.length + SPAN_OVERHEAD;
       t.bytes += size;
@@ -115,11 +126,13 @@ export class FusionCore {
       t.deadline = t.rootEnded ? now + this.cfg.rootWaitMs : Math.max(now + this.cfg.decisionWaitMs, t.firstSeen + this.cfg.rootlessWaitMs);
     }
     this.ctx.metrics.inc('atc_fusion_spans_total', {}, spans.length);
+    // the batch's own handle: the shares taken above keep its acknowledgements open
+    acks.complete('delivered');
     this.enforceBounds();
   }
 
   private newTrace(key: string, now: number): HeldTrace {
-    const t: HeldTrace = { key, spans: [], logs: new Map(), deadline: now + this.cfg.decisionWaitMs, bytes: 0, rootEnded: false, firstSeen: now };
+    const t: HeldTrace = { key, spans: [], logs: new Map(), deadline: now + this.cfg.decisionWaitMs, bytes: 0, rootEnded: false, firstSeen: now, acks: AckSet.none() };
     // logs that came first join now
     const w = this.waiting.get(key);
     if (w) {
@@ -280,7 +293,7 @@ export class FusionCore {
     }
     let items = 0;
     for (const f of out) items += f.trace.spans.length;
-    this.out.traces(encodeTraces(out), items);
+    this.out.traces(encodeTraces(out), items, AckSet.merge(traces.map((t) => t.acks)));
   }
 
   /**
@@ -295,7 +308,7 @@ export class FusionCore {
       if (parentId === undefined || !parent) continue;
       let entry = fragments.get(l.key);
       if (!entry) {
-        const trace: HeldTrace = { key: l.key, spans: [], logs: new Map(), deadline: 0, bytes: 0, rootEnded: true, firstSeen: 0 };
+        const trace: HeldTrace = { key: l.key, spans: [], logs: new Map(), deadline: 0, bytes: 0, rootEnded: true, firstSeen: 0, acks: AckSet.none() };
         entry = { f: { trace, plans: new Map(), root: undefined, counts: { events: 0, xid: 0, errors: 0 }, status: 'ok', logsJoined: 0, gpuJoined: 0 }, bySpan: new Map() };
         fragments.set(l.key, entry);
       }
@@ -313,7 +326,8 @@ export class FusionCore {
     const list = [...fragments.values()].map((e) => e.f);
     let items = 0;
     for (const f of list) items += f.trace.spans.length;
-    this.out.traces(encodeTraces(list), items);
+    // the logs themselves went down the logs pipeline with their own acknowledgements
+    this.out.traces(encodeTraces(list), items, AckSet.none());
   }
 }
 

@@ -1,6 +1,9 @@
 // The fusion processor: the join (fusion-core.ts) wired into the pipelines that list it. One
 // instance serves the traces, logs and metrics pipelines: traces are taken over and emitted
-// enriched later; logs and metrics are read and passed on unchanged.
+// enriched later; logs and metrics are read and passed on unchanged. Held spans hold their
+// batches' acknowledgements (fusion-core.ts): a write-ahead log segment, a Kafka offset or a
+// file checkpoint stays open until the trace is emitted and every exporter has it.
+import { AckSet } from '../acks/ack-set.js';
 import type { Batch, CreateContext, Processor } from '../component.js';
 import type { FusionConfig } from './config.js';
 import { createFusedSinks, writeFused, type FusedSink } from './fused-sinks.js';
@@ -23,8 +26,11 @@ export class FusionProcessor implements Processor {
     private readonly now: () => number = Date.now,
   ) {
     this.core = new FusionCore(cfg, ctx, {
-      traces: (data, items) => {
-        if (this.tracesNext) this.track(this.tracesNext({ signal: 'traces', data, items, createdAt: this.now() }));
+      traces: (data, items, acks) => {
+        if (this.tracesNext) return this.track(this.tracesNext({ signal: 'traces', data, items, createdAt: this.now(), acks }));
+        // not wired to a traces pipeline (the config never does this): dropped on purpose, counted
+        this.ctx.metrics.inc('atc_fusion_dropped_spans_total', {}, items);
+        acks.complete('dropped');
       },
       documents: (docs) => {
         if (this.sinks.length === 0) return;
@@ -60,7 +66,7 @@ export class FusionProcessor implements Processor {
       case 'traces':
         this.tracesNext = next;
         if (this.stopped) return next(batch);
-        this.core.addSpans(batch.data);
+        this.core.addSpans(batch.data, batch.acks ?? AckSet.none());
         return Promise.resolve();
       case 'logs':
         this.logsNext = next;

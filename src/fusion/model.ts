@@ -1,4 +1,5 @@
 // What fusion holds per trace: raw span bytes plus the handful of fields the join needs.
+import type { AckSet } from '../acks/ack-set.js';
 
 export interface ResourceInfo {
   /** the Resource message bytes, written back unchanged */
@@ -53,6 +54,8 @@ export interface HeldTrace {
   rootEnded: boolean;
   /** when its first span arrived */
   firstSeen: number;
+  /** acknowledgements of the batches its spans came in: emitted with the trace */
+  acks: AckSet;
 }
 
 /** 16 or 8 id bytes as a compact map key. */

@@ -2,6 +2,7 @@
 // field names, hex trace and span ids, enums as integers, 64-bit integers as strings or
 // numbers, unknown fields ignored.
 import type { Signal } from '../component.js';
+import { MAX_DEPTH, ONEOFS } from './limits.js';
 import { ProtoWriter } from './proto-writer.js';
 import { type FieldDef, type MessageDef, message, REQUEST_MESSAGE, wireTypeOf } from './schema.js';
 
@@ -30,7 +31,9 @@ const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? '
 const join = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
 
 function writeMessage(w: ProtoWriter, def: MessageDef, obj: Record<string, unknown>, path: string, depth: number): void {
-  if (depth > 64) throw new JsonShapeError(path, 'nesting deeper than 64');
+  if (depth > MAX_DEPTH) throw new JsonShapeError(path, `nesting deeper than ${MAX_DEPTH}`);
+  const oneofs = ONEOFS[def.name];
+  if (oneofs) checkOneofs(def, obj, oneofs, path);
   for (const key in obj) {
     const f = def.byJson.get(key);
     const v = obj[key];
@@ -49,6 +52,19 @@ function writeMessage(w: ProtoWriter, def: MessageDef, obj: Record<string, unkno
       }
     } else {
       writeField(w, f, v, fpath, depth);
+    }
+  }
+}
+
+/** The JSON mapping allows one member of a oneof (an AnyValue with two values is invalid). */
+function checkOneofs(def: MessageDef, obj: Record<string, unknown>, oneofs: readonly (readonly string[])[], path: string): void {
+  for (const group of oneofs) {
+    let set = '';
+    for (const key in obj) {
+      const f = def.byJson.get(key);
+      if (f === undefined || obj[key] === undefined || obj[key] === null || !group.includes(f.name)) continue;
+      if (set !== '') throw new JsonShapeError(path, `more than one of a oneof is set (${set}, ${key})`);
+      set = key;
     }
   }
 }
@@ -149,7 +165,12 @@ function toBig(v: unknown, path: string, unsigned: boolean): bigint {
 }
 
 function toDouble(v: unknown, path: string): number {
-  if (typeof v === 'number') return v;
+  // a literal beyond the double range (1e400) parses to Infinity; the JSON mapping refuses it
+  // (infinities are spelled "Infinity")
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new JsonShapeError(path, 'number out of the double range (write "Infinity" for infinity)');
+    return v;
+  }
   if (v === 'NaN') return NaN;
   if (v === 'Infinity') return Infinity;
   if (v === '-Infinity') return -Infinity;

@@ -20,46 +20,45 @@ export class RingConsumer implements Consumer {
     private readonly buffer: BufferConfig,
     private readonly metrics: MetricsSink,
     private readonly memory?: MemoryGuard,
-    /** durability: disk — the log, and how many pipelines each signal's records feed */
-    private readonly wal?: { log: IngestWal; deliveries: Partial<Record<Signal, number>> },
-    /** memory mode: completion tickets for sources that ask for them */
-    private readonly tracking?: { tracker: DeliveryTracker; deliveries: Partial<Record<Signal, number>> },
+    private readonly acks: {
+      /** how many pipelines each signal's records from this source feed */
+      deliveries?: Partial<Record<Signal, number>>;
+      /** completion tickets for sources that ask for them */
+      tracker?: DeliveryTracker;
+      /** durability: disk — the write-ahead log */
+      wal?: IngestWal;
+    } = {},
   ) {}
 
   async consume(signal: Signal, data: Uint8Array, items: number, opts?: ConsumeOptions): Promise<ConsumeResult> {
-    // Durable mode needs no ticket: once in the write-ahead log the data survives a crash.
-    if (opts?.track && !this.wal && this.tracking) {
-      if (this.memory?.overLimit) return { status: 'refused', reason: 'memory limit reached', retryAfterMs: 1000 };
-      const { ticket, delivered } = this.tracking.tracker.issue(this.tracking.deliveries[signal] ?? 0);
-      const r = await this.toRing(signal, data, items, ticket);
-      if (r.status !== 'accepted') {
-        this.tracking.tracker.cancel(ticket);
-        return r;
-      }
-      return { status: 'accepted', delivered };
-    }
-    if (this.memory?.overLimit) {
-      return { status: 'refused', reason: 'memory limit reached', retryAfterMs: 1000 };
-    }
+    if (this.memory?.overLimit) return { status: 'refused', reason: 'memory limit reached', retryAfterMs: 1000 };
     let segment = 0;
-    const deliveries = this.wal?.deliveries[signal] ?? 0;
-    if (this.wal) {
+    const { wal, tracker } = this.acks;
+    const deliveries = this.acks.deliveries?.[signal] ?? 0;
+    if (wal) {
       try {
-        segment = await this.wal.log.append(this.source, SIGNAL_CODE[signal], items, data, deliveries);
+        segment = await wal.append(this.source, SIGNAL_CODE[signal], items, data, deliveries);
       } catch (e) {
         return { status: 'refused', reason: `write-ahead log: ${(e as Error).message}`, retryAfterMs: 1000 };
       }
     }
-    const r = await this.toRing(signal, data, items, segment);
-    // refused or dropped after logging: owe nothing for it (the client was not told 200)
-    if (segment !== 0 && r.status !== 'accepted') await this.wal!.log.abandon(segment, deliveries);
-    return r;
+    // A source that asks is told when every pipeline finished with the record (a ticket in
+    // the ring header, which then also names the log segment); others need only the segment.
+    const ticket = opts?.track && tracker ? tracker.issue(deliveries, segment) : undefined;
+    const r = await this.toRing(signal, data, items, ticket ? ticket.ticket : segment);
+    if (r.status !== 'accepted') {
+      if (ticket) tracker!.cancel(ticket.ticket);
+      // refused or dropped after logging: owe nothing for it (the client was not told 200)
+      if (segment !== 0) await wal!.abandon(segment, deliveries);
+      return r;
+    }
+    return ticket ? { status: 'accepted', delivered: ticket.delivered } : r;
   }
 
-  private async toRing(signal: Signal, data: Uint8Array, items: number, segment: number): Promise<ConsumeResult> {
+  private async toRing(signal: Signal, data: Uint8Array, items: number, ack: number): Promise<ConsumeResult> {
     const deadline = Date.now() + this.buffer.blockTimeoutMs;
     for (;;) {
-      const st = this.ring.write(SIGNAL_CODE[signal], this.source, items, data, 0, Date.now(), segment);
+      const st = this.ring.write(SIGNAL_CODE[signal], this.source, items, data, 0, Date.now(), ack);
       if (st === 'ok') return ACCEPTED;
       if (st === 'too_large') return { status: 'refused', reason: 'too_large', retryAfterMs: 0 };
       if (this.buffer.whenFull === 'drop_newest') {

@@ -16,6 +16,7 @@ import { MemoryGuard } from './memory-guard.js';
 import { DeliveryTracker } from './delivery-tracker.js';
 import { IngestWal } from '../wal/ingest-wal.js';
 import { SIGNAL_BY_CODE } from '../component.js';
+import type { AckStatus } from '../acks/ack-set.js';
 
 export interface ServiceOptions {
   logger: Logger;
@@ -88,11 +89,7 @@ export class Service {
       this.health,
       logger,
       (e) => (this.opts.onCrash ?? ((err: Error) => logger.fatal({ err: err.message }, 'flush worker failed')))(e),
-      (delivered) => {
-        // the ring header's aux slot: a WAL segment in disk mode, a delivery ticket otherwise
-        if (this.wal) for (const [segment, count] of delivered) void this.wal.done(segment, count);
-        else for (const [ticket, count] of delivered) this.tracker.done(ticket, count);
-      },
+      (acks, status) => this.acked(acks, status),
       (recent) => {
         for (const line of recent.logs) this.recentLogs.push(line);
         this.recentFusedTraces.add(recent.fused);
@@ -109,8 +106,7 @@ export class Service {
       const entry = cfg.receivers.get(id)!;
       const signals = new Set<Signal>(cfg.pipelines.filter((p) => p.receivers.includes(id)).map((p) => p.signal));
       const perSignal = Object.fromEntries([...signals].map((sg) => [sg, deliveries(id, sg)]));
-      const walFor = this.wal ? { log: this.wal, deliveries: perSignal } : undefined;
-      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, walFor, { tracker: this.tracker, deliveries: perSignal });
+      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, { deliveries: perSignal, tracker: this.tracker, wal: this.wal });
       const r = receiverFactories.get(entry.type)!.create(entry.config, next, {
         id,
         logger: logger.child({ receiver: id }),
@@ -122,6 +118,15 @@ export class Service {
     }
     for (const r of this.receivers.values()) await r.start();
     logger.info({ pipelines: cfg.pipelines.map((p) => p.id), receivers: sources, exporters: [...cfg.exporters.keys()], durability: cfg.buffer.durability }, 'collector started');
+  }
+
+  /** A batch's acknowledgements completed in the flush worker: release what the sources hold. */
+  private acked(acks: [number, number][], status: AckStatus): void {
+    // the ring header's aux slot: a log segment (> 0) or a delivery ticket (< 0)
+    for (const [ack, count] of acks) {
+      const segment = ack > 0 ? ack : this.tracker.done(ack, count, status);
+      if (segment > 0) void this.wal?.done(segment, count);
+    }
   }
 
   /** Puts records left in the write-ahead log back into the ring before receivers start. */

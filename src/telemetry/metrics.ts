@@ -129,6 +129,7 @@ export const METRICS = {
   atc_fusion_gpu_events_unattributed_total: { type: 'counter', help: 'GPU events without a GPU id on a node with several GPUs (not attached).', labels: [] },
   atc_fusion_traces_emitted_total: { type: 'counter', help: 'Fused traces emitted, by why they left the window.', labels: ['reason'] },
   atc_fusion_logs_expired_total: { type: 'counter', help: 'Log records that waited for spans of their trace that never came (they stay in the logs pipeline), by why they stopped waiting.', labels: ['reason'] },
+  atc_fusion_dropped_spans_total: { type: 'counter', help: 'Spans fusion dropped on purpose (their acknowledgements completed as dropped).', labels: [] },
   atc_fusion_anomalies_total: { type: 'counter', help: 'Training anomalies detected (NaN/Inf or spikes of loss or grad norm).', labels: [] },
   atc_fusion_documents_total: { type: 'counter', help: 'Fused JSON documents produced (one per emitted trace).', labels: [] },
   atc_fusion_documents_failed_total: { type: 'counter', help: 'Fused JSON documents a sink could not take after retries.', labels: ['sink'] },

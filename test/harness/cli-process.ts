@@ -12,6 +12,8 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
 export interface RunningCollector {
   child: ChildProcess;
   otlpUrl: string;
+  /** the OTLP receiver's gRPC port, when it has one */
+  grpcPort?: number;
   telemetryUrl: string;
   exited: Promise<number | null>;
   logs: () => string;
@@ -24,7 +26,7 @@ export async function spawnCollector(args: string[], env: NodeJS.ProcessEnv = {}
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const ready = await new Promise<{ telemetry?: { port: number }; receivers: Record<string, { http?: { port: number } }> }>((resolve, reject) => {
+  const ready = await new Promise<{ telemetry?: { port: number }; receivers: Record<string, { http?: { port: number }; grpc?: { port: number } }> }>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`collector did not start:\n${out}`)), 30_000);
     child.on('message', (m: { type: string }) => {
       if (m.type === 'ready') {
@@ -37,6 +39,7 @@ export async function spawnCollector(args: string[], env: NodeJS.ProcessEnv = {}
   return {
     child,
     otlpUrl: `http://127.0.0.1:${ready.receivers['otlp']?.http?.port}`,
+    ...(ready.receivers['otlp']?.grpc ? { grpcPort: ready.receivers['otlp'].grpc.port } : {}),
     telemetryUrl: `http://127.0.0.1:${ready.telemetry?.port}`,
     exited,
     logs: () => out,

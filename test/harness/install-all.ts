@@ -8,6 +8,7 @@ import { installPrometheus } from './prometheus.js';
 import { installChromium } from './chromium.js';
 import { installNodeExporter } from './node-exporter.js';
 import { installTelemetrygen } from './telemetrygen.js';
+import { installPythonOtlp } from './python-otlp.js';
 
 const log = (l: string): void => {
   process.stderr.write(`[install] ${l}\n`);
@@ -23,6 +24,7 @@ export async function installAll(): Promise<void> {
     ['Prometheus (Debian)', () => installPrometheus(log)],
     ['node-exporter (Debian)', () => Promise.resolve(installNodeExporter())],
     ['telemetrygen (go install)', () => installTelemetrygen(log)],
+    ['Python protobuf + opentelemetry-proto (PyPI)', () => installPythonOtlp(log)],
     ['Chromium (Debian)', () => installChromium(log)],
   ];
   for (const [name, run] of steps) {

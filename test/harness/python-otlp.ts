@@ -1,0 +1,138 @@
+// Python's `protobuf` (upb) with `opentelemetry-proto`'s generated classes, from PyPI at
+// pinned versions, in a virtual environment in the shared cache (outside the repository):
+// an independent OTLP decoder for the fuzz tests. `PythonOtlp` drives py/otlp_decode.py as
+// one long-lived subprocess over length-prefixed frames.
+//   node dist/test/harness/python-otlp.js install
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { Signal } from '../../src/component.js';
+import { cacheDir } from './minio.js';
+
+const execFileP = promisify(execFile);
+
+export const PY_PACKAGES = ['opentelemetry-proto==1.45.2', 'protobuf==6.33.6'];
+const VENV_NAME = 'py-otlp-1.45.2-pb6.33.6';
+const SCRIPT = fileURLToPath(new URL('../../../test/harness/py/otlp_decode.py', import.meta.url));
+
+export function pythonOtlpPath(): string {
+  return join(cacheDir(), VENV_NAME, 'venv', 'bin', 'python');
+}
+
+let installing: Promise<string> | undefined;
+
+export function installPythonOtlp(log: (l: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
+  installing ??= (async () => {
+    const py = pythonOtlpPath();
+    const done = join(cacheDir(), VENV_NAME, 'installed');
+    if (existsSync(done)) return py;
+    const dir = join(cacheDir(), VENV_NAME);
+    mkdirSync(dir, { recursive: true });
+    const lock = join(dir, 'install.lock');
+    for (;;) {
+      try {
+        mkdirSync(lock);
+        break;
+      } catch {
+        if (existsSync(done)) return py;
+        const st = statSync(lock, { throwIfNoEntry: false });
+        if (st && Date.now() - st.mtimeMs > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    try {
+      if (existsSync(done)) return py;
+      log(`installing ${PY_PACKAGES.join(' ')} from PyPI into ${dir}/venv`);
+      rmSync(join(dir, 'venv'), { recursive: true, force: true });
+      await execFileP('python3', ['-m', 'venv', join(dir, 'venv')]);
+      await execFileP(py, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...PY_PACKAGES], { maxBuffer: 16 * 1024 * 1024 });
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(done, `${PY_PACKAGES.join('\n')}\n`);
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw new Error(`installing ${PY_PACKAGES.join(' ')} failed: ${e.stderr?.slice(-4000) ?? e.message}`);
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+    return py;
+  })();
+  installing.catch(() => {
+    installing = undefined;
+  });
+  return installing;
+}
+
+export interface PyVerdict {
+  ok: boolean;
+  /** canonical JSON of the decoded message, or the error text */
+  text: string;
+}
+
+const SIGNAL_BYTE: Record<Signal, number> = { traces: 0x74, logs: 0x6c, metrics: 0x6d };
+
+/** One long-lived decoder process; requests are answered in order. */
+export class PythonOtlp {
+  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+    child.stdout.on('data', (d: Buffer) => this.onData(d));
+    child.on('exit', (code) => this.failAll(new Error(`python decoder exited with ${code}: ${this.stderr}`)));
+    child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
+  }
+
+  private buf: Buffer = Buffer.alloc(0);
+  private stderr = '';
+  private readonly waiting: { resolve: (v: PyVerdict) => void; reject: (e: Error) => void }[] = [];
+
+  static async start(): Promise<PythonOtlp> {
+    const py = await installPythonOtlp();
+    return new PythonOtlp(spawn(py, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  }
+
+  parseProto(signal: Signal, body: Uint8Array): Promise<PyVerdict> {
+    return this.send(0x50, signal, body);
+  }
+
+  parseJson(signal: Signal, text: string): Promise<PyVerdict> {
+    return this.send(0x4a, signal, Buffer.from(text, 'utf8'));
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+
+  private send(cmd: number, signal: Signal, body: Uint8Array): Promise<PyVerdict> {
+    const head = Buffer.alloc(6);
+    head[0] = cmd;
+    head[1] = SIGNAL_BYTE[signal];
+    head.writeUInt32BE(body.length, 2);
+    this.child.stdin.write(head);
+    this.child.stdin.write(body);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  private onData(d: Buffer): void {
+    this.buf = this.buf.length === 0 ? d : Buffer.concat([this.buf, d]);
+    while (this.buf.length >= 5) {
+      const n = this.buf.readUInt32BE(1);
+      if (this.buf.length < 5 + n) return;
+      const v = { ok: this.buf[0] === 1, text: this.buf.subarray(5, 5 + n).toString('utf8') };
+      this.buf = this.buf.subarray(5 + n);
+      this.waiting.shift()?.resolve(v);
+    }
+  }
+
+  private failAll(e: Error): void {
+    for (const w of this.waiting.splice(0)) w.reject(e);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'install') {
+  installPythonOtlp().then(
+    (p) => console.log(p),
+    (e: Error) => {
+      console.error(e.message);
+      process.exit(1);
+    },
+  );
+}
