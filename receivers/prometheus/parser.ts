@@ -141,12 +141,19 @@ export function parseExposition(text: string, openMetrics: boolean, limits: Pars
       if (!m) continue; // other comments
       const [, kw, name, rest = ''] = m;
       if (!isValidName(name!)) throw new ExpositionError(line, `invalid metric name "${name}" in ${kw}`);
-      const f = family(name!);
+      let f = family(name!);
+      if (f.samples.length > 0) {
+        // metadata for a name whose family already has samples starts a second family of that
+        // name: client_golang's OpenMetrics output does this for a counter `x_total` (family
+        // `x`) next to a gauge `x`. Prometheus parses families as a stream and accepts it.
+        f = { name: name!, type: openMetrics ? 'unknown' : 'untyped', help: '', unit: '', samples: [] };
+        byName.set(name!, f);
+        families.push(f);
+      }
       cur = f;
       if (kw === 'TYPE') {
         const t = rest.trim();
         if (!TYPES.has(t)) throw new ExpositionError(line, `unknown metric type "${t}"`);
-        if (f.samples.length > 0) throw new ExpositionError(line, `TYPE for ${name} after its samples`);
         f.type = t as FamilyType;
       } else if (kw === 'HELP') f.help = openMetrics ? unescapeHelp(rest, line) : rest.replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
       else f.unit = rest.trim();

@@ -23,17 +23,52 @@ export async function catPaths(paths: readonly string[], opts: CatOptions): Prom
       failures += await catS3(p, opts);
       continue;
     }
-    for (const file of await listFiles(p)) {
+    let files: string[];
+    try {
+      files = await listFiles(p);
+    } catch (e) {
+      failures++;
+      process.stderr.write(`${p}: ${oneLine(e)}\n`);
+      continue;
+    }
+    for (const file of files) {
+      if (!ofSignal(file, opts.signal)) continue;
       try {
-        const line = decodeObject(file, await readFile(file), opts.signal);
-        opts.out.write(line + '\n');
+        await writeLine(opts.out, decodeObject(file, await readFile(file), opts.signal));
       } catch (e) {
         failures++;
-        process.stderr.write(`${file}: ${(e as Error).message}\n`);
+        process.stderr.write(`${file}: ${oneLine(e)}\n`);
       }
     }
   }
   return failures;
+}
+
+/** With --signal, files whose name names another signal are left out (their names tell). */
+function ofSignal(name: string, signal: Signal | undefined): boolean {
+  if (signal === undefined) return true;
+  const named = signalFromKey(name);
+  return named === undefined || named === signal;
+}
+
+/** Waits for the reader when the pipe is full, so a large directory is not buffered in memory. */
+async function writeLine(out: NodeJS.WritableStream, line: string): Promise<void> {
+  if (!out.write(line + '\n')) await new Promise<void>((resolve) => out.once('drain', resolve));
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ELOOP: 'too many levels of symbolic links',
+};
+
+/** An error as one line: errno codes in words, never a stack. */
+function oneLine(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code !== undefined && ERRNO_TEXT[err.code]) return ERRNO_TEXT[err.code]!;
+  return String(err.message ?? e).split('\n')[0]!;
 }
 
 /** Lists and decodes every object under s3://bucket/prefix (the SDK's default credential chain). */
@@ -41,17 +76,17 @@ async function catS3(url: string, opts: CatOptions): Promise<number> {
   let failures = 0;
   try {
     for await (const o of readS3Objects(url, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), ...(opts.region ? { region: opts.region } : {}) })) {
-      if (!isObjectName(o.key)) continue;
+      if (!isObjectName(o.key) || !ofSignal(o.key, opts.signal)) continue;
       try {
-        opts.out.write(decodeObject(o.key, o.body, opts.signal) + '\n');
+        await writeLine(opts.out, decodeObject(o.key, o.body, opts.signal));
       } catch (e) {
         failures++;
-        process.stderr.write(`s3://${o.bucket}/${o.key}: ${(e as Error).message}\n`);
+        process.stderr.write(`s3://${o.bucket}/${o.key}: ${oneLine(e)}\n`);
       }
     }
   } catch (e) {
     failures++;
-    process.stderr.write(`${url}: ${(e as Error).message}\n`);
+    process.stderr.write(`${url}: ${oneLine(e)}\n`);
   }
   return failures;
 }

@@ -209,7 +209,8 @@ test('RBAC: the agent may get/list/watch pods, bound to its service account, and
 
 test('the ConfigMaps hold configs the collector accepts', () => {
   for (const c of ['agent', 'gateway', 'standalone']) {
-    const r = runCli(['validate', '--config', `deploy/config/${c}.yaml`]);
+    // The agent's Kubernetes selector needs NODE_NAME, as the DaemonSet sets it.
+    const r = runCli(['validate', '--config', `deploy/config/${c}.yaml`], { env: { NODE_NAME: 'node-1' } });
     assert.equal(r.status, 0, `${c}.yaml: ${r.stdout}${r.stderr}`);
   }
 });

@@ -159,3 +159,19 @@ test('dcgm-exporter exposition: 12 families × 8 GPUs with their labels', () => 
   assert.deepEqual(util.samples[3]!.labels.filter((_, i) => i % 2 === 0), ['gpu', 'UUID', 'pci_bus_id', 'device', 'modelName', 'Hostname', 'DCGM_FI_DRIVER_VERSION', 'container', 'namespace', 'pod']);
   assert.equal(util.samples[3]!.value, 93);
 });
+
+test('client_golang OpenMetrics: a counter x_total (family x) next to a gauge x is two families, as Prometheus takes it', () => {
+  const om = '# HELP x A gauge.\n# TYPE x gauge\nx 1\n# HELP x A counter.\n# TYPE x counter\nx_total 3\nx_created 1.7e9\n# EOF\n';
+  const r = parseExposition(om, true);
+  assert.deepEqual(
+    r.families.map((f) => [f.name, f.type, f.help, f.samples.map((s) => `${s.name}=${s.value}`)]),
+    [
+      ['x', 'gauge', 'A gauge.', ['x=1']],
+      ['x', 'counter', 'A counter.', ['x_total=3', 'x_created=1700000000']],
+    ],
+  );
+  const { bytes } = encodeScrape(r, { resource: new Uint8Array(), labels: [], honorLabels: false, honorTimestamps: true }, 1_700_000_000_000, new StartTimes(), []);
+  assert.equal(scanRequest('metrics', bytes).items, 2);
+  const metrics = ((decodeRequest('metrics', bytes)['resourceMetrics'] as Record<string, unknown>[])[0]!['scopeMetrics'] as Record<string, unknown>[])[0]!['metrics'] as Record<string, unknown>[];
+  assert.deepEqual(metrics.map((m) => [m['name'], Object.keys(m).find((k) => ['gauge', 'sum'].includes(k))]), [['x', 'gauge'], ['x_total', 'sum']]);
+});

@@ -71,3 +71,20 @@ test('durations and sizes', () => {
   assert.equal(parseBytes('512Ki'), 512 * 1024);
   assert.equal(parseBytes('1.5x'), undefined);
 });
+
+test('${NAME} shorthand as ${env:NAME}; unset without default, other providers and unterminated references are problems', () => {
+  const text = `
+receivers: { otlp: { protocols: { http: { endpoint: "\${EP}", max_request_body_size: "\${MAX:-2048}" } } } }
+exporters: { file: { directory: "/d/\${NODE}/\${env:MISSING}", file_prefix: "\${file:/etc/x}", partition_format: "\${env:OPEN" } }
+service: { pipelines: { traces: { receivers: [otlp], exporters: [file] } } }
+`;
+  const { raw, errors } = parseRawConfig(text, [], { EP: '127.0.0.1:9999', NODE: 'n1' });
+  assert.deepEqual(errors.list.map((e) => `${e.path}: ${e.message}`), [
+    'exporters.file.directory: environment variable MISSING is not set (write ${env:MISSING:-default} for a default)',
+    'exporters.file.file_prefix: unsupported reference ${file:/etc/x} (use ${env:NAME}, ${NAME} or $$ for a literal $)',
+    'exporters.file.partition_format: unterminated reference ${env:OPEN',
+  ]);
+  const http = ((raw['receivers'] as Record<string, { protocols: { http: Record<string, unknown> } }>)['otlp']!).protocols.http;
+  assert.equal(http['endpoint'], '127.0.0.1:9999');
+  assert.equal(http['max_request_body_size'], 2048);
+});
