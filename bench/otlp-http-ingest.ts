@@ -33,13 +33,16 @@ export async function runIngest(concurrency: number, seconds: number, spans: num
   const fusion = opts.fusion ?? false;
   const dir = mkdtempSync(join(tmpdir(), 'atc-bench-'));
   const cfg = join(dir, 'config.yaml');
+  const outId = opts.exporter ? opts.exporter.split(':')[0]!.trim() : 'file/out';
   writeFileSync(cfg, `receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
 exporters: { ${opts.exporter ?? `file/out: { directory: ${dir}/data, compression: zstd }`} }
-${fusion ? 'processors: { fusion: { decision_wait: 2s } }' : ''}
+${fusion ? 'connectors: { fusion: { decision_wait: 2s } }' : ''}
 spill: { directory: ${dir}/spill }
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: warn } }
-  pipelines: { traces: { receivers: [otlp], ${fusion ? 'processors: [fusion], ' : ''}exporters: [${opts.exporter ? opts.exporter.split(":")[0]!.trim() : "file/out"}] } }
+  pipelines:
+${fusion ? `    traces: { receivers: [otlp], exporters: [fusion] }
+    traces/fused: { receivers: [fusion], exporters: [${outId}] }` : `    traces: { receivers: [otlp], exporters: [${outId}] }`}
 `);
   const child = fork(CLI, ['run', '--config', cfg], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   type Ready = { telemetry: { port: number }; receivers: { otlp: { http: { port: number } } } };

@@ -145,3 +145,26 @@ export interface ExporterFactory<C = unknown> extends FactoryBase<C> {
 export interface ProcessorFactory<C = unknown> extends FactoryBase<C> {
   create(config: C, ctx: CreateContext): Processor;
 }
+
+/**
+ * A connector joins pipelines, as in the OpenTelemetry Collector: listed as an exporter of
+ * some pipelines it consumes their data; listed as a receiver of others it emits into them.
+ */
+export interface Connector extends Component {
+  /**
+   * Told before start, once per pipeline that lists it as a receiver: where to emit data of
+   * `signal`. Emitting resolves when that pipeline's processors and exporters took the batch.
+   */
+  connect(signal: Signal, emit: (batch: Batch) => Promise<void>): void;
+  /**
+   * A batch of a pipeline that lists the connector as an exporter. The connector owns
+   * `batch.acks` (its share): it completes them, or passes them on with what it emits.
+   */
+  consume(batch: Batch): Promise<void>;
+}
+
+export interface ConnectorFactory<C = unknown> extends FactoryBase<C> {
+  /** `signals` are what it consumes (as an exporter); `emits`, what it produces (as a receiver) */
+  readonly emits: readonly Signal[];
+  create(config: C, ctx: CreateContext): Connector;
+}

@@ -10,8 +10,9 @@ import { otlpReceiverFactory } from '../receivers/otlp/index.js';
 import { profilerReceiverFactory } from '../receivers/profiler/index.js';
 import { filelogReceiverFactory } from '../receivers/filelog/index.js';
 import { prometheusReceiverFactory } from '../receivers/prometheus/index.js';
-import type { ExporterFactory, ProcessorFactory, ReceiverFactory } from './component.js';
-import { fusionProcessorFactory } from './fusion/index.js';
+import { fusionConnectorFactory } from '../connectors/fusion/index.js';
+import { spanMetricsConnectorFactory } from '../connectors/spanmetrics/index.js';
+import type { ConnectorFactory, ExporterFactory, ProcessorFactory, ReceiverFactory } from './component.js';
 
 export const receiverFactories: ReadonlyMap<string, ReceiverFactory> = new Map<string, ReceiverFactory>([
   ['otlp', otlpReceiverFactory as ReceiverFactory],
@@ -22,8 +23,11 @@ export const receiverFactories: ReadonlyMap<string, ReceiverFactory> = new Map<s
   ['kafka', kafkaReceiverFactory as ReceiverFactory],
 ]);
 
-export const processorFactories: ReadonlyMap<string, ProcessorFactory> = new Map<string, ProcessorFactory>([
-  ['fusion', fusionProcessorFactory as ProcessorFactory],
+export const processorFactories: ReadonlyMap<string, ProcessorFactory> = new Map<string, ProcessorFactory>();
+
+export const connectorFactories: ReadonlyMap<string, ConnectorFactory> = new Map<string, ConnectorFactory>([
+  ['fusion', fusionConnectorFactory as ConnectorFactory],
+  ['spanmetrics', spanMetricsConnectorFactory as ConnectorFactory],
 ]);
 
 export const exporterFactories: ReadonlyMap<string, ExporterFactory> = new Map<string, ExporterFactory>([

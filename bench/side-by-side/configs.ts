@@ -39,13 +39,13 @@ export function oursTraces(dir: string, ports: Ports, o: Output, opts: { fusion?
     protocols:
       http: { endpoint: "127.0.0.1:${ports.http}" }
       grpc: { endpoint: "127.0.0.1:${ports.grpc}" }
-${opts.fusion ? 'processors:\n  fusion: { decision_wait: 2s }\n' : ''}exporters:
+${opts.fusion ? 'connectors:\n  fusion: { decision_wait: 2s, documents: false }\n' : ''}exporters:
   ${ex.yaml}
 spill: { directory: ${dir}/ours-spill }
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:${ports.telemetry}" }, logs: { level: warn } }
   pipelines:
-    traces: { receivers: [otlp], ${opts.fusion ? 'processors: [fusion], ' : ''}exporters: [${tracesExporters.join(', ')}] }
+${opts.fusion ? `    traces/in: { receivers: [otlp], exporters: [fusion] }\n    traces: { receivers: [fusion], exporters: [${tracesExporters.join(', ')}] }` : `    traces: { receivers: [otlp], exporters: [${tracesExporters.join(', ')}] }`}
 ${o.kind === 'idle-all' ? `    metrics: { receivers: [otlp], exporters: [${ex.ids.join(', ')}] }\n` : ''}`;
 }
 

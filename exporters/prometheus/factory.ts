@@ -4,7 +4,7 @@ import { PrometheusExporter } from './prometheus-exporter.js';
 
 export const prometheusExporterFactory: ExporterFactory<PrometheusExporterConfig> = {
   type: 'prometheus',
-  signals: ['traces', 'metrics'],
+  signals: ['metrics'],
   createDefaultConfig,
   parseConfig,
   configFields: PROMETHEUS_EXPORTER_FIELDS,

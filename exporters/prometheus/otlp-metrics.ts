@@ -104,6 +104,14 @@ export class OtlpMetricsConverter {
           s.count = p.count;
           s.sum = sum;
         }
+        // exemplars go to the bucket their value falls in (the newest wins)
+        if (s.exemplars.length !== counts.length) s.exemplars = new Array<undefined>(counts.length).fill(undefined);
+        for (const e of p.exemplars) {
+          if (!Number.isFinite(e.value) || e.traceId === '') continue;
+          let i = 0;
+          while (i < bounds.length && e.value > bounds[i]!) i++;
+          s.exemplars[i] = { traceId: e.traceId, spanId: e.spanId, value: e.value, timestamp: Math.round(e.timeNs / 1e6) / 1000 };
+        }
       } else {
         const quantiles: [number, number][] = [];
         for (let i = 0; i < p.quantiles.length; i += 2) quantiles.push([p.quantiles[i]!, p.quantiles[i + 1]!]);

@@ -1,6 +1,6 @@
 // Serves the pipeline's metrics for Prometheus to scrape: OTLP metrics (NVML GPU gauges,
-// scraped metrics, application metrics) from the metrics pipeline and RED metrics derived
-// from spans in the traces pipeline, on its own endpoint (default 127.0.0.1:8889, /metrics).
+// scraped metrics, application metrics, span RED metrics from the spanmetrics connector) on
+// its own endpoint (default 127.0.0.1:8889, /metrics).
 // Exporting never fails: a batch only updates the series in memory.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,6 @@ import { parseEndpoint } from '../../src/config/fields.js';
 import { SENT_BY_SIGNAL } from '../../src/telemetry/metrics.js';
 import type { PrometheusExporterConfig } from './config.js';
 import { OtlpMetricsConverter } from './otlp-metrics.js';
-import { SpanMetrics } from './span-metrics.js';
 import { SeriesStore } from './store.js';
 
 const TEXT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -19,7 +18,6 @@ const OPENMETRICS_TYPE = 'application/openmetrics-text; version=1.0.0; charset=u
 export class PrometheusExporter implements Exporter {
   readonly store: SeriesStore;
   private readonly metricsConv: OtlpMetricsConverter;
-  private readonly spanMetrics: SpanMetrics | undefined;
   private server: Server | undefined;
   private timer: NodeJS.Timeout | undefined;
   private reportedLimited = 0;
@@ -32,7 +30,6 @@ export class PrometheusExporter implements Exporter {
   ) {
     this.store = new SeriesStore(cfg.maxSeries, cfg.metricExpirationMs, Object.entries(cfg.constLabels));
     this.metricsConv = new OtlpMetricsConverter(cfg, this.store);
-    this.spanMetrics = cfg.spanMetrics.enabled ? new SpanMetrics(cfg.spanMetrics, this.store) : undefined;
   }
 
   async start(): Promise<void> {
@@ -83,10 +80,6 @@ export class PrometheusExporter implements Exporter {
       if (batch.signal === 'metrics') {
         const t = this.metricsConv.add(batch.data, nowMs);
         for (const [kind, n] of t.unsupported) this.ctx.metrics.inc('atc_exporter_prometheus_unsupported_points_total', { exporter: id, kind }, n);
-      } else if (batch.signal === 'traces' && this.spanMetrics) {
-        const t = this.spanMetrics.add(batch.data, nowMs);
-        this.ctx.metrics.inc('atc_exporter_prometheus_spans_total', { exporter: id }, t.spans);
-        if (t.conflicts) this.ctx.metrics.inc('atc_exporter_prometheus_unsupported_points_total', { exporter: id, kind: 'type_conflict' }, t.conflicts);
       }
     } catch (e) {
       // malformed bytes cannot get better by retrying

@@ -1,7 +1,7 @@
 // docs/configuration.md, generated from the field tables: the top level, then every
 // component type of the registry. `npm run docs:config` rewrites the file; a test fails
 // when the file differs from what this renders.
-import { exporterFactories, processorFactories, receiverFactories } from '../components.js';
+import { connectorFactories, exporterFactories, processorFactories, receiverFactories } from '../components.js';
 import { TOP_FIELDS } from '../config/collector-config.js';
 import { renderReference, type ReferenceSection } from '../config/reference.js';
 
@@ -44,12 +44,13 @@ export function configReference(): string {
     ['receivers', receiverFactories],
     ['processors', processorFactories],
     ['exporters', exporterFactories],
+    ['connectors', connectorFactories],
   ] as const;
   for (const [kind, factories] of kinds) {
     for (const [type, factory] of [...factories].sort(([a], [b]) => a.localeCompare(b))) {
       sections.push({
         title: `${kind}: ${type}`,
-        intro: `\`${kind}.${type}\` or \`${kind}.${type}/<name>\`; signals: ${factory.signals.join(', ')}.`,
+        intro: `\`${kind}.${type}\` or \`${kind}.${type}/<name>\`; signals: ${factory.signals.join(', ')}${'emits' in factory ? ` (as an exporter); emits ${factory.emits.join(', ')} (as a receiver)` : ''}.`,
         table: factory.configFields,
       });
     }

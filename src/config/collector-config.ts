@@ -1,8 +1,8 @@
 // The whole collector config in the OpenTelemetry Collector's shape, validated with every
 // problem reported under its key path.
-import type { ExporterFactory, ProcessorFactory, ReceiverFactory, Signal } from '../component.js';
+import type { ConnectorFactory, ExporterFactory, ProcessorFactory, ReceiverFactory, Signal } from '../component.js';
 import { SIGNALS } from '../component.js';
-import { exporterFactories, processorFactories, receiverFactories } from '../components.js';
+import { connectorFactories, exporterFactories, processorFactories, receiverFactories } from '../components.js';
 import { didYouMean } from './did-you-mean.js';
 import { ConfigError, ConfigErrors, keyPath } from './errors.js';
 import { fieldTable } from './field-table.js';
@@ -60,6 +60,8 @@ export interface CollectorConfig {
   readonly receivers: ReadonlyMap<string, ComponentEntry>;
   readonly processors: ReadonlyMap<string, ComponentEntry>;
   readonly exporters: ReadonlyMap<string, ComponentEntry>;
+  /** connectors: exporters of some pipelines, receivers of others */
+  readonly connectors: ReadonlyMap<string, ComponentEntry>;
   readonly pipelines: readonly PipelineConfig[];
   readonly buffer: BufferConfig;
   readonly telemetry: TelemetryConfig;
@@ -148,7 +150,7 @@ export const TOP_FIELDS = fieldTable({
   processors: COMPONENTS('processor'),
   exporters: COMPONENTS('exporter'),
   extensions: { type: 'custom', typeText: 'mapping of extension ids', doc: 'Accepted for the Collector\'s shape; no extension type exists yet, so any entry is an error.' },
-  connectors: { type: 'custom', typeText: 'mapping of connector ids', doc: 'Accepted for the Collector\'s shape; no connector type exists yet, so any entry is an error.' },
+  connectors: { type: 'custom', typeText: 'mapping of connector ids', doc: 'Connectors (fusion, spanmetrics): listed as an exporter of some pipelines and a receiver of others.' },
   service: { type: 'section', fields: SERVICE_FIELDS, doc: 'Pipelines, extensions and the collector\'s own telemetry.' },
   buffer: { type: 'section', fields: BUFFER_FIELDS, doc: 'The ring between receivers and the flush worker, batching and durability.' },
   spill: { type: 'section', fields: SPILL_FIELDS, doc: 'Where exporters put batches their sink cannot take now.' },
@@ -173,12 +175,13 @@ export function checkCollectorConfig(raw: Record<string, unknown>, errors: Confi
   const receivers = parseSection('receivers', top.obj['receivers'], receiverFactories, errors);
   const processors = parseSection('processors', top.obj['processors'], processorFactories, errors);
   const exporters = parseSection('exporters', top.obj['exporters'], exporterFactories, errors);
-  // No extension or connector type exists yet: any entry is reported as an unknown type.
+  // No extension type exists yet: any entry is reported as an unknown type.
   parseSection('extensions', top.obj['extensions'], new Map(), errors);
-  parseSection('connectors', top.obj['connectors'], new Map(), errors);
+  const connectors = parseSection('connectors', top.obj['connectors'], connectorFactories, errors);
 
   const service = top.sub('service');
-  const pipelines = parsePipelines(service, receivers, processors, exporters, errors);
+  const pipelines = parsePipelines(service, receivers, processors, exporters, connectors, errors);
+  checkConnectorGraph(pipelines, connectors, service.at('pipelines'), errors);
   const definedExtensions = isPlainObject(top.obj['extensions']) ? top.obj['extensions'] : {};
   service.get('extensions').forEach((id, i) => {
     if (!Object.hasOwn(definedExtensions, id)) errors.add(keyPath(service.at('extensions'), i), `extension "${id}" is not defined in extensions`);
@@ -199,7 +202,7 @@ export function checkCollectorConfig(raw: Record<string, unknown>, errors: Confi
 
   const buffer = parseBuffer(top.sub('buffer'));
   const spill = parseSpill(top.sub('spill'));
-  return { receivers, processors, exporters, pipelines, buffer, telemetry, spill, raw };
+  return { receivers, processors, exporters, connectors, pipelines, buffer, telemetry, spill, raw };
 }
 
 function parseBuffer(f: Fields<typeof BUFFER_FIELDS>): BufferConfig {
@@ -234,7 +237,7 @@ function parseMemoryLimit(f: Fields<typeof BUFFER_FIELDS>): number {
   return f.bytes('memory_limit', 0);
 }
 
-type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory;
+type AnyFactory = ReceiverFactory | ProcessorFactory | ExporterFactory | ConnectorFactory;
 
 const ID_RE = /^([a-z][a-z0-9_]*)(?:\/([^/\s]+))?$/;
 
@@ -271,6 +274,7 @@ function parsePipelines(
   receivers: Map<string, ComponentEntry>,
   processors: Map<string, ComponentEntry>,
   exporters: Map<string, ComponentEntry>,
+  connectors: Map<string, ComponentEntry>,
   errors: ConfigErrors,
 ): PipelineConfig[] {
   const raw = service.obj['pipelines'];
@@ -294,16 +298,24 @@ function parsePipelines(
     }
     const signal = m[1] as Signal;
     const f = new Fields(praw, ppath, errors, PIPELINE_FIELDS);
-    const refs = (key: 'receivers' | 'processors' | 'exporters', defined: Map<string, ComponentEntry>, factories: ReadonlyMap<string, AnyFactory>): string[] => {
+    const refs = (key: 'receivers' | 'processors' | 'exporters', defined: Map<string, ComponentEntry>, factories: ReadonlyMap<string, AnyFactory>, connectorSide?: 'emits' | 'consumes'): string[] => {
       const ids = f.get(key);
       const seen = new Set<string>();
       ids.forEach((id, i) => {
         const at = keyPath(f.at(key), i);
         if (seen.has(id)) errors.add(at, `"${id}" is listed twice`);
         seen.add(id);
+        const connector = connectorSide ? connectors.get(id) : undefined;
+        if (connector) {
+          // a connector: an exporter of the pipelines it consumes, a receiver of those it feeds
+          const fac = connectorFactories.get(connector.type);
+          const ok = connectorSide === 'emits' ? fac?.emits : fac?.signals;
+          if (fac && !ok!.includes(signal)) errors.add(at, `connector ${connector.type} does not ${connectorSide === 'emits' ? 'emit' : 'consume'} ${signal}`);
+          return;
+        }
         const entry = defined.get(id);
         if (!entry) {
-          const hint = didYouMean(id, [...defined.keys()]);
+          const hint = didYouMean(id, [...defined.keys(), ...(connectorSide ? connectors.keys() : [])]);
           errors.add(at, `${key.replace(/s$/, '')} "${id}" is not defined in ${key}${hint ? ` (did you mean "${hint}"?)` : ''}`);
           return;
         }
@@ -315,10 +327,39 @@ function parsePipelines(
     out.push({
       id: pid,
       signal,
-      receivers: refs('receivers', receivers, receiverFactories),
+      receivers: refs('receivers', receivers, receiverFactories, 'emits'),
       processors: refs('processors', processors, processorFactories),
-      exporters: refs('exporters', exporters, exporterFactories),
+      exporters: refs('exporters', exporters, exporterFactories, 'consumes'),
     });
   }
   return out;
+}
+
+/**
+ * Every connector must be an exporter of at least one pipeline and a receiver of at least one
+ * (the Collector's rule), and data must not flow in a circle through connectors.
+ */
+function checkConnectorGraph(pipelines: readonly PipelineConfig[], connectors: Map<string, ComponentEntry>, path: string, errors: ConfigErrors): void {
+  for (const id of connectors.keys()) {
+    const asExporter = pipelines.some((p) => p.exporters.includes(id));
+    const asReceiver = pipelines.some((p) => p.receivers.includes(id));
+    if (!asExporter && !asReceiver) continue; // defined but unused, like any component
+    if (!asExporter) errors.add(keyPath('connectors', id), 'is a receiver of a pipeline but an exporter of none: it would never get data');
+    if (!asReceiver) errors.add(keyPath('connectors', id), 'is an exporter of a pipeline but a receiver of none: its output would go nowhere');
+  }
+  // pipeline → pipelines it feeds through a connector
+  const next = (p: PipelineConfig): PipelineConfig[] => pipelines.filter((q) => q.receivers.some((r) => connectors.has(r) && p.exporters.includes(r)));
+  const state = new Map<PipelineConfig, 'visiting' | 'done'>();
+  const visit = (p: PipelineConfig, trail: string[]): void => {
+    const st = state.get(p);
+    if (st === 'done') return;
+    if (st === 'visiting') {
+      errors.add(path, `pipelines form a cycle through connectors: ${[...trail, p.id].join(' → ')}`);
+      return;
+    }
+    state.set(p, 'visiting');
+    for (const q of next(p)) visit(q, [...trail, p.id]);
+    state.set(p, 'done');
+  };
+  for (const p of pipelines) visit(p, []);
 }

@@ -114,8 +114,8 @@ export class FlushLoop {
       })
       .finally(() => {
         this.metrics.observe('atc_flush_latency_seconds', { signal: p.signal }, Math.max(0, Date.now() - batch.oldestReceivedAt) / 1000);
-        // exporters are done with it; processors (fusion) may still hold views
-        if (p.processors.length === 0) this.batchers[pi]!.recycle(batch.data);
+        // exporters are done with it; processors and connectors (fusion) may still hold views
+        if (p.processors.length === 0 && !p.keepsViews) this.batchers[pi]!.recycle(batch.data);
         this.inflight--;
         this.metrics.set('atc_flush_inflight_batches', {}, this.inflight);
         const w = this.inflightWaiters;

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     await e.start();
   }
   for (const p of built.processors) await p.start();
+  for (const c of built.connectors.values()) await c.start();
   const loop = new FlushLoop(ring, built.pipelines, data.sources, (pi) => cfg.pipelines[pi]!.receivers, cfg.buffer, metrics, logger, (acks, status) =>
     post({ type: 'acked', acks: [...acks], status }),
   );
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
       .drain()
       .then(async () => {
         for (const p of built.processors) await p.shutdown();
+        // what connectors hold goes out through their pipelines before the exporters stop
+        for (const c of built.connectors.values()) await c.shutdown();
         for (const e of built.exporters.values()) await e.shutdown();
         clearInterval(metricsTimer);
         sendMetrics();

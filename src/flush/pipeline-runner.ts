@@ -10,6 +10,8 @@ export interface RunnablePipeline {
   readonly signal: Signal;
   readonly processors: readonly Processor[];
   readonly exporters: readonly { readonly id: string; readonly exporter: Exporter }[];
+  /** a connector among the exporters may keep views into the batch (fusion holds spans): never recycle it */
+  readonly keepsViews?: boolean;
   /** the pipeline as one function: processors in order, then the fan-out (built once) */
   readonly entry: (batch: Batch) => Promise<void>;
 }

@@ -15,6 +15,7 @@ const HP = NO.HistogramDataPoint;
 const EP = NO.ExponentialHistogramDataPoint;
 const SP = NO.SummaryDataPoint;
 const VQ = NO['SummaryDataPoint.ValueAtQuantile'];
+const X = NO.Exemplar;
 const EMPTY = new Uint8Array(0);
 
 export type MetricType = 'gauge' | 'sum' | 'histogram' | 'exponential_histogram' | 'summary' | '';
@@ -103,6 +104,8 @@ export class DataPointCursor {
   max = NaN;
   readonly bucketCounts: number[] = [];
   readonly explicitBounds: number[] = [];
+  /** histogram exemplars: value, time (ns as a JS number) and hex ids */
+  readonly exemplars: { value: number; timeNs: number; traceId: string; spanId: string }[] = [];
   /** summary quantiles as [quantile, value] pairs, flattened */
   readonly quantiles: number[] = [];
   /** exponential histogram scale and zero count */
@@ -153,6 +156,7 @@ export class DataPointCursor {
     this.isInt = false;
     this.bucketCounts.length = 0;
     this.explicitBounds.length = 0;
+    this.exemplars.length = 0;
     this.quantiles.length = 0;
     const p = this.p.target(this.buf, start, end);
     const type = this.type;
@@ -177,6 +181,10 @@ export class DataPointCursor {
         else if (f === HP.sum && wt === 1) this.sum = p.double();
         else if (f === HP.bucketCounts) readFixed64s(p, this.bucketCounts);
         else if (f === HP.explicitBounds) readDoubles(p, this.explicitBounds);
+        else if (f === HP.exemplars && wt === 2) {
+          p.lenBounds();
+          this.exemplars.push(readExemplar(this.q.target(this.buf, p.start, p.stop)));
+        }
         else if (f === HP.flags && wt === 0) this.flags = p.varint32();
         else if (f === HP.min && wt === 1) this.min = p.double();
         else if (f === HP.max && wt === 1) this.max = p.double();
@@ -241,4 +249,22 @@ function readDoubles(p: Reader, out: number[]): void {
     p.pos = after;
   } else if (p.wt === 1) out.push(p.double());
   else p.skip();
+}
+
+function readExemplar(q: Reader): { value: number; timeNs: number; traceId: string; spanId: string } {
+  const e = { value: NaN, timeNs: 0, traceId: '', spanId: '' };
+  while (q.more()) {
+    q.tag();
+    const f = q.field;
+    if (f === X.timeUnixNano && q.wt === 1) e.timeNs = q.fixed64();
+    else if (f === X.asDouble && q.wt === 1) e.value = q.double();
+    else if (f === X.asInt && q.wt === 1) e.value = Number(BigInt.asIntN(64, q.fixed64Big()));
+    else if ((f === X.traceId || f === X.spanId) && q.wt === 2) {
+      q.lenBounds();
+      const hex = Buffer.from(q.buf.subarray(q.start, q.stop)).toString('hex');
+      if (f === X.traceId) e.traceId = hex;
+      else e.spanId = hex;
+    } else q.skip();
+  }
+  return e;
 }

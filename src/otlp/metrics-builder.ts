@@ -200,6 +200,23 @@ export class MetricsBuilder extends RequestBuilder {
     for (let i = 0; i < n; i++) w.fixed64Number(counts[i]!);
   }
 
+  /** One HistogramDataPoint exemplar: a measured value with the span it came from. */
+  exemplar(timeNs: bigint, value: number, traceId: Uint8Array, spanId: Uint8Array): void {
+    if (this.point !== HISTOGRAM) this.has(NONE, 'exemplars');
+    const w = this.w;
+    w.key(HP.exemplars);
+    w.fork();
+    w.key(KEY.Exemplar.timeUnixNano);
+    w.fixed64(timeNs);
+    w.key(KEY.Exemplar.asDouble);
+    w.double(value);
+    w.key(KEY.Exemplar.spanId);
+    w.bytes(spanId);
+    w.key(KEY.Exemplar.traceId);
+    w.bytes(traceId);
+    w.join();
+  }
+
   /** HistogramDataPoint.explicit_bounds (packed); nothing is written for none. */
   explicitBounds(bounds: ArrayLike<number>, n = bounds.length): void {
     if (this.point !== HISTOGRAM) this.has(NONE, 'explicit_bounds');

@@ -75,7 +75,8 @@ export class Service {
       if (this.wal) this.metrics.set('atc_wal_bytes', {}, this.wal.sizeBytes);
     }, 500).unref();
 
-    const sources = [...new Set(cfg.pipelines.flatMap((p) => p.receivers))];
+    // connectors listed as receivers are fed inside the flush worker, not through the ring
+    const sources = [...new Set(cfg.pipelines.flatMap((p) => p.receivers))].filter((id) => cfg.receivers.has(id));
     const deliveries = (receiver: string, signal: Signal): number => cfg.pipelines.filter((p) => p.signal === signal && p.receivers.includes(receiver)).length;
     if (cfg.buffer.durability === 'disk') {
       const { wal, report } = await IngestWal.open({ directory: cfg.buffer.wal.directory, maxBytes: cfg.buffer.wal.maxSizeBytes, segmentBytes: cfg.buffer.wal.segmentBytes, fsync: cfg.buffer.wal.fsync });

@@ -82,7 +82,6 @@ export const METRICS = {
   atc_exporter_prometheus_series_expired_total: { type: 'counter', help: 'Series removed because they were not updated for metric_expiration.', labels: ['exporter'] },
   atc_exporter_prometheus_unsupported_points_total: { type: 'counter', help: 'Points the Prometheus exporter cannot serve, by kind (exponential_histogram, type_conflict).', labels: ['exporter', 'kind'] },
   atc_exporter_prometheus_scrapes_total: { type: 'counter', help: 'Scrapes of the Prometheus exporter endpoint, by format (text, openmetrics).', labels: ['exporter', 'format'] },
-  atc_exporter_prometheus_spans_total: { type: 'counter', help: 'Spans turned into RED metrics by the Prometheus exporter.', labels: ['exporter'] },
 
   // receivers.kafka
   atc_receiver_kafka_messages_total: { type: 'counter', help: 'Kafka messages handed to the pipeline and acknowledged by it (their offsets may be committed).', labels: ['receiver', 'topic'] },
@@ -120,6 +119,9 @@ export const METRICS = {
   atc_spill_quarantined_bytes_total: { type: 'counter', help: 'Bytes of damaged spill records moved to quarantine at start.', labels: ['exporter'] },
 
   // fusion processor
+  atc_connector_spanmetrics_spans_total: { type: 'counter', help: 'Spans counted by the spanmetrics connector (fusion fragments excluded).', labels: ['connector'] },
+  atc_connector_spanmetrics_series_limited_total: { type: 'counter', help: 'Span observations left out because aggregation_cardinality_limit series exist.', labels: ['connector'] },
+  atc_connector_spanmetrics_series: { type: 'gauge', help: 'Series held by the spanmetrics connector.', labels: ['connector'] },
   atc_fusion_spans_total: { type: 'counter', help: 'Spans taken into the fusion join window.', labels: [] },
   atc_fusion_logs_total: { type: 'counter', help: 'Log records with a trace context seen by fusion.', labels: [] },
   atc_fusion_logs_joined_total: { type: 'counter', help: 'Log records attached to their span as span events.', labels: [] },

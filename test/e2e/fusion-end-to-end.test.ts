@@ -43,16 +43,17 @@ receivers:
   filelog: { include: ["${logFile}"], start_at: beginning, poll_interval: 50ms, format: raw, checkpoint_dir: ${dir}/cp }
   nvml: { library_path: ${lib}, collection_interval: 200ms }
   profiler: { traces: { directories: ["${profDir}"], poll_interval: 100ms, settle_time: 200ms } }
-processors:
-  fusion: { decision_wait: 6s, root_wait: 5s }
+connectors:
+  fusion: { decision_wait: 6s, root_wait: 5s, rootless_wait: 6s }
 exporters: { file: { directory: ${dataDir}, fsync: false } }
 spill: { directory: ${dataDir}.spill }
 service:
   telemetry: { metrics: { endpoint: 127.0.0.1:0 }, logs: { level: silent } }
   pipelines:
-    traces: { receivers: [otlp, profiler], processors: [fusion], exporters: [file] }
-    logs: { receivers: [filelog, nvml], processors: [fusion], exporters: [file] }
-    metrics: { receivers: [nvml], processors: [fusion], exporters: [file] }
+    traces/in: { receivers: [otlp, profiler], exporters: [fusion] }
+    traces: { receivers: [fusion], exporters: [file] }
+    logs: { receivers: [filelog, nvml], exporters: [fusion, file] }
+    metrics: { receivers: [nvml], exporters: [fusion, file] }
 `,
   });
   const collector = c;

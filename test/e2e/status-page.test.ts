@@ -47,7 +47,7 @@ test('the status page shows live rates, components, warnings and a fused trace w
 receivers:
   otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } }
   profiler: { traces: { directories: ["${profDir}"], poll_interval: 100ms, settle_time: 200ms } }
-processors:
+connectors:
   fusion: { decision_wait: 3s, root_wait: 2s }
 exporters:
   file: { directory: ${dir}/data, fsync: false }
@@ -57,9 +57,10 @@ service:
     metrics: { endpoint: 127.0.0.1:0, auth: { bearer_token_env: ATC_TEST_STATUS_TOKEN } }
     logs: { level: info }
   pipelines:
-    traces: { receivers: [otlp, profiler], processors: [fusion], exporters: [file] }
-    logs: { receivers: [otlp], processors: [fusion], exporters: [file] }
-    metrics: { receivers: [otlp], processors: [fusion], exporters: [file] }
+    traces: { receivers: [otlp, profiler], exporters: [fusion] }
+    traces/fused: { receivers: [fusion], exporters: [file] }
+    logs: { receivers: [otlp], exporters: [fusion, file] }
+    metrics: { receivers: [otlp], exporters: [fusion, file] }
 `,
   );
   collector = await spawnCollector(['--config', config], { ATC_TEST_STATUS_TOKEN: TOKEN });

@@ -16,13 +16,13 @@ test('kill -9 while fusion holds acknowledged spans: all of them come out after 
   const dir = tempDir();
   const config = join(dir, 'config.yaml');
   writeFileSync(config, `receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
-processors: { fusion: { decision_wait: 60s, root_wait: 60s } }
+connectors: { fusion: { decision_wait: 60s, root_wait: 60s, documents: false } }
 exporters: { file: { directory: ${dir}/out, fsync: true } }
 buffer: { durability: disk, wal: { directory: ${dir}/wal }, flush_interval: 50ms }
 spill: { directory: ${dir}/spill }
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: info } }
-  pipelines: { traces: { receivers: [otlp], processors: [fusion], exporters: [file] } }
+  pipelines: { traces/in: { receivers: [otlp], exporters: [fusion] }, traces: { receivers: [fusion], exporters: [file] } }
 `);
   let c = await spawnCollector(['--config', config]);
   const acked = new Set<string>();

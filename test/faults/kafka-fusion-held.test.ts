@@ -45,13 +45,13 @@ test('offsets stay uncommitted while fusion holds the data; kill -9 and restart 
   const config = join(dir, 'config.yaml');
   writeFileSync(config, `receivers:
   kafka: { brokers: ["${kafka.brokers[0]}"], group_id: ${group}, initial_offset: earliest, commit_interval: 100ms, traces: { topic: ${topic} } }
-processors: { fusion: { decision_wait: 60s, root_wait: 60s } }
+connectors: { fusion: { decision_wait: 60s, root_wait: 60s, documents: false } }
 exporters: { file: { directory: ${dir}/out, fsync: true } }
 buffer: { durability: disk, wal: { directory: ${dir}/wal }, flush_interval: 50ms }
 spill: { directory: ${dir}/spill }
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: info } }
-  pipelines: { traces: { receivers: [kafka], processors: [fusion], exporters: [file] } }
+  pipelines: { traces/in: { receivers: [kafka], exporters: [fusion] }, traces: { receivers: [fusion], exporters: [file] } }
 `);
   let c = await spawnCollector(['--config', config]);
   const metric = async (name: string): Promise<number> => Number((await (await fetch(`${c.telemetryUrl}/metrics`)).text()).match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm'))?.[1] ?? 0);

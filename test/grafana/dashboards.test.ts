@@ -92,10 +92,14 @@ receivers:
   nvml:
     library_path: ${lib}
     collection_interval: 250ms
-processors:
+connectors:
   fusion:
     decision_wait: 1s
     root_wait: 300ms
+    rootless_wait: 1s
+  spanmetrics:
+    dimensions: [http.route, gen_ai.request.model, gen_ai.operation.name]
+    metrics_flush_interval: 1s
 exporters:
   prometheus:
     endpoint: 127.0.0.1:${exporterPort}
@@ -111,9 +115,11 @@ service:
     logs:
       level: \${env:ATC_TEST_LOG_LEVEL:-silent}
   pipelines:
-    traces: { receivers: [otlp], processors: [fusion], exporters: [prometheus, file] }
-    metrics: { receivers: [otlp, nvml], processors: [fusion], exporters: [prometheus, file] }
-    logs: { receivers: [otlp, nvml], processors: [fusion], exporters: [file] }
+    traces/in: { receivers: [otlp], exporters: [fusion] }
+    traces: { receivers: [fusion], exporters: [spanmetrics, file] }
+    metrics: { receivers: [otlp, nvml], exporters: [fusion, prometheus, file] }
+    metrics/spans: { receivers: [spanmetrics], exporters: [prometheus] }
+    logs: { receivers: [otlp, nvml], exporters: [fusion, file] }
 `,
     });
     const telemetryTarget = c.telemetryUrl.replace('http://', '');
@@ -272,7 +278,7 @@ service:
   });
 
   test('latency buckets carry trace-id exemplars (the link to Tempo)', async () => {
-    const ex = await prom!.queryExemplars('traces_span_metrics_duration_seconds_bucket{span_kind="SPAN_KIND_SERVER"}', evalTime - 120, evalTime);
+    const ex = await prom!.queryExemplars('traces_span_metrics_duration_milliseconds_bucket{span_kind="SPAN_KIND_SERVER"}', evalTime - 120, evalTime);
     const all = ex.flatMap((s) => s.exemplars);
     assert.ok(all.length > 0, 'no exemplars');
     for (const e of all) assert.match(e.labels['trace_id'] ?? '', /^[0-9a-f]{32}$/);

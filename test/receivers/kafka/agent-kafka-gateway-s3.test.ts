@@ -5,14 +5,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { decodeObject } from '../../../src/cli/cat.js';
-import { encodeRequest, type JsonObject } from '../../../src/otlp/index.js';
+import { decodeRequest, encodeRequest, type JsonObject } from '../../../src/otlp/index.js';
 import { signalFromKey } from '../../../src/storage/object-key.js';
 import { readS3Objects } from '../../../src/storage/s3-reader.js';
 import { attrs, startCollector, storedLogRecords, storedSpans, type StoredRequest, type TestCollector } from '../../harness/collector.js';
 import { startKafka, type KafkaServer } from '../../harness/kafka.js';
 import { startMinio, type MinioServer } from '../../harness/minio.js';
 import { consumeTopics } from '../../harness/kafka-readers.js';
-import { decompress } from '../../../src/compression/codecs.js';
 
 let kafka: KafkaServer | undefined;
 let minio: MinioServer | undefined;
@@ -63,25 +62,35 @@ receivers:
     initial_offset: earliest
     traces: { topic: spans-${suffix} }
     logs: { topic: logs-${suffix} }
-processors:
+connectors:
   fusion:
-    decision_wait: 1s
-    root_wait: 300ms
-    fused_output:
-      kafka: { brokers: ["${kafka!.brokers[0]}"], topic: fused-${suffix} }
-      s3: { bucket: lake, prefix: fused, endpoint: ${minio!.endpoint}, force_path_style: true }
+    decision_wait: 3s
+    root_wait: 2s
 exporters:
   s3:
     bucket: lake
     endpoint: ${minio!.endpoint}
     force_path_style: true
     prefix: gw
+  # fused documents, as log records, through the ordinary exporters
+  s3/fused:
+    bucket: lake
+    endpoint: ${minio!.endpoint}
+    force_path_style: true
+    prefix: fused
+    marshaler: otlp_json
+  kafka/fused:
+    brokers: ["${kafka!.brokers[0]}"]
+    logs: { topic: fused-${suffix} }
+    partition_logs_by_trace_id: true
 spill: { directory: ${dataDir}.spill }
 service:
   telemetry: { metrics: { endpoint: 127.0.0.1:0 }, logs: { level: silent } }
   pipelines:
-    traces: { receivers: [kafka], processors: [fusion], exporters: [s3] }
-    logs: { receivers: [kafka], processors: [fusion], exporters: [s3] }
+    traces/in: { receivers: [kafka], exporters: [fusion] }
+    traces: { receivers: [fusion], exporters: [s3] }
+    logs: { receivers: [kafka], exporters: [fusion, s3] }
+    logs/fused: { receivers: [fusion], exporters: [s3/fused, kafka/fused] }
 `,
   });
   collectors.push(gateway);
@@ -104,19 +113,28 @@ service:
   for (let i = 0; i < 120 && (await gateway.service.metrics.value('atc_fusion_traces_emitted_total')) < N; i++) await new Promise((r) => setTimeout(r, 500));
   await gateway.shutdown();
 
-  const stored: StoredRequest[] = [];
-  // one fused JSON document per trace, on the `fused` topic (keyed by trace id) and under s3://lake/fused/
-  const fusedMsgs = await consumeTopics(kafka!.brokers, [`fused-${suffix}`], { timeoutMs: 30_000, until: (m) => m.length >= N });
-  assert.equal(fusedMsgs.length, N);
-  for (const m of fusedMsgs) assert.equal(m.key?.toString(), (JSON.parse(m.value.toString()) as { trace_id: string }).trace_id);
-  const fusedDocs: { trace_id: string; logs: unknown[] }[] = [];
+  // one fused document per trace, as a log record keyed by its trace id on the topic, and in
+  // the S3 exporter's objects under s3://lake/fused/
+  type Doc = { trace_id: string; logs: unknown[] };
+  const docsOf = (req: JsonObject): Doc[] =>
+    storedLogRecords([{ file: '', signal: 'logs', json: req }])
+      .filter((l) => l.record['eventName'] === 'fusion.document')
+      .map((l) => JSON.parse((l.record['body'] as { stringValue: string }).stringValue) as Doc);
+  const fusedMsgs = await consumeTopics(kafka!.brokers, [`fused-${suffix}`], { timeoutMs: 30_000, until: (m) => m.flatMap((x) => docsOf(decodeRequest('logs', x.value))).length >= N });
+  const kafkaDocs = fusedMsgs.flatMap((m) => {
+    const docs = docsOf(decodeRequest('logs', m.value));
+    for (const d of docs) assert.equal(m.key?.toString(), d.trace_id); // keyed by trace id
+    return docs;
+  });
+  assert.equal(new Set(kafkaDocs.map((d) => d.trace_id)).size, N);
+  const fusedDocs: Doc[] = [];
   for await (const o of readS3Objects('s3://lake/fused/', { endpoint: minio!.endpoint })) {
-    assert.match(o.key, /^fused\/year=\d{4}\/month=\d\d\/day=\d\d\/hour=\d\d\/minute=\d\d\/fused_[0-9a-f-]{36}\.jsonl\.zst$/);
-    fusedDocs.push(...decompress('zstd', o.body).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { trace_id: string; logs: unknown[] }));
+    fusedDocs.push(...docsOf(JSON.parse(decodeObject(o.key, o.body)) as JsonObject));
   }
   assert.equal(new Set(fusedDocs.map((d) => d.trace_id)).size, N);
   assert.ok(fusedDocs.every((d) => d.logs.length === 1));
 
+  const stored: StoredRequest[] = [];
   for await (const o of readS3Objects('s3://lake/gw/', { endpoint: minio!.endpoint })) {
     stored.push({ file: o.key, signal: signalFromKey(o.key)!, json: JSON.parse(decodeObject(o.key, o.body)) as JsonObject });
   }

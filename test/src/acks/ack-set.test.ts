@@ -1,5 +1,5 @@
 // The finalizer model: shares of one acknowledgement complete it once all are done, with the
-// worst status; merge and complete consume a set; a holding processor (fusion) keeps a
+// worst status; merge and complete consume a set; a holding connector (fusion) keeps a
 // batch's acknowledgement open until every trace it fed was emitted and reached the fan-out.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { AckSet, type AckStatus } from '../../../src/acks/ack-set.js';
 import type { Batch } from '../../../src/component.js';
 import { encodeRequest } from '../../../src/otlp/index.js';
-import { fusionProcessorFactory } from '../../../src/fusion/index.js';
+import { fusionConnectorFactory } from '../../../connectors/fusion/index.js';
 import { chainPipeline } from '../../../src/flush/pipeline-runner.js';
 import { SUCCESS, type Exporter, type ExportResult } from '../../../src/component.js';
 import { ConfigErrors } from '../../../src/config/errors.js';
@@ -68,10 +68,10 @@ describe('fusion holds the acknowledgements of what it holds', () => {
   test('a batch is acknowledged once every trace it fed was emitted and exported, not before', async () => {
     const errors = new ConfigErrors();
     // max_traces 2: a third trace evicts the two oldest early, the third stays held
-    const cfg = fusionProcessorFactory.parseConfig({ decision_wait: '60s', root_wait: '60s', max_traces: 2 }, 'processors.fusion', errors);
+    const cfg = fusionConnectorFactory.parseConfig({ decision_wait: '60s', root_wait: '60s', max_traces: 2, documents: false }, 'connectors.fusion', errors);
     assert.deepEqual(errors.list, []);
     const metrics = new ForwardingSink();
-    const fusion = fusionProcessorFactory.create(cfg, { id: 'fusion', logger: pino({ level: 'silent' }), metrics, health: { setReady: () => {} } });
+    const fusion = fusionConnectorFactory.create(cfg, { id: 'fusion', logger: pino({ level: 'silent' }), metrics, health: { setReady: () => {} } });
     const exported: string[][] = [];
     let release!: () => void;
     let gate = new Promise<void>((r) => (release = r));
@@ -84,7 +84,11 @@ describe('fusion holds the acknowledgements of what it holds', () => {
         return SUCCESS;
       },
     };
-    const p = chainPipeline({ id: 'traces', signal: 'traces', processors: [fusion], exporters: [{ id: 'file', exporter }] }, metrics, pino({ level: 'silent' }));
+    // traces/in → fusion (a connector, as an exporter) → traces → the slow exporter
+    const out = chainPipeline({ id: 'traces', signal: 'traces', processors: [], exporters: [{ id: 'file', exporter }] }, metrics, pino({ level: 'silent' }));
+    fusion.connect('traces', out.entry);
+    const input: Exporter = { start: async () => {}, shutdown: async () => {}, export: async (b) => (await fusion.consume({ ...b, acks: b.acks!.share() }), SUCCESS) };
+    const p = chainPipeline({ id: 'traces/in', signal: 'traces', processors: [], exporters: [{ id: 'fusion', exporter: input }] }, metrics, pino({ level: 'silent' }));
     await fusion.start();
     const first = recorder();
     const second = recorder();

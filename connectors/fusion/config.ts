@@ -1,7 +1,7 @@
-// `processors.fusion`: the join window, its bounds, and where GPU data and anomalies come from.
-import type { ConfigErrors } from '../config/errors.js';
-import { fieldTable } from '../config/field-table.js';
-import { Fields } from '../config/fields.js';
+// `connectors.fusion`: the join window, its bounds, and where GPU data and anomalies come from.
+import type { ConfigErrors } from '../../src/config/errors.js';
+import { fieldTable } from '../../src/config/field-table.js';
+import { Fields } from '../../src/config/fields.js';
 import type { LogEventPolicy } from './log-filter.js';
 
 export interface FusionConfig {
@@ -25,14 +25,8 @@ export interface FusionConfig {
   /** what a log record brings to its `log` span event */
   logEvents: LogEventPolicy;
   anomaly: { enabled: boolean; factor: number; window: number; metrics: string[] };
-  /** one JSON document per fused trace: to a directory, a Kafka topic and/or an S3 prefix */
-  fusedOutput: FusedOutputConfig;
-}
-
-export interface FusedOutputConfig {
-  directory: string;
-  kafka: { brokers: string[]; topic: string; compression: 'zstd' | 'gzip' | 'snappy' | 'none' } | undefined;
-  s3: { bucket: string; prefix: string; region: string | undefined; endpoint: string | undefined; forcePathStyle: boolean } | undefined;
+  /** emit one fused JSON document per trace as a log record into the logs pipelines fed by the connector */
+  documents: boolean;
 }
 
 export function createDefaultConfig(): FusionConfig {
@@ -49,7 +43,7 @@ export function createDefaultConfig(): FusionConfig {
     maxWaitingLogBytes: 64 * 1024 * 1024,
     logEvents: { maxBodyBytes: 4096, include: [], exclude: ['log.file.path', 'log.file.name', 'log.iostream', 'pid', 'hostname'] },
     anomaly: { enabled: true, factor: 10, window: 50, metrics: ['loss', 'grad_norm'] },
-    fusedOutput: { directory: '', kafka: undefined, s3: undefined },
+    documents: true,
   };
 }
 
@@ -85,42 +79,13 @@ export const FUSION_FIELDS = fieldTable({
       metrics: { type: 'strings', default: d.anomaly.metrics, doc: 'Training metrics watched (any name ending in them): a NaN/Inf value or one above factor × the moving median emits an anomaly record.' },
     },
   },
-  fused_output: {
-    type: 'section',
-    doc: 'One JSON document per fused trace: to a directory, a Kafka topic and/or an S3 prefix.',
-    fields: {
-      directory: { type: 'string', default: '', doc: 'Directory the documents are written to; empty: none.' },
-      kafka: {
-        type: 'section',
-        doc: 'Kafka topic the documents are produced to.',
-        fields: {
-          brokers: { type: 'strings', nonEmpty: true, doc: 'Brokers, host:port.' },
-          topic: { type: 'string', default: 'fused', nonEmpty: true, doc: 'Topic.' },
-          compression: { type: 'enum', values: ['zstd', 'gzip', 'snappy', 'none'], default: 'zstd', doc: 'Record batch compression.' },
-        },
-      },
-      s3: {
-        type: 'section',
-        doc: 'S3 prefix the documents are written under.',
-        fields: {
-          bucket: { type: 'string', required: true, default: '', doc: 'Bucket.' },
-          prefix: { type: 'string', default: 'fused', doc: 'Key prefix.' },
-          region: { type: 'string', doc: 'Region; unset: the SDK\'s default chain.' },
-          endpoint: { type: 'string', doc: 'S3-compatible endpoint URL; unset: AWS.' },
-          force_path_style: { type: 'bool', default: false, doc: 'Path-style URLs, as most S3-compatible stores need.' },
-        },
-      },
-    },
-  },
+  documents: { type: 'bool', default: d.documents, doc: 'Emit one fused JSON document per trace (a log record, event name fusion.document) into the logs pipelines the connector feeds.' },
 });
 
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): FusionConfig {
   const f = new Fields(raw, path, errors, FUSION_FIELDS);
   const le = f.sub('log_events');
   const a = f.sub('anomaly');
-  const o = f.sub('fused_output');
-  const ok = o.has('kafka') ? o.sub('kafka') : undefined;
-  const os3 = o.has('s3') ? o.sub('s3') : undefined;
   const cfg: FusionConfig = {
     decisionWaitMs: f.get('decision_wait'),
     rootWaitMs: f.get('root_wait'),
@@ -134,17 +99,8 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): F
     maxWaitingLogBytes: f.get('max_waiting_log_bytes'),
     logEvents: { maxBodyBytes: le.get('max_body_size'), include: le.get('include_attributes'), exclude: le.get('exclude_attributes') },
     anomaly: { enabled: a.get('enabled'), factor: a.get('factor'), window: a.get('window'), metrics: a.get('metrics') },
-    fusedOutput: {
-      directory: o.get('directory'),
-      kafka: ok ? { brokers: ok.get('brokers'), topic: ok.get('topic'), compression: ok.get('compression') } : undefined,
-      s3: os3
-        ? { bucket: os3.get('bucket'), prefix: os3.get('prefix'), region: os3.get('region'), endpoint: os3.get('endpoint'), forcePathStyle: os3.get('force_path_style') }
-        : undefined,
-    },
+    documents: f.get('documents'),
   };
-  cfg.fusedOutput.kafka?.brokers.forEach((b, i) => {
-    if (!/^[^:\s]+:\d{1,5}$/.test(b)) ok!.errors.add(`${ok!.at('brokers')}[${i}]`, `not a host:port, got "${b}"`);
-  });
   if (cfg.rootWaitMs > cfg.decisionWaitMs) f.fail('root_wait', 'must not exceed decision_wait');
   return cfg;
 }

@@ -1,6 +1,7 @@
 // What a log record brings to its span event: the body capped (truncation marked) and the
 // record's own attributes, minus those that repeat its resource and those the lists exclude.
-import { ProtoWriter } from '../otlp/proto-writer.js';
+import { writeAnyValue } from '../../src/otlp/attributes-writer.js';
+import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 
 export interface LogEventPolicy {
   maxBodyBytes: number;
@@ -36,7 +37,6 @@ export function capStringBody(text: string, maxBytes: number): { body: Uint8Arra
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--; // not inside a multi-byte character
   const cut = bytes.subarray(0, end).toString('utf8');
   const w = new ProtoWriter(end + 8);
-  w.tag(1, 2);
-  w.string(cut);
+  writeAnyValue(w, cut);
   return { body: w.finish(), text: cut };
 }

@@ -1,28 +1,34 @@
-// The fusion processor through the real pipeline: spans, logs with trace context, GPU
+// The fusion connector through real pipelines: spans, logs with trace context, GPU
 // metrics and XID events go in over OTLP/HTTP; each trace comes out once, enriched.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { attrs, readStored, startCollector, storedLogRecords, storedSpans, type TestCollector } from '../../harness/collector.js';
 
 const fusionYaml = (extra = '') => (dataDir: string): string => `
 receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } } }
-processors:
+connectors:
   fusion:
     decision_wait: 400ms
     root_wait: 100ms
-    fused_output: { directory: ${dataDir}.fused }
 ${extra}
-exporters: { file: { directory: ${dataDir}, fsync: false } }
+exporters:
+  file: { directory: ${dataDir}, fsync: false }
+  file/fused: { directory: ${dataDir}.fused, fsync: false }
 spill: { directory: ${dataDir}.spill }
 service:
   telemetry: { metrics: { endpoint: 127.0.0.1:0 }, logs: { level: silent } }
   pipelines:
-    traces: { receivers: [otlp], processors: [fusion], exporters: [file] }
-    logs: { receivers: [otlp], processors: [fusion], exporters: [file] }
-    metrics: { receivers: [otlp], processors: [fusion], exporters: [file] }
+    traces/in: { receivers: [otlp], exporters: [fusion] }
+    logs: { receivers: [otlp], exporters: [fusion, file] }
+    metrics: { receivers: [otlp], exporters: [fusion, file] }
+    traces: { receivers: [fusion], exporters: [file] }
+    logs/fused: { receivers: [fusion], exporters: [file/fused] }
 `;
+
+/** What fusion emitted as log records: fused documents and training anomalies. */
+const fusedLogs = (c: TestCollector) => storedLogRecords(readStored(`${c.dataDir}.fused`));
+const fusedDocs = (c: TestCollector) =>
+  fusedLogs(c).filter((l) => l.record['eventName'] === 'fusion.document').map((l) => JSON.parse((l.record['body'] as { stringValue: string }).stringValue) as Record<string, unknown>);
 
 const T = (i: number): string => i.toString(16).padStart(32, '0');
 const S = (i: number): string => i.toString(16).padStart(16, '0');
@@ -99,9 +105,11 @@ describe('fusion', { timeout: 150_000 }, () => {
     // logs also stay in the logs pipeline
     assert.equal(storedLogRecords(stored).length, 4);
     // the fused document
-    const fusedDir = `${c.dataDir}.fused`;
-    const docs = readdirSync(fusedDir).flatMap((f) => readFileSync(join(fusedDir, f), 'utf8').trim().split('\n')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const docs = fusedDocs(c);
     const doc = docs.find((d) => d['trace_id'] === T(1))!;
+    // delivered as a log record of the trace, by the ordinary file exporter
+    const record = fusedLogs(c).find((l) => l.record['traceId'] === T(1))!;
+    assert.equal(record.record['spanId'], S(1));
     assert.equal((doc['root'] as { name: string }).name, 'POST /v1/completions');
     assert.equal(doc['status'], 'error');
     assert.equal(doc['duration_ms'], 1000);
@@ -142,7 +150,7 @@ describe('fusion', { timeout: 150_000 }, () => {
   });
 
   test('100 k concurrent traces against max_traces: oldest emitted early, none dropped', async () => {
-    const bounded = await startCollector({ yaml: fusionYaml(), sets: ['processors.fusion.max_traces=10000', 'processors.fusion.decision_wait=30s', 'processors.fusion.root_wait=1s'] });
+    const bounded = await startCollector({ yaml: fusionYaml(), sets: ['connectors.fusion.max_traces=10000', 'connectors.fusion.decision_wait=30s', 'connectors.fusion.root_wait=1s', 'connectors.fusion.documents=false'] });
     const N = 100_000;
     for (let b = 0; b < N / 5000; b++) {
       const list = Array.from({ length: 5000 }, (_, i) => span(1_000_000 + b * 5000 + i, 1, 7, `s${b * 5000 + i}`, 0, 1));
@@ -175,7 +183,7 @@ describe('fusion', { timeout: 150_000 }, () => {
     });
     await new Promise((r) => setTimeout(r, 300));
     await c.shutdown();
-    const anomalies = storedLogRecords(readStored(c.dataDir)).filter((l) => l.record['eventName'] === 'training.anomaly');
+    const anomalies = fusedLogs(c).filter((l) => l.record['eventName'] === 'training.anomaly');
     assert.equal(anomalies.length, 2);
     const spike = anomalies.find((a) => attrs(a.record['attributes'])['training.metric'] === 'training.loss')!;
     assert.equal(attrs(spike.record['attributes'])['training.step'], '40');

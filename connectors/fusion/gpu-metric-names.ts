@@ -4,7 +4,7 @@
 export type GpuField = 'util' | 'mem' | 'memTotal' | 'memFree' | 'memReserved' | 'power' | 'temp' | 'throttle' | 'xid' | 'processMem';
 
 export interface GpuMetric {
-  field: GpuField;
+  reads: GpuField;
   /** factor to the unit reported on spans: %, bytes, W, °C; bit masks and XIDs unscaled */
   scale: number;
 }
@@ -13,23 +13,23 @@ const MIB = 1024 * 1024;
 
 export const GPU_METRICS: ReadonlyMap<string, GpuMetric> = new Map<string, GpuMetric>([
   // our NVML receiver
-  ['hw.gpu.utilization', { field: 'util', scale: 100 }], // ratio 0..1
-  ['hw.gpu.memory.usage', { field: 'mem', scale: 1 }], // By
-  ['hw.gpu.memory.limit', { field: 'memTotal', scale: 1 }], // By
-  ['hw.power', { field: 'power', scale: 1 }], // W (points carry gpu.uuid)
-  ['nvml.gpu.temperature', { field: 'temp', scale: 1 }], // Cel
-  ['nvml.gpu.clocks_event_reasons', { field: 'throttle', scale: 1 }], // bit mask
-  ['nvml.gpu.process.memory.usage', { field: 'processMem', scale: 1 }], // per process.pid
+  ['hw.gpu.utilization', { reads: 'util', scale: 100 }], // ratio 0..1
+  ['hw.gpu.memory.usage', { reads: 'mem', scale: 1 }], // By
+  ['hw.gpu.memory.limit', { reads: 'memTotal', scale: 1 }], // By
+  ['hw.power', { reads: 'power', scale: 1 }], // W (points carry gpu.uuid)
+  ['nvml.gpu.temperature', { reads: 'temp', scale: 1 }], // Cel
+  ['nvml.gpu.clocks_event_reasons', { reads: 'throttle', scale: 1 }], // bit mask
+  ['nvml.gpu.process.memory.usage', { reads: 'processMem', scale: 1 }], // per process.pid
   // NVIDIA dcgm-exporter, scraped by the prometheus receiver
-  ['DCGM_FI_DEV_GPU_UTIL', { field: 'util', scale: 1 }], // %
-  ['DCGM_FI_DEV_FB_USED', { field: 'mem', scale: MIB }], // MiB
-  ['DCGM_FI_DEV_FB_FREE', { field: 'memFree', scale: MIB }],
-  ['DCGM_FI_DEV_FB_RESERVED', { field: 'memReserved', scale: MIB }],
-  ['DCGM_FI_DEV_POWER_USAGE', { field: 'power', scale: 1 }], // W
-  ['DCGM_FI_DEV_GPU_TEMP', { field: 'temp', scale: 1 }], // °C (not DCGM_FI_DEV_MEMORY_TEMP)
-  ['DCGM_FI_DEV_CLOCK_THROTTLE_REASONS', { field: 'throttle', scale: 1 }],
-  ['DCGM_FI_DEV_CLOCKS_EVENT_REASONS', { field: 'throttle', scale: 1 }],
-  ['DCGM_FI_DEV_XID_ERRORS', { field: 'xid', scale: 1 }], // value of the last XID
+  ['DCGM_FI_DEV_GPU_UTIL', { reads: 'util', scale: 1 }], // %
+  ['DCGM_FI_DEV_FB_USED', { reads: 'mem', scale: MIB }], // MiB
+  ['DCGM_FI_DEV_FB_FREE', { reads: 'memFree', scale: MIB }],
+  ['DCGM_FI_DEV_FB_RESERVED', { reads: 'memReserved', scale: MIB }],
+  ['DCGM_FI_DEV_POWER_USAGE', { reads: 'power', scale: 1 }], // W
+  ['DCGM_FI_DEV_GPU_TEMP', { reads: 'temp', scale: 1 }], // °C (not DCGM_FI_DEV_MEMORY_TEMP)
+  ['DCGM_FI_DEV_CLOCK_THROTTLE_REASONS', { reads: 'throttle', scale: 1 }],
+  ['DCGM_FI_DEV_CLOCKS_EVENT_REASONS', { reads: 'throttle', scale: 1 }],
+  ['DCGM_FI_DEV_XID_ERRORS', { reads: 'xid', scale: 1 }], // value of the last XID
 ]);
 
 /** Point attributes that say which GPU and node a sample is about (NVML spelling, then dcgm-exporter's). */

@@ -1,5 +1,5 @@
 // What fusion holds per trace: raw span bytes plus the handful of fields the join needs.
-import type { AckSet } from '../acks/ack-set.js';
+import type { AckSet } from '../../src/acks/ack-set.js';
 
 export interface ResourceInfo {
   /** the Resource message bytes, written back unchanged */

@@ -5,26 +5,35 @@
 // A held trace holds a share of the acknowledgements of every batch its spans came in
 // (docs/delivery-guarantees.md): emitted traces carry them on, merged.
 import { randomBytes } from 'node:crypto';
-import { AckSet } from '../acks/ack-set.js';
-import type { CreateContext } from '../component.js';
-import { ProtoWriter } from '../otlp/proto-writer.js';
+import { AckSet } from '../../src/acks/ack-set.js';
+import type { CreateContext } from '../../src/component.js';
+import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { AnomalyDetector, encodeAnomalies } from './anomaly.js';
 import { assemble, type FusedTrace } from './assemble.js';
-import { writeBoolAttr } from './attributes.js';
+import { writeBoolAttribute } from '../../src/otlp/attributes-writer.js';
+import { KEY } from '../../src/otlp/fields.js';
+import { SPAN_KIND_INTERNAL } from '../../src/otlp/traces-builder.js';
 import type { FusionConfig } from './config.js';
 import { encodeTraces } from './enrich.js';
 import { fusedDocument } from './fused-document.js';
-import { offerRecentFusedTraces } from '../telemetry/recent-fused-traces.js';
+import { offerRecentFusedTraces } from '../../src/telemetry/recent-fused-traces.js';
 import { GpuState } from './gpu-state.js';
 import { LogAttributeFilter } from './log-filter.js';
 import { scanLogs, type GpuEvent, type LogScanOptions, type TracedLog } from './log-scan.js';
-import { isRootSpan, keyToHex, type HeldSpan, type HeldTrace, type LogEvent, type LogsBySpan, type ResourceInfo } from './model.js';
+import { isRootSpan, type HeldSpan, type HeldTrace, type LogEvent, type LogsBySpan, type ResourceInfo } from './model.js';
 import { scanSpans, type ScannedSpan } from './span-scan.js';
 
 export type EmitReason = 'window' | 'root' | 'evicted' | 'shutdown';
 
 export interface FusedDoc {
-  traceId: string;
+  /** 16 id bytes as a latin1 string */
+  traceKey: string;
+  /** the root span's id (latin1), or '' */
+  rootSpanId: string;
+  /** the Resource bytes of the root span (else of the first span) */
+  resource: Uint8Array;
+  startNs: bigint;
+  status: 'ok' | 'error';
   json: string;
 }
 
@@ -287,7 +296,11 @@ export class FusionCore {
     // the status page's fused-trace view (a few documents per second, only while it listens)
     offerRecentFusedTraces(out, fusedDocument);
     if (this.out.documents) {
-      const docs = out.map((f) => ({ traceId: keyToHex(f.trace.key), json: JSON.stringify(fusedDocument(f)) }));
+      const docs = out.map((f): FusedDoc => {
+        const doc = fusedDocument(f);
+        const first = f.root ?? f.trace.spans[0];
+        return { traceKey: f.trace.key, rootSpanId: f.root?.spanId ?? '', resource: first?.resource.raw ?? new Uint8Array(0), startNs: BigInt(doc.start_time_unix_nano), status: f.status, json: JSON.stringify(doc) };
+      });
       m.inc('atc_fusion_documents_total', {}, docs.length);
       this.out.documents(docs);
     }
@@ -357,21 +370,21 @@ function slimSpans(spans: readonly HeldSpan[]): Map<string, EmittedSpan> {
 function fragmentSpan(traceKey: string, parentId: string, parent: EmittedSpan): HeldSpan {
   const spanId = randomBytes(8);
   const w = new ProtoWriter(128);
-  w.tag(1, 2);
+  w.key(KEY.Span.traceId);
   w.bytes(Buffer.from(traceKey, 'latin1'));
-  w.tag(2, 2);
+  w.key(KEY.Span.spanId);
   w.bytes(spanId);
-  w.tag(4, 2);
+  w.key(KEY.Span.parentSpanId);
   w.bytes(Buffer.from(parentId, 'latin1'));
-  w.tag(5, 2);
+  w.key(KEY.Span.name);
   w.string(parent.name);
-  w.tag(6, 0);
-  w.varint(1); // SPAN_KIND_INTERNAL
-  w.tag(7, 1);
+  w.key(KEY.Span.kind);
+  w.varint(SPAN_KIND_INTERNAL);
+  w.key(KEY.Span.startTimeUnixNano);
   w.fixed64(parent.startNs);
-  w.tag(8, 1);
+  w.key(KEY.Span.endTimeUnixNano);
   w.fixed64(parent.endNs);
-  writeBoolAttr(w, 9, 'fusion.fragment', true);
+  writeBoolAttribute(w, KEY.Span.attributes, 'fusion.fragment', true);
   return {
     resource: parent.resource, scope: parent.scope, raw: w.finish(), spanId: spanId.toString('latin1'), parentId, name: parent.name,
     startNs: parent.startNs, endNs: parent.endNs, statusCode: 0, statusMessage: false, gpuUuid: undefined, pid: undefined, category: undefined,

@@ -1,7 +1,8 @@
 // Reads spans out of ExportTraceServiceRequest bytes: raw bytes plus the fields fusion needs.
-import { walkRequest } from '../otlp/walk.js';
-import { decodeUtf8, Reader } from '../otlp/wire.js';
-import { anyValue, forEachAttribute } from './attributes.js';
+import { walkRequest } from '../../src/otlp/walk.js';
+import { NO } from '../../src/otlp/fields.js';
+import { SpanView } from '../../src/otlp/span-view.js';
+import { anyValue, forEachAttribute } from '../../src/otlp/attributes-reader.js';
 import { idKey, type HeldSpan, type ResourceInfo } from './model.js';
 
 export interface ScannedSpan extends HeldSpan {
@@ -13,7 +14,7 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 export function scanResource(buf: Uint8Array, start: number, end: number): ResourceInfo {
   const info: ResourceInfo = { raw: buf.subarray(start, end), service: '', gpuUuid: undefined, pid: undefined, node: undefined };
   let host: string | undefined;
-  forEachAttribute(buf, start, end, 1, (key, vs, ve) => {
+  forEachAttribute(buf, start, end, NO.Resource.attributes, (key, vs, ve) => {
     if (key === 'service.name') info.service = String(anyValue(buf, vs, ve) ?? '');
     else if (key === 'gpu.uuid') info.gpuUuid = String(anyValue(buf, vs, ve) ?? '');
     else if (key === 'process.pid') info.pid = Number(anyValue(buf, vs, ve));
@@ -28,6 +29,7 @@ export function scanSpans(buf: Uint8Array, out: ScannedSpan[]): void {
   let scope: Uint8Array | undefined;
   let scopeStart = -1;
   let scopeEnd = -1;
+  const view = new SpanView();
   walkRequest(
     buf,
     (start, end) => (end > start ? scanResource(buf, start, end) : { raw: EMPTY, service: '', gpuUuid: undefined, pid: undefined, node: undefined }),
@@ -38,60 +40,20 @@ export function scanSpans(buf: Uint8Array, out: ScannedSpan[]): void {
         scopeEnd = ctx.scopeEnd;
         scope = buf.subarray(scopeStart, scopeEnd);
       }
-      out.push(scanSpan(buf, start, end, ctx.resource, scope));
+      out.push(scanSpan(view, buf, start, end, ctx.resource, scope));
     },
   );
 }
 
-function scanSpan(buf: Uint8Array, start: number, end: number, resource: ResourceInfo, scope: Uint8Array): ScannedSpan {
+function scanSpan(view: SpanView, buf: Uint8Array, start: number, end: number, resource: ResourceInfo, scope: Uint8Array): ScannedSpan {
+  const v = view.read(buf, start, end);
   const span: ScannedSpan = {
-    traceKey: '', resource, scope, raw: buf.subarray(start, end), spanId: '', parentId: '', name: '',
-    startNs: 0n, endNs: 0n, statusCode: 0, statusMessage: false, gpuUuid: undefined, pid: undefined, category: undefined,
+    traceKey: idKey(buf, v.traceIdStart, v.traceIdEnd), resource, scope, raw: buf.subarray(start, end),
+    spanId: idKey(buf, v.spanIdStart, v.spanIdEnd), parentId: idKey(buf, v.parentStart, v.parentEnd), name: v.name(),
+    startNs: v.startTimeNs(), endNs: v.endTimeNs(), statusCode: v.statusCode, statusMessage: v.statusMessageEnd > v.statusMessageStart,
+    gpuUuid: undefined, pid: undefined, category: undefined,
   };
-  const r = new Reader(buf, start, end);
-  while (r.more()) {
-    r.tag();
-    switch (r.field) {
-      case 1:
-        r.lenBounds();
-        span.traceKey = idKey(buf, r.start, r.stop);
-        break;
-      case 2:
-        r.lenBounds();
-        span.spanId = idKey(buf, r.start, r.stop);
-        break;
-      case 4:
-        r.lenBounds();
-        span.parentId = idKey(buf, r.start, r.stop);
-        break;
-      case 5:
-        r.lenBounds();
-        span.name = decodeUtf8(buf, r.start, r.stop);
-        break;
-      case 7:
-        span.startNs = r.fixed64Big();
-        break;
-      case 8:
-        span.endNs = r.fixed64Big();
-        break;
-      case 15: {
-        r.lenBounds();
-        const st = new Reader(buf, r.start, r.stop);
-        while (st.more()) {
-          st.tag();
-          if (st.field === 3) span.statusCode = st.varint();
-          else if (st.field === 2 && st.wt === 2) {
-            st.lenBounds();
-            span.statusMessage ||= st.stop > st.start;
-          } else st.skip();
-        }
-        break;
-      }
-      default:
-        r.skip();
-    }
-  }
-  forEachAttribute(buf, start, end, 9, (key, vs, ve) => {
+  forEachAttribute(buf, start, end, NO.Span.attributes, (key, vs, ve) => {
     if (key === 'gpu.uuid') span.gpuUuid = String(anyValue(buf, vs, ve) ?? '');
     else if (key === 'process.pid') span.pid = Number(anyValue(buf, vs, ve));
     else if (key === 'pytorch.category' || key === 'kineto.category') span.category = String(anyValue(buf, vs, ve) ?? '');

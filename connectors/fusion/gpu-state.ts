@@ -2,9 +2,10 @@
 // metrics and logs pipelines (NVML receiver or scraped dcgm-exporter), summarised over a
 // span's interval. A gateway fusing many nodes keeps them apart: pids and even GPU ids of
 // different nodes never meet.
-import { walkRequest } from '../otlp/walk.js';
-import { decodeUtf8, Reader } from '../otlp/wire.js';
-import { anyValue, forEachAttribute } from './attributes.js';
+import { walkRequest } from '../../src/otlp/walk.js';
+import { NO } from '../../src/otlp/fields.js';
+import { DataPointCursor, MetricView } from '../../src/otlp/metric-view.js';
+import { anyValue, forEachAttribute } from '../../src/otlp/attributes-reader.js';
 import { xidPolicy } from './gpu-events.js';
 import { GPU_LABELS, GPU_METRICS, THROTTLE_BITS, type GpuMetric } from './gpu-metric-names.js';
 import type { GpuEvent } from './log-scan.js';
@@ -123,49 +124,21 @@ export class GpuState {
     return events;
   }
 
+  private readonly view = new MetricView();
+  private readonly points = new DataPointCursor();
+
   private metric(buf: Uint8Array, start: number, end: number, resUuid: string | undefined, resNode: string | undefined, events: GpuEvent[]): void {
-    let m: GpuMetric | undefined;
-    const pointLists: [number, number][] = [];
-    const r = new Reader(buf, start, end);
-    while (r.more()) {
-      r.tag();
-      if (r.field === 1 && r.wt === 2) {
-        r.lenBounds();
-        m = GPU_METRICS.get(decodeUtf8(buf, r.start, r.stop));
-        if (!m) return; // not a GPU metric fusion reads
-      } else if ((r.field === 5 || r.field === 7) && r.wt === 2) {
-        r.lenBounds();
-        pointLists.push([r.start, r.stop]);
-      } else r.skip();
-    }
-    if (!m) return;
+    const mv = this.view.read(buf, start, end);
+    const m = GPU_METRICS.get(mv.name);
+    if (!m || (mv.type !== 'gauge' && mv.type !== 'sum')) return; // not a GPU metric fusion reads
     const attrs = new Map<string, string | number | boolean | undefined>();
-    for (const [ps, pe] of pointLists) {
-      const pr = new Reader(buf, ps, pe);
-      while (pr.more()) {
-        pr.tag();
-        if (pr.field !== 1 || pr.wt !== 2) {
-          pr.skip();
-          continue;
-        }
-        pr.lenBounds();
-        const after = pr.pos;
-        const dp = new Reader(buf, pr.start, pr.stop);
-        let tNs = 0n;
-        let v = NaN;
-        while (dp.more()) {
-          dp.tag();
-          if (dp.field === 3) tNs = dp.fixed64Big();
-          else if (dp.field === 4) v = dp.double();
-          else if (dp.field === 6) v = Number(BigInt.asIntN(64, dp.fixed64Big()));
-          else dp.skip();
-        }
-        attrs.clear();
-        forEachAttribute(buf, pr.start, pr.stop, 7, (key, vs, ve) => attrs.set(key, anyValue(buf, vs, ve)));
-        pr.pos = after;
-        if (tNs === 0n) tNs = BigInt(this.now()) * 1_000_000n;
-        this.point(m, tNs, v * m.scale, attrs, resUuid, resNode, events);
-      }
+    const p = this.points.begin(mv);
+    while (p.next()) {
+      attrs.clear();
+      forEachAttribute(buf, p.start, p.end, NO.NumberDataPoint.attributes, (key, vs, ve) => attrs.set(key, anyValue(buf, vs, ve)));
+      // µs precision: a JS number cannot hold epoch ns exactly
+      const tNs = p.timeNs > 0 ? BigInt(Math.round(p.timeNs / 1000)) * 1000n : BigInt(this.now()) * 1_000_000n;
+      this.point(m, tNs, p.value * m.scale, attrs, resUuid, resNode, events);
     }
   }
 
@@ -179,7 +152,7 @@ export class GpuState {
     if (name !== undefined) g.name = name;
     const index = Number(label(GPU_LABELS.index, attrs));
     if (Number.isInteger(index)) g.index = index;
-    switch (m.field) {
+    switch (m.reads) {
       case 'processMem': {
         const pid = label(GPU_LABELS.pid, attrs);
         if (pid !== undefined) this.pidGpu.set(`${node}\0${pid}`, { uuid, ms: t });
@@ -205,7 +178,7 @@ export class GpuState {
         return;
       }
       default: {
-        const s = g.series[m.field];
+        const s = g.series[m.reads];
         s.t.push(t);
         s.v.push(v);
       }

@@ -1,8 +1,10 @@
 // Reads log records that carry a trace context out of ExportLogsServiceRequest bytes, and GPU
 // events that the NVML receiver emits as log records (kind = the record's event name).
-import { walkRequest } from '../otlp/walk.js';
-import { decodeUtf8, Reader } from '../otlp/wire.js';
-import { anyValue, forEachAttribute } from './attributes.js';
+import { walkRequest } from '../../src/otlp/walk.js';
+import { NO } from '../../src/otlp/fields.js';
+import { LogRecordView } from '../../src/otlp/log-record-view.js';
+import { anyValue, forEachAttribute } from '../../src/otlp/attributes-reader.js';
+import { FUSED_DOCUMENT_EVENT } from './fused-log-records.js';
 import { eventPolicy, isGpuEventKind } from './gpu-events.js';
 import { capStringBody, type LogAttributeFilter } from './log-filter.js';
 import { idKey, type LogEvent, type ResourceInfo } from './model.js';
@@ -39,82 +41,48 @@ export interface LogScanOptions {
 }
 
 export function scanLogs(buf: Uint8Array, traced: TracedLog[], gpuEvents: GpuEvent[], opts: LogScanOptions): void {
+  const view = new LogRecordView();
   walkRequest(
     buf,
     (start, end): LogResource | undefined => {
       if (end <= start) return undefined;
       const keys = new Set<string>();
-      forEachAttribute(buf, start, end, 1, (key) => keys.add(key));
+      forEachAttribute(buf, start, end, NO.Resource.attributes, (key) => keys.add(key));
       return { info: scanResource(buf, start, end), keys };
     },
-    (start, end, ctx) => scanRecord(buf, start, end, traced, gpuEvents, ctx.resource, opts),
+    (start, end, ctx) => scanRecord(view, buf, start, end, traced, gpuEvents, ctx.resource, opts),
   );
 }
 
 const NO_KEYS: ReadonlySet<string> = new Set();
 
-function scanRecord(buf: Uint8Array, start: number, end: number, traced: TracedLog[], gpuEvents: GpuEvent[], res: LogResource | undefined, opts: LogScanOptions): void {
-  let traceKey = '';
-  let spanKey = '';
-  let eventName = '';
-  const event: LogEvent = { timeNs: 0n, severityNumber: 0, severityText: '', body: undefined, bodyText: '', truncated: false, attributes: [] };
-  let observed = 0n;
+function scanRecord(view: LogRecordView, buf: Uint8Array, start: number, end: number, traced: TracedLog[], gpuEvents: GpuEvent[], res: LogResource | undefined, opts: LogScanOptions): void {
+  const v = view.read(buf, start, end);
+  const traceKey = v.traceIdEnd - v.traceIdStart === 16 ? idKey(buf, v.traceIdStart, v.traceIdEnd) : '';
+  const spanKey = v.spanIdEnd - v.spanIdStart === 8 ? idKey(buf, v.spanIdStart, v.spanIdEnd) : '';
+  const eventName = v.eventName();
+  const event: LogEvent = { timeNs: v.timeNs(), severityNumber: v.severityNumber, severityText: v.severityText(), body: undefined, bodyText: '', truncated: false, attributes: [] };
   let size = 64;
-  const r = new Reader(buf, start, end);
-  while (r.more()) {
-    r.tag();
-    switch (r.field) {
-      case 1:
-        event.timeNs = r.fixed64Big();
-        break;
-      case 11:
-        observed = r.fixed64Big();
-        break;
-      case 2:
-        event.severityNumber = r.varint();
-        break;
-      case 3:
-        r.lenBounds();
-        event.severityText = decodeUtf8(buf, r.start, r.stop);
-        break;
-      case 5: {
-        r.lenBounds();
-        const v = anyValue(buf, r.start, r.stop);
-        const fits = r.stop - r.start <= opts.maxBodyBytes || (typeof v === 'string' && Buffer.byteLength(v) <= opts.maxBodyBytes);
-        if (fits) {
-          event.body = buf.slice(r.start, r.stop);
-          event.bodyText = v === undefined ? '' : String(v);
-        } else if (typeof v === 'string') {
-          const capped = capStringBody(v, opts.maxBodyBytes);
-          event.body = capped.body;
-          event.bodyText = capped.text;
-          event.truncated = true;
-        } else event.truncated = true; // a structured body over the cap is left out
-        break;
-      }
-      case 9:
-        r.lenBounds();
-        if (r.stop - r.start === 16) traceKey = idKey(buf, r.start, r.stop);
-        break;
-      case 10:
-        r.lenBounds();
-        if (r.stop - r.start === 8) spanKey = idKey(buf, r.start, r.stop);
-        break;
-      case 12:
-        r.lenBounds();
-        eventName = decodeUtf8(buf, r.start, r.stop);
-        break;
-      default:
-        r.skip();
-    }
+  if (v.bodyEnd > v.bodyStart) {
+    const value = anyValue(buf, v.bodyStart, v.bodyEnd);
+    const fits = v.bodyEnd - v.bodyStart <= opts.maxBodyBytes || (typeof value === 'string' && Buffer.byteLength(value) <= opts.maxBodyBytes);
+    if (fits) {
+      event.body = buf.slice(v.bodyStart, v.bodyEnd);
+      event.bodyText = value === undefined ? '' : String(value);
+    } else if (typeof value === 'string') {
+      const capped = capStringBody(value, opts.maxBodyBytes);
+      event.body = capped.body;
+      event.bodyText = capped.text;
+      event.truncated = true;
+    } else event.truncated = true; // a structured body over the cap is left out
   }
-  if (event.timeNs === 0n) event.timeNs = observed;
+  if (event.timeNs === 0n) event.timeNs = v.observedTimeNs();
   let xid: number | undefined;
   let uuid = res?.info.gpuUuid;
   let nameAttr = '';
   const isTraced = traceKey !== '' && /[^\0]/.test(traceKey);
   const resourceKeys = res?.keys ?? NO_KEYS;
-  forEachAttribute(buf, start, end, 6, (key, vs, ve, ks, ke) => {
+  forEachAttribute(buf, start, end, NO.LogRecord.attributes, (key, vs, ve, ks, ke) => {
     if (key === 'gpu.xid') xid = Number(anyValue(buf, vs, ve));
     else if (key === 'gpu.uuid') uuid = String(anyValue(buf, vs, ve) ?? '');
     else if (key === 'event.name') nameAttr = String(anyValue(buf, vs, ve) ?? '');
@@ -125,6 +93,7 @@ function scanRecord(buf: Uint8Array, start: number, end: number, traced: TracedL
   });
   // one field, one meaning: the record's event name (the attribute is its older spelling)
   const kind = eventName || nameAttr;
+  if (kind === FUSED_DOCUMENT_EVENT) return; // fusion's own output coming round again
   if (isGpuEventKind(kind)) {
     const policy = eventPolicy(kind, xid);
     gpuEvents.push({ node: res?.info.node, uuid: uuid || undefined, timeNs: event.timeNs, kind, xid: kind === 'gpu.xid' ? xid : undefined, fatal: policy.fatal, meaning: policy.meaning, message: event.bodyText });

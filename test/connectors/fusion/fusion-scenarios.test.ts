@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
-import { createDefaultConfig } from '../../../src/fusion/config.js';
-import { FusionCore, type FusedDoc } from '../../../src/fusion/fusion-core.js';
+import { createDefaultConfig } from '../../../connectors/fusion/config.js';
+import { FusionCore, type FusedDoc } from '../../../connectors/fusion/fusion-core.js';
 import { decodeRequest, encodeRequest } from '../../../src/otlp/index.js';
 import { HealthRegistry } from '../../../src/telemetry/health.js';
 import { PromMetrics } from '../../../src/telemetry/registry.js';

@@ -1,0 +1,96 @@
+// Writes fused traces back as OTLP: each span's original bytes plus appended fields — log
+// events and GPU events, GPU summary and error attributes and, where a GPU error failed the
+// work and the application set no status, a status (code only when the application wrote a
+// message: protobuf merges a repeated singular message field by field, so its message stays).
+// No span is decoded.
+import { STATUS_CODE_ERROR, TracesBuilder } from '../../src/otlp/traces-builder.js';
+import type { FusedTrace, SpanPlan } from './assemble.js';
+import type { GpuSummary } from './gpu-state.js';
+import type { HeldSpan, LogEvent } from './model.js';
+
+/** Encodes one or more fused traces as one ExportTraceServiceRequest. */
+export function encodeTraces(traces: readonly FusedTrace[]): Uint8Array {
+  const b = new TracesBuilder(64 * 1024);
+  for (const { trace, plans } of traces) {
+    // group spans by their resource and scope as scanned (object identity: no key is built per
+    // span; spans that arrived in different requests get their own, equally valid, entries)
+    const groups = new Map<Uint8Array, Map<Uint8Array, HeldSpan[]>>();
+    for (const s of trace.spans) {
+      let byScope = groups.get(s.resource.raw);
+      if (!byScope) groups.set(s.resource.raw, (byScope = new Map()));
+      const list = byScope.get(s.scope);
+      if (list) list.push(s);
+      else byScope.set(s.scope, [s]);
+    }
+    for (const [resource, byScope] of groups) {
+      b.beginResource(resource);
+      for (const [scope, spans] of byScope) {
+        b.beginScope(scope);
+        for (const s of spans) {
+          b.beginSpan();
+          b.rawFields(s.raw);
+          const p = plans.get(s);
+          if (p) writePlan(b, p);
+          b.endSpan();
+        }
+        b.endScope();
+      }
+      b.endResource();
+    }
+  }
+  return b.finish();
+}
+
+function writePlan(b: TracesBuilder, p: SpanPlan): void {
+  for (const l of p.logs) writeLogEvent(b, l);
+  for (const e of p.events) {
+    b.beginEvent(e.timeNs, e.kind);
+    if (e.xid !== undefined) b.intAttr('gpu.xid', e.xid);
+    b.stringAttr('gpu.event.meaning', e.meaning);
+    b.boolAttr('gpu.event.fatal', e.fatal);
+    if (e.uuid) b.stringAttr('gpu.uuid', e.uuid);
+    if (e.message) b.stringAttr('message', e.message);
+    b.endEvent();
+  }
+  if (p.gpu) writeGpuSummary(b, p.gpu);
+  if (p.gpuError) {
+    b.stringAttr('gpu.error.type', p.gpuError.kind);
+    if (p.gpuError.xid !== undefined) b.intAttr('gpu.error.xid', p.gpuError.xid);
+    b.stringAttr('gpu.error.message', p.gpuError.meaning);
+  }
+  if (p.counts) {
+    b.intAttr('gpu.event.count', p.counts.events);
+    b.intAttr('gpu.xid.count', p.counts.xid);
+    b.intAttr('gpu.error.count', p.counts.errors);
+  }
+  if (p.setStatus) b.status(STATUS_CODE_ERROR, p.setStatus.message ?? '');
+}
+
+function writeGpuSummary(b: TracesBuilder, g: GpuSummary): void {
+  b.stringAttr('gpu.uuid', g.uuid);
+  if (g.name !== undefined) b.stringAttr('gpu.name', g.name);
+  if (g.index !== undefined) b.intAttr('gpu.index', g.index);
+  b.intAttr('gpu.samples', g.samples);
+  if (g.beforeSpan) b.boolAttr('gpu.sample_before_span', true);
+  if (g.utilizationAvg !== undefined) b.doubleAttr('gpu.utilization.avg', round(g.utilizationAvg));
+  if (g.utilizationMax !== undefined) b.doubleAttr('gpu.utilization.max', round(g.utilizationMax));
+  if (g.memoryUsedMax !== undefined) b.intAttr('gpu.memory.used.max', g.memoryUsedMax);
+  if (g.memoryTotal !== undefined) b.intAttr('gpu.memory.total', g.memoryTotal);
+  if (g.memoryUsedPercent !== undefined) b.doubleAttr('gpu.memory.used.percent', round(g.memoryUsedPercent));
+  if (g.powerAvg !== undefined) b.doubleAttr('gpu.power.avg', round(g.powerAvg));
+  if (g.temperatureMax !== undefined) b.doubleAttr('gpu.temperature.max', round(g.temperatureMax));
+  if (g.throttleReasons.length > 0) b.attr('gpu.throttle_reasons', g.throttleReasons);
+}
+
+function writeLogEvent(b: TracesBuilder, l: LogEvent): void {
+  b.beginEvent(l.timeNs, 'log');
+  b.intAttr('log.severity_number', l.severityNumber);
+  if (l.severityText) b.stringAttr('log.severity_text', l.severityText);
+  // the body's AnyValue bytes go in unchanged, whatever their type
+  if (l.body) b.valueBytesAttr('log.body', l.body);
+  if (l.truncated) b.boolAttr('log.body.truncated', true);
+  for (const a of l.attributes) b.keyValueBytes(a);
+  b.endEvent();
+}
+
+export const round = (v: number): number => Math.round(v * 100) / 100;

@@ -1,0 +1,3 @@
+export { fusionConnectorFactory } from './factory.js';
+export { FusionConnector } from './fusion-connector.js';
+export type { FusionConfig } from './config.js';
