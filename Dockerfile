@@ -12,10 +12,11 @@ WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
  && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json tsconfig.json ./
+COPY package.json package-lock.json tsconfig.json main.ts components.ts ./
 COPY src ./src
 COPY receivers ./receivers
 COPY exporters ./exporters
+COPY connectors ./connectors
 COPY config ./config
 # `npm ci` installs everything and runs `prepare` (tsc -p tsconfig.json) over the sources above.
 # tsconfig includes test/, bench/ and examples/ too; they are not copied, so tsc builds only
@@ -30,9 +31,11 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist/main.js /app/dist/components.js ./dist/
 COPY --from=build /app/dist/src ./dist/src
 COPY --from=build /app/dist/receivers ./dist/receivers
 COPY --from=build /app/dist/exporters ./dist/exporters
+COPY --from=build /app/dist/connectors ./dist/connectors
 COPY config ./config
 COPY deploy/config /etc/ai-trace-collector
 # The image's own user (uid 1000 in node images), owning only the state directory.
@@ -41,5 +44,5 @@ USER node
 VOLUME ["/var/lib/ai-trace-collector"]
 # 4318 OTLP/HTTP, 4317 OTLP/gRPC, 8888 /metrics /healthz /readyz
 EXPOSE 4317 4318 8888
-ENTRYPOINT ["node", "/app/dist/src/cli.js"]
+ENTRYPOINT ["node", "/app/dist/main.js"]
 CMD ["run", "--config", "/etc/ai-trace-collector/standalone.yaml"]

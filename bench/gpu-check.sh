@@ -11,7 +11,7 @@ WORK="$(mktemp -d -t atc-gpu-check-XXXXXX)"
 trap 'kill ${LOAD_PID:-} ${COL_PID:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=index,name,uuid,driver_version --format=csv || echo "nvidia-smi not found (continuing: the receiver needs only libnvidia-ml)"
-[ -f dist/src/cli.js ] || npx tsc -p tsconfig.json
+[ -f dist/main.js ] || npx tsc -p tsconfig.json
 
 cat > "$WORK/config.yaml" <<YAML
 receivers:
@@ -32,7 +32,7 @@ service:
     logs: { receivers: [nvml], exporters: [file] }
 YAML
 
-node dist/src/cli.js run --config "$WORK/config.yaml" >"$WORK/collector.log" 2>&1 &
+node dist/main.js run --config "$WORK/config.yaml" >"$WORK/collector.log" 2>&1 &
 COL_PID=$!
 sleep 3
 if ! kill -0 "$COL_PID" 2>/dev/null; then cat "$WORK/collector.log"; echo "collector failed to start"; exit 1; fi
@@ -63,7 +63,7 @@ wait "$COL_PID" || true
 [ -n "${LOAD_PID:-}" ] && wait "$LOAD_PID" 2>/dev/null || true
 grep -E '"NVML receiver started"|NVML is not available|is lost|failed' "$WORK/collector.log" | head -20 || true
 
-node dist/src/cli.js cat "$WORK/data" > "$WORK/all.jsonl"
+node dist/main.js cat "$WORK/data" > "$WORK/all.jsonl"
 node - "$WORK/all.jsonl" <<'JS'
 const lines = require('fs').readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const last = new Map(); const count = new Map(); const events = [];

@@ -10,7 +10,7 @@ import { generateKinetoTrace } from '../test/fixtures/kineto/generate.js';
 import { buildNvmlStub, writeScenario } from '../test/harness/nvml-stub/build.js';
 import { printTable } from './table.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../main.js', import.meta.url));
 
 function metric(text: string, name: string): number {
   let n = 0;

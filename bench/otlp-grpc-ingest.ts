@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { runIngest } from './otlp-http-ingest.js';
 import { printTable } from './table.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../main.js', import.meta.url));
 const LOADGEN = fileURLToPath(new URL('./grpc-load-generator.js', import.meta.url));
 
 async function runGrpc(concurrency: number, seconds: number, spans: number): Promise<{ spansPerSec: number; p50: number; p99: number }> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printTable } from './table.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../main.js', import.meta.url));
 const LOADGEN = fileURLToPath(new URL('./load-generator.js', import.meta.url));
 
 interface LoadResult { spansPerSec: number; p50: number; p99: number; spans: number; statuses: Record<string, number>; bodyBytes: number }

@@ -9,8 +9,8 @@
 //
 //   node dist/examples/kafka-consumer/consumer.js --brokers 127.0.0.1:9092 --topic otlp_spans
 import { parseArgs } from 'node:util';
-import { registerKafkaCodecs } from '../../exporters/kafka/codecs.js';
-import { Kafka, logLevel } from '../../exporters/kafka/kafkajs.js';
+import { registerKafkaCodecs } from '../../src/kafka/codecs.js';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs.js';
 import type { Signal } from '../../src/component.js';
 import { decodeRequest, type JsonObject, type JsonValue } from '../../src/otlp/index.js';
 

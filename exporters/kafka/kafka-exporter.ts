@@ -2,14 +2,14 @@
 // broker acknowledged every message (acks=all with the idempotent producer by default).
 // A batch that fails part-way resumes where it stopped when retried, so a retry re-sends
 // only what was not acknowledged.
-import { applyClientSecurity } from './client-security.js';
+import { createKafkaClient } from '../../src/kafka/client.js';
 import type { Batch, CreateContext, Exporter, ExportResult } from '../../src/component.js';
 import { SUCCESS } from '../../src/component.js';
 import { SENT_BY_SIGNAL } from '../../src/telemetry/metrics.js';
-import { kafkaCompressionType, registerKafkaCodecs } from './codecs.js';
+import { kafkaCompressionType } from '../../src/kafka/codecs.js';
 import type { KafkaExporterConfig } from './config.js';
 import { classifyKafkaError } from './errors.js';
-import { Kafka, logLevel, Partitioners, type KafkaConfig, type LogEntry, type Producer } from './kafkajs.js';
+import { type Kafka, Partitioners, type KafkaConfig, type Producer } from '../../src/kafka/kafkajs.js';
 import { chunkMessages, prepareMessages, type OutMessage } from './messages.js';
 
 interface Pending {
@@ -35,7 +35,6 @@ export class KafkaExporter implements Exporter {
     private readonly cfg: KafkaExporterConfig,
     private readonly ctx: CreateContext,
   ) {
-    registerKafkaCodecs();
     this.compression = kafkaCompressionType(cfg.compression);
   }
 
@@ -200,7 +199,7 @@ export class KafkaExporter implements Exporter {
 
   private createProducer(): Producer {
     const idempotent = this.cfg.requiredAcks === -1;
-    const kafka = new Kafka(this.clientConfig());
+    const kafka = this.client();
     const producer = kafka.producer({
       idempotent,
       // The idempotent producer keeps order with one request in flight per broker.
@@ -217,28 +216,20 @@ export class KafkaExporter implements Exporter {
     return { retries: CLIENT_RETRIES, initialRetryTime: 100, maxRetryTime: Math.min(2_000, this.cfg.timeoutMs), factor: 0.2, multiplier: 2 };
   }
 
-  private clientConfig(): KafkaConfig {
-    const c: KafkaConfig = {
+  private client(): InstanceType<typeof Kafka> {
+    return createKafkaClient({
       clientId: this.cfg.clientId,
       brokers: this.cfg.brokers,
+      tls: this.cfg.tls,
+      sasl: this.cfg.sasl,
       connectionTimeout: Math.min(this.cfg.timeoutMs, 10_000),
       // The broker waits up to `timeout` for acknowledgements; the client waits a little longer.
       requestTimeout: this.cfg.timeoutMs + 2_000,
       enforceRequestTimeout: true,
       retry: this.retryOptions(),
-      logLevel: this.ctx.logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
-      logCreator: () => (entry) => this.logKafkaJs(entry),
-    };
-    return applyClientSecurity(c, this.cfg.tls, this.cfg.sasl);
-  }
-
-  private logKafkaJs(entry: LogEntry): void {
-    const { message, error, broker } = entry.log as { message: string; error?: string; broker?: string };
-    // Known and harmless: we limit retries on purpose (RetryingExporter retries for longer).
-    if (message.startsWith('Limiting retries for the idempotent producer')) return;
-    const fields = { broker, err: error }; // the logger is already bound to this exporter's id
-    if (entry.level <= logLevel.WARN) this.ctx.logger.warn(fields, `kafkajs: ${message}`);
-    else if (entry.level === logLevel.INFO) this.ctx.logger.debug(fields, `kafkajs: ${message}`);
-    else this.ctx.logger.trace(fields, `kafkajs: ${message}`);
+      logger: this.ctx.logger,
+      // Known and harmless: we limit retries on purpose (RetryingExporter retries for longer).
+      quiet: (message) => message.startsWith('Limiting retries for the idempotent producer'),
+    });
   }
 }

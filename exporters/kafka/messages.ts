@@ -5,7 +5,7 @@ import type { Batch, Signal } from '../../src/component.js';
 import { countItems, decodeRequest } from '../../src/otlp/index.js';
 import { groupByTraceId } from '../../src/otlp/split-by-trace-id.js';
 import { allItems, buildRequest, packItems, parseLayout, type RequestLayout } from '../../src/otlp/split-request.js';
-import type { KafkaEncoding } from './config.js';
+import type { KafkaEncoding } from '../../src/kafka/config.js';
 
 /**
  * Bytes a record adds to its key and value in a v2 record batch, at most (length, attributes,

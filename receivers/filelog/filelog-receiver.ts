@@ -8,10 +8,10 @@ import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type S
 import { basename, dirname, join } from 'node:path';
 import type { Consumer, CreateContext, Receiver } from '../../src/component.js';
 import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
-import { CheckpointStore, type CheckpointEntry } from './checkpoint.js';
+import { CheckpointStore, type CheckpointEntry } from '../../src/fs/checkpoint.js';
 import type { FilelogConfig } from './config.js';
 import { readFile, type FileState, type ReadOptions } from './file-reader.js';
-import { expandGlob, globToRegExp } from './glob.js';
+import { expandGlob, globToRegExp } from '../../src/fs/glob.js';
 import { encodeRecordAttributes, k8sFromPath, LogRequestBuilder } from './log-record.js';
 import { encodeResource } from '../../src/otlp/attributes-writer.js';
 

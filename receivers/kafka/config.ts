@@ -9,6 +9,7 @@ import { describe, Fields } from '../../src/config/fields.js';
 import { CLIENT_TLS_FIELDS } from '../../src/auth/client-tls.js';
 import {
   DEFAULT_TOPICS,
+  isTopicName,
   KAFKA_TLS_DOC,
   parseBrokers,
   parseSasl,
@@ -19,7 +20,7 @@ import {
   type KafkaSaslConfig,
   type KafkaTlsConfig,
   type SignalTopicConfig,
-} from '../../exporters/kafka/config.js';
+} from '../../src/kafka/config.js';
 
 export type InitialOffset = 'latest' | 'earliest';
 
@@ -62,7 +63,6 @@ export const KAFKA_RECEIVER_FIELDS = fieldTable({
   tls: { type: 'section', fields: CLIENT_TLS_FIELDS, doc: KAFKA_TLS_DOC },
   sasl: { type: 'section', fields: SASL_FIELDS, doc: 'SASL authentication; absent: none.' },
 });
-const TOPIC_RE = /^[a-zA-Z0-9._-]{1,249}$/;
 
 export function createDefaultConfig(): KafkaReceiverConfig {
   return {
@@ -105,7 +105,7 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): K
     sasl: parseSasl(f),
   };
   if (cfg.heartbeatIntervalMs >= cfg.sessionTimeoutMs) f.fail('heartbeat_interval', 'must be below session_timeout (a third of it is usual)');
-  if (cfg.deadLetterTopic !== '' && !TOPIC_RE.test(cfg.deadLetterTopic)) f.fail('dead_letter_topic', `not a valid Kafka topic name, got ${describe(cfg.deadLetterTopic)}`);
+  if (cfg.deadLetterTopic !== '' && !isTopicName(cfg.deadLetterTopic)) f.fail('dead_letter_topic', `not a valid Kafka topic name, got ${describe(cfg.deadLetterTopic)}`);
   const seen = new Map<string, Signal>();
   for (const s of ['traces', 'logs', 'metrics'] as const) {
     const other = seen.get(cfg[s].topic);

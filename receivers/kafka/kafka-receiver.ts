@@ -7,14 +7,14 @@
 // message after the hint — backpressure, never a commit. A message that is not valid OTLP
 // for its topic is counted, logged, optionally produced to the dead-letter topic, and skipped.
 // Nothing here throws into kafkajs: a bad message or a broken pipeline never crashes the group.
-import { applyClientSecurity } from '../../exporters/kafka/client-security.js';
+import { createKafkaClient } from '../../src/kafka/client.js';
 import type { Consumer as Next, CreateContext, Receiver, Signal } from '../../src/component.js';
 import { encodeRequest, JsonShapeError, parseOtlpJson, ScanError, scanRequest } from '../../src/otlp/index.js';
 import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
-import { registerKafkaCodecs } from '../../exporters/kafka/codecs.js';
-import { Kafka, logLevel, type KafkaConfig, type LogEntry, type Producer } from '../../exporters/kafka/kafkajs.js';
+import type { Kafka, Producer } from '../../src/kafka/kafkajs.js';
 import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { KafkaReceiverConfig } from './config.js';
+import { Sleeper } from '../../src/time/sleep.js';
 import { OffsetCommits, type OffsetToCommit } from './offset-commits.js';
 
 /** Why a message was not valid input (label of atc_receiver_kafka_bad_messages_total). */
@@ -47,7 +47,7 @@ export class KafkaReceiver implements Receiver {
   private stopping = false;
   private running: Promise<void> | undefined;
   private readonly bySignalTopic = new Map<string, Signal>();
-  private readonly wakers = new Set<() => void>();
+  private readonly sleeper = new Sleeper();
   private badLogged = 0;
   private readonly commits = new OffsetCommits();
   private commitTimer: NodeJS.Timeout | undefined;
@@ -57,7 +57,6 @@ export class KafkaReceiver implements Receiver {
     private readonly next: Next,
     private readonly ctx: CreateContext,
   ) {
-    registerKafkaCodecs();
     for (const s of next.signals) this.bySignalTopic.set(cfg[s].topic, s);
   }
 
@@ -75,7 +74,7 @@ export class KafkaReceiver implements Receiver {
   async shutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.commitTimer);
-    for (const w of [...this.wakers]) w();
+    this.sleeper.wake();
     // What completed is committed; what is still in the pipeline is read again by whoever
     // owns the partition next (at-least-once). Then kafkajs waits for the batch in progress
     // (which sees `stopping` and ends) and leaves the group, so a peer takes over at once.
@@ -105,7 +104,7 @@ export class KafkaReceiver implements Receiver {
         const delay = Math.min(30_000, 1000 * 2 ** Math.min(attempt - 1, 5));
         this.ctx.logger.warn({ brokers: this.cfg.brokers, err: (e as Error).message, retryInMs: delay }, 'Kafka consumer could not start; retrying');
         await consumer.disconnect().catch(() => {});
-        await this.sleep(delay);
+        await this.sleeper.sleep(delay);
       }
     }
   }
@@ -190,7 +189,7 @@ export class KafkaReceiver implements Receiver {
         if (attempt === 1 || attempt % 20 === 0) {
           this.ctx.logger.warn({ topic, partition, offset: message.offset, reason: r.reason, attempt }, 'pipeline refused a Kafka message; partition paused, retrying');
         }
-        await this.sleep(Math.min(5000, Math.max(100, r.retryAfterMs)));
+        await this.sleeper.sleep(Math.min(5000, Math.max(100, r.retryAfterMs)));
         if (this.stopping || !p.isRunning() || p.isStale()) return 'stop';
         await p.heartbeat().catch(() => {});
       }
@@ -236,7 +235,7 @@ export class KafkaReceiver implements Receiver {
         if (attempt === 1 || attempt % 20 === 0) this.ctx.logger.error({ err: (e as Error).message, deadLetterTopic: this.cfg.deadLetterTopic, attempt }, 'could not produce to the dead-letter topic; retrying');
         await this.dlq?.disconnect().catch(() => {});
         this.dlq = undefined;
-        await this.sleep(Math.min(5000, 250 * attempt));
+        await this.sleeper.sleep(Math.min(5000, 250 * attempt));
         if (this.stopping || !p.isRunning() || p.isStale()) return false;
         await p.heartbeat().catch(() => {});
       }
@@ -245,14 +244,14 @@ export class KafkaReceiver implements Receiver {
 
   private async deadLetterProducer(): Promise<Producer> {
     if (this.dlq) return this.dlq;
-    const producer = new Kafka(this.clientConfig()).producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
+    const producer = this.client().producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     this.dlq = producer;
     return producer;
   }
 
   private createConsumer(): Consumer {
-    const consumer = new Kafka(this.clientConfig()).consumer({
+    const consumer = this.client().consumer({
       groupId: this.cfg.groupId,
       sessionTimeout: this.cfg.sessionTimeoutMs,
       heartbeatInterval: this.cfg.heartbeatIntervalMs,
@@ -287,37 +286,17 @@ export class KafkaReceiver implements Receiver {
     return consumer;
   }
 
-  private clientConfig(): KafkaConfig {
-    const c: KafkaConfig = {
+  private client(): InstanceType<typeof Kafka> {
+    return createKafkaClient({
       clientId: this.cfg.clientId,
       brokers: this.cfg.brokers,
+      tls: this.cfg.tls,
+      sasl: this.cfg.sasl,
       connectionTimeout: 10_000,
       requestTimeout: 30_000,
       retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5_000 },
-      logLevel: this.ctx.logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
-      logCreator: () => (entry) => this.logKafkaJs(entry),
-    };
-    return applyClientSecurity(c, this.cfg.tls, this.cfg.sasl);
-  }
-
-  private logKafkaJs(entry: LogEntry): void {
-    const { message, error } = entry.log as { message: string; error?: string };
-    if (this.stopping) return;
-    const fields = { err: error };
-    if (entry.level <= logLevel.WARN) this.ctx.logger.warn(fields, `kafkajs: ${message}`);
-    else if (entry.level === logLevel.INFO) this.ctx.logger.debug(fields, `kafkajs: ${message}`);
-    else this.ctx.logger.trace(fields, `kafkajs: ${message}`);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(t);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.wakers.add(done);
+      logger: this.ctx.logger,
+      quiet: () => this.stopping,
     });
   }
 }

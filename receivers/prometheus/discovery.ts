@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { FileSdConfig, KubernetesSdConfig, StaticConfig } from './config.js';
-import { expandGlob } from '../filelog/glob.js';
+import { expandGlob } from '../../src/fs/glob.js';
 import { httpGet } from './http-client.js';
 
 export interface TargetGroup {

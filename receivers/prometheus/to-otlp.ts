@@ -121,39 +121,46 @@ function counter(c: Scrape, f: Family): void {
   b.endMetric();
 }
 
-interface HistogramGroup {
+/** A histogram or summary series: its buckets (le, cumulative count) or quantiles (q, value). */
+interface SeriesGroup {
   labels: string[];
-  buckets: [number, number][];
-  sum: number;
+  entries: [number, number][];
+  sum?: number;
   count?: number;
   created?: number;
   ts: number;
 }
 
-function histogram(c: Scrape, f: Family): void {
-  const groups = new Map<string, HistogramGroup>();
+/** A histogram's or summary's samples grouped into series by their labels other than `label` (le, quantile). */
+function groupSeries(c: Scrape, f: Family, label: string, entrySuffix: string): Map<string, SeriesGroup> {
+  const groups = new Map<string, SeriesGroup>();
   for (const s of f.samples) {
     const suf = s.name.slice(f.name.length);
-    const key = labelsKey(s.labels, 'le');
+    const key = labelsKey(s.labels, label);
     let g = groups.get(key);
     if (!g) {
-      g = { labels: s.labels, buckets: [], sum: NaN, ts: tsOf(c, s) };
+      g = { labels: s.labels, entries: [], ts: tsOf(c, s) };
       groups.set(key, g);
     }
-    if (suf === '_bucket') {
-      const le = labelValue(s.labels, 'le');
-      if (le !== undefined) g.buckets.push([le === '+Inf' ? Infinity : Number(le), s.value]);
+    if (suf === entrySuffix) {
+      const v = labelValue(s.labels, label);
+      if (v !== undefined) g.entries.push([v === '+Inf' ? Infinity : Number(v), s.value]);
     } else if (suf === '_sum' || suf === '_gsum') g.sum = s.value;
     else if (suf === '_count' || suf === '_gcount') g.count = s.value;
     else if (suf === '_created') g.created = s.value * 1000;
   }
+  return groups;
+}
+
+function histogram(c: Scrape, f: Family): void {
+  const groups = groupSeries(c, f, 'le', '_bucket');
   const b = c.b;
   b.beginMetric(f.name, f.help, f.unit);
   b.beginHistogram(TEMPORALITY_CUMULATIVE);
   for (const [key, g] of groups) {
-    g.buckets.sort((x, y) => x[0] - y[0]);
-    const count = g.count ?? g.buckets.at(-1)?.[1] ?? 0;
-    if (!isCount(count) || !g.buckets.every((x) => isCount(x[1]))) {
+    g.entries.sort((x, y) => x[0] - y[0]);
+    const count = g.count ?? g.entries.at(-1)?.[1] ?? 0;
+    if (!isCount(count) || !g.entries.every((x) => isCount(x[1]))) {
       c.skipped++;
       continue;
     }
@@ -162,12 +169,12 @@ function histogram(c: Scrape, f: Family): void {
     b.startTimeMs(g.created ?? c.starts.get(f.name + key, count, c.scrapeMs));
     b.timeMs(g.ts);
     b.count(Math.max(0, Math.round(count)));
-    if (!Number.isNaN(g.sum)) b.sum(g.sum);
+    if (g.sum !== undefined && !Number.isNaN(g.sum)) b.sum(g.sum);
     // cumulative buckets → per-bucket counts; +Inf is implicit in OTLP
     const { counts, bounds } = c;
     let n = 0;
     let prev = 0;
-    for (const [le, v] of g.buckets) {
+    for (const [le, v] of g.entries) {
       if (le === Infinity) continue;
       bounds[n] = le;
       counts[n++] = Math.max(0, Math.round(v - prev));
@@ -181,47 +188,24 @@ function histogram(c: Scrape, f: Family): void {
   b.endMetric();
 }
 
-interface SummaryGroup {
-  labels: string[];
-  q: [number, number][];
-  sum: number;
-  count: number;
-  created?: number;
-  ts: number;
-}
-
 function summary(c: Scrape, f: Family): void {
-  const groups = new Map<string, SummaryGroup>();
-  for (const s of f.samples) {
-    const suf = s.name.slice(f.name.length);
-    const key = labelsKey(s.labels, 'quantile');
-    let g = groups.get(key);
-    if (!g) {
-      g = { labels: s.labels, q: [], sum: 0, count: 0, ts: tsOf(c, s) };
-      groups.set(key, g);
-    }
-    if (suf === '') {
-      const q = labelValue(s.labels, 'quantile');
-      if (q !== undefined) g.q.push([Number(q), s.value]);
-    } else if (suf === '_sum') g.sum = s.value;
-    else if (suf === '_count') g.count = s.value;
-    else if (suf === '_created') g.created = s.value * 1000;
-  }
+  const groups = groupSeries(c, f, 'quantile', '');
   const b = c.b;
   b.beginMetric(f.name, f.help, f.unit);
   b.beginSummary();
   for (const [key, g] of groups) {
-    if (!isCount(g.count)) {
+    const count = g.count ?? 0;
+    if (!isCount(count)) {
       c.skipped++;
       continue;
     }
     b.beginPoint();
     attributes(b, g.labels, 'quantile', c.t);
-    b.startTimeMs(g.created ?? c.starts.get(f.name + key, g.count, c.scrapeMs));
+    b.startTimeMs(g.created ?? c.starts.get(f.name + key, count, c.scrapeMs));
     b.timeMs(g.ts);
-    b.count(Math.max(0, Math.round(g.count)));
-    b.sum(g.sum);
-    for (const [q, v] of g.q) b.quantile(q, v);
+    b.count(Math.max(0, Math.round(count)));
+    b.sum(g.sum ?? 0);
+    for (const [q, v] of g.entries) b.quantile(q, v);
     b.endPoint();
   }
   b.endMetric();

@@ -1,7 +1,7 @@
 // docs/configuration.md, generated from the field tables: the top level, then every
 // component type of the registry. `npm run docs:config` rewrites the file; a test fails
 // when the file differs from what this renders.
-import { connectorFactories, exporterFactories, processorFactories, receiverFactories } from '../components.js';
+import { components } from '../component-registry.js';
 import { TOP_FIELDS } from '../config/collector-config.js';
 import { renderReference, type ReferenceSection } from '../config/reference.js';
 
@@ -33,7 +33,7 @@ entry of \`a\`. Sizes are written \`4MiB\`, \`64MB\`, \`512KiB\` or a number of 
 3. Run \`npm run docs:config\` and commit this file with the change.
 
 A new component type needs \`configFields\` (its table) on its factory and an entry in the
-registry (\`src/components.ts\`); it then appears here by itself.
+registry (\`components.ts\` at the top); it then appears here by itself.
 `;
 
 export function configReference(): string {
@@ -41,10 +41,10 @@ export function configReference(): string {
     { title: 'Top level', intro: 'The sections of a config file; `buffer`, `spill` and `service` in full.', table: TOP_FIELDS },
   ];
   const kinds = [
-    ['receivers', receiverFactories],
-    ['processors', processorFactories],
-    ['exporters', exporterFactories],
-    ['connectors', connectorFactories],
+    ['receivers', components().receivers],
+    ['processors', components().processors],
+    ['exporters', components().exporters],
+    ['connectors', components().connectors],
   ] as const;
   for (const [kind, factories] of kinds) {
     for (const [type, factory] of [...factories].sort(([a], [b]) => a.localeCompare(b))) {

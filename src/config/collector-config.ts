@@ -2,7 +2,7 @@
 // problem reported under its key path.
 import type { ConnectorFactory, ExporterFactory, ProcessorFactory, ReceiverFactory, Signal } from '../component.js';
 import { SIGNALS } from '../component.js';
-import { connectorFactories, exporterFactories, processorFactories, receiverFactories } from '../components.js';
+import { components } from '../component-registry.js';
 import { didYouMean } from './did-you-mean.js';
 import { ConfigError, ConfigErrors, keyPath } from './errors.js';
 import { fieldTable } from './field-table.js';
@@ -172,12 +172,12 @@ export function parseCollectorConfig(raw: Record<string, unknown>): CollectorCon
 
 export function checkCollectorConfig(raw: Record<string, unknown>, errors: ConfigErrors): CollectorConfig {
   const top = new Fields(raw, '', errors, TOP_FIELDS);
-  const receivers = parseSection('receivers', top.obj['receivers'], receiverFactories, errors);
-  const processors = parseSection('processors', top.obj['processors'], processorFactories, errors);
-  const exporters = parseSection('exporters', top.obj['exporters'], exporterFactories, errors);
+  const receivers = parseSection('receivers', top.obj['receivers'], components().receivers, errors);
+  const processors = parseSection('processors', top.obj['processors'], components().processors, errors);
+  const exporters = parseSection('exporters', top.obj['exporters'], components().exporters, errors);
   // No extension type exists yet: any entry is reported as an unknown type.
   parseSection('extensions', top.obj['extensions'], new Map(), errors);
-  const connectors = parseSection('connectors', top.obj['connectors'], connectorFactories, errors);
+  const connectors = parseSection('connectors', top.obj['connectors'], components().connectors, errors);
 
   const service = top.sub('service');
   const pipelines = parsePipelines(service, receivers, processors, exporters, connectors, errors);
@@ -308,7 +308,7 @@ function parsePipelines(
         const connector = connectorSide ? connectors.get(id) : undefined;
         if (connector) {
           // a connector: an exporter of the pipelines it consumes, a receiver of those it feeds
-          const fac = connectorFactories.get(connector.type);
+          const fac = components().connectors.get(connector.type);
           const ok = connectorSide === 'emits' ? fac?.emits : fac?.signals;
           if (fac && !ok!.includes(signal)) errors.add(at, `connector ${connector.type} does not ${connectorSide === 'emits' ? 'emit' : 'consume'} ${signal}`);
           return;
@@ -327,9 +327,9 @@ function parsePipelines(
     out.push({
       id: pid,
       signal,
-      receivers: refs('receivers', receivers, receiverFactories, 'emits'),
-      processors: refs('processors', processors, processorFactories),
-      exporters: refs('exporters', exporters, exporterFactories, 'consumes'),
+      receivers: refs('receivers', receivers, components().receivers, 'emits'),
+      processors: refs('processors', processors, components().processors),
+      exporters: refs('exporters', exporters, components().exporters, 'consumes'),
     });
   }
   return out;

@@ -2,10 +2,11 @@
 // sink's Retry-After hint, bounded by max_elapsed_time and cut short by shutdown.
 import type { Batch, CreateContext, Exporter, ExportResult } from '../component.js';
 import { backoffDelay, type RetryConfig } from './retry-config.js';
+import { Sleeper } from '../time/sleep.js';
 
 export class RetryingExporter implements Exporter {
   private stopping = false;
-  private readonly wakers = new Set<() => void>();
+  private readonly sleeper = new Sleeper();
 
   constructor(
     /** the wrapped transport: the spill queue wraps it directly and retries on its own */
@@ -20,14 +21,14 @@ export class RetryingExporter implements Exporter {
 
   async shutdown(): Promise<void> {
     this.stopping = true;
-    for (const w of this.wakers) w();
+    this.sleeper.wake();
     await this.inner.shutdown();
   }
 
   /** Stop waiting between attempts (used when draining on shutdown hands work to the spill). */
   interrupt(): void {
     this.stopping = true;
-    for (const w of this.wakers) w();
+    this.sleeper.wake();
   }
 
   async export(batch: Batch): Promise<ExportResult> {
@@ -42,20 +43,9 @@ export class RetryingExporter implements Exporter {
       if (this.cfg.maxElapsedMs > 0 && Date.now() - started + delay > this.cfg.maxElapsedMs) return res;
       this.ctx.metrics.inc('atc_exporter_retries_total', { exporter: this.ctx.id, signal: batch.signal });
       this.ctx.logger.warn({ signal: batch.signal, attempt, delayMs: Math.round(delay), err: res.error.message }, 'export failed, retrying');
-      await this.sleep(delay);
+      await this.sleeper.sleep(delay);
       if (this.stopping) return res;
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(t);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.wakers.add(done);
-    });
-  }
 }

@@ -5,7 +5,7 @@ import { AckSet } from '../acks/ack-set.js';
 import type { Connector, CreateContext, Exporter, Health, Processor } from '../component.js';
 import { SUCCESS } from '../component.js';
 import type { CollectorConfig } from '../config/collector-config.js';
-import { connectorFactories, exporterFactories, processorFactories } from '../components.js';
+import { components } from '../component-registry.js';
 import type { Logger } from 'pino';
 import type { MetricsSink } from '../telemetry/sink.js';
 import { chainPipeline, type RunnablePipeline } from './pipeline-runner.js';
@@ -45,7 +45,7 @@ export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: Me
     let c = connectors.get(id);
     if (!c) {
       const entry = cfg.connectors.get(id)!;
-      c = connectorFactories.get(entry.type)!.create(entry.config, ctxFor(id, 'connector'));
+      c = components().connectors.get(entry.type)!.create(entry.config, ctxFor(id, 'connector'));
       connectors.set(id, c);
     }
     return c;
@@ -56,7 +56,7 @@ export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: Me
       let proc = processors.get(id);
       if (!proc) {
         const entry = cfg.processors.get(id)!;
-        proc = processorFactories.get(entry.type)!.create(entry.config, ctxFor(id, 'processor'));
+        proc = components().processors.get(entry.type)!.create(entry.config, ctxFor(id, 'processor'));
         processors.set(id, proc);
       }
       return proc;
@@ -67,7 +67,7 @@ export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: Me
       if (!e) {
         const entry = cfg.exporters.get(id)!;
         const ctx = ctxFor(id, 'exporter');
-        e = exporterFactories.get(entry.type)!.create(entry.config, ctx);
+        e = components().exporters.get(entry.type)!.create(entry.config, ctx);
         // With spill on, a retrying exporter's transport goes behind the spill queue, which
         // retries on its own from disk instead of holding the batch in memory.
         if (cfg.spill.enabled && e instanceof RetryingExporter && e.cfg.enabled) e = new SpillingExporter(e.inner, e.cfg, cfg.spill, ctx);

@@ -32,6 +32,7 @@ const sendMetrics = (): void => {
 const metricsTimer = setInterval(sendMetrics, 250);
 
 async function main(): Promise<void> {
+  await import(data.componentsUrl); // registers the factories in this thread
   const cfg = parseCollectorConfig(data.raw);
   const ring = new Ring(data.sab);
   const built = buildPipelines(cfg, logger, metrics, health);

@@ -10,6 +10,8 @@ export interface FlushWorkerData {
   /** receiver ids by ring source index */
   sources: string[];
   logLevel: string;
+  /** the component registry module (components.ts): the worker imports it to register the same factories */
+  componentsUrl: string;
 }
 
 export type ToWorker = { type: 'drain' };

@@ -76,69 +76,54 @@ export function writeAnyValue(w: ProtoWriter, v: unknown, depth = 0): void {
   }
 }
 
-/** KeyValue{key, value} as field `attrKey`. */
-export function writeAttribute(w: ProtoWriter, attrKey: number, key: string, value: unknown, depth = 0): void {
+/** Opens KeyValue{key, value: AnyValue{…}} as field `attrKey`; the AnyValue's fields follow, then `endKeyValue`. */
+function beginKeyValue(w: ProtoWriter, attrKey: number, key: string): void {
   w.key(attrKey);
   w.fork();
   w.key(KV.key);
   w.string(key);
   w.key(KV.value);
   w.fork();
+}
+
+function endKeyValue(w: ProtoWriter): void {
+  w.join();
+  w.join();
+}
+
+/** KeyValue{key, value} as field `attrKey`. */
+export function writeAttribute(w: ProtoWriter, attrKey: number, key: string, value: unknown, depth = 0): void {
+  beginKeyValue(w, attrKey, key);
   writeAnyValue(w, value, depth);
-  w.join();
-  w.join();
+  endKeyValue(w);
 }
 
 export function writeStringAttribute(w: ProtoWriter, attrKey: number, key: string, value: string): void {
-  w.key(attrKey);
-  w.fork();
-  w.key(KV.key);
-  w.string(key);
-  w.key(KV.value);
-  w.fork();
+  beginKeyValue(w, attrKey, key);
   w.key(AV.stringValue);
   w.string(value);
-  w.join();
-  w.join();
+  endKeyValue(w);
 }
 
 export function writeIntAttribute(w: ProtoWriter, attrKey: number, key: string, value: number): void {
-  w.key(attrKey);
-  w.fork();
-  w.key(KV.key);
-  w.string(key);
-  w.key(KV.value);
-  w.fork();
+  beginKeyValue(w, attrKey, key);
   w.key(AV.intValue);
   w.varint(Math.trunc(value));
-  w.join();
-  w.join();
+  endKeyValue(w);
 }
 
 export function writeDoubleAttribute(w: ProtoWriter, attrKey: number, key: string, value: number): void {
-  w.key(attrKey);
-  w.fork();
-  w.key(KV.key);
-  w.string(key);
-  w.key(KV.value);
-  w.fork();
+  beginKeyValue(w, attrKey, key);
   w.key(AV.doubleValue);
   w.double(value);
-  w.join();
-  w.join();
+  endKeyValue(w);
 }
 
 export function writeBoolAttribute(w: ProtoWriter, attrKey: number, key: string, value: boolean): void {
-  w.key(attrKey);
-  w.fork();
-  w.key(KV.key);
-  w.string(key);
-  w.key(KV.value);
-  w.fork();
+  beginKeyValue(w, attrKey, key);
   w.key(AV.boolValue);
   w.varint(value ? 1 : 0);
-  w.join();
-  w.join();
+  endKeyValue(w);
 }
 
 /** KeyValue whose value is already-encoded AnyValue bytes (copied from another message). */

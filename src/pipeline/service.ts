@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { HttpRouteHandler, HttpRoutes, Receiver, Signal } from '../component.js';
 import type { CollectorConfig } from '../config/collector-config.js';
-import { receiverFactories } from '../components.js';
+import { components } from '../component-registry.js';
 import { FlushHost } from '../flush/flush-host.js';
 import { Ring } from '../ring/ring.js';
 import { HealthRegistry } from '../telemetry/health.js';
@@ -85,7 +85,7 @@ export class Service {
       if (report.records > 0) logger.info({ records: report.records, bytes: report.bytes }, 'write-ahead log holds undelivered records: replaying them');
     }
     this.flush = new FlushHost(
-      { sab: ring.sab, raw: cfg.raw, sources, logLevel: cfg.telemetry.logLevel },
+      { sab: ring.sab, raw: cfg.raw, sources, logLevel: cfg.telemetry.logLevel, componentsUrl: components().moduleUrl },
       this.metrics,
       this.health,
       logger,
@@ -108,7 +108,7 @@ export class Service {
       const signals = new Set<Signal>(cfg.pipelines.filter((p) => p.receivers.includes(id)).map((p) => p.signal));
       const perSignal = Object.fromEntries([...signals].map((sg) => [sg, deliveries(id, sg)]));
       const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, { deliveries: perSignal, tracker: this.tracker, wal: this.wal });
-      const r = receiverFactories.get(entry.type)!.create(entry.config, next, {
+      const r = components().receivers.get(entry.type)!.create(entry.config, next, {
         id,
         logger: logger.child({ receiver: id }),
         metrics: this.metrics,

@@ -11,12 +11,13 @@ import { backoffDelay, type RetryConfig } from '../exporterhelper/retry-config.j
 import { DiskFullError } from './disk-log.js';
 import type { SpillConfig } from './spill-config.js';
 import { SpillQueue } from './spill-queue.js';
+import { Sleeper } from '../time/sleep.js';
 
 export class SpillingExporter implements Exporter {
   private queue: SpillQueue | undefined;
   private stopping = false;
   private replaying: Promise<void> | undefined;
-  private readonly wakers = new Set<() => void>();
+  private readonly sleeper = new Sleeper();
   private readonly labels: { exporter: string };
 
   constructor(
@@ -53,7 +54,7 @@ export class SpillingExporter implements Exporter {
 
   async shutdown(): Promise<void> {
     this.stopping = true;
-    this.wakeAll();
+    this.sleeper.wake();
     await this.replaying;
     await this.transport.shutdown();
     await this.queue?.close();
@@ -72,14 +73,14 @@ export class SpillingExporter implements Exporter {
         await q.enqueue(batch);
         this.ctx.metrics.inc('atc_spill_enqueued_batches_total', this.labels);
         this.gauges();
-        this.wakeAll();
+        this.sleeper.wake();
         return SUCCESS;
       } catch (e) {
         if (!(e instanceof DiskFullError)) return { outcome: 'retryable', error: e as Error };
         this.ctx.metrics.inc('atc_spill_full_total', this.labels);
         if (attempt === 1) this.ctx.logger.error({ err: e.message }, 'spill queue full: holding batches (receivers will refuse new data)');
         if (this.stopping) return { outcome: 'retryable', error: e };
-        await this.sleep(Math.min(1000, 50 * attempt));
+        await this.sleeper.sleep(Math.min(1000, 50 * attempt));
         // the sink may be back, and the queue drained meanwhile
         if (q.empty) {
           const r = await this.transport.export(batch);
@@ -99,11 +100,11 @@ export class SpillingExporter implements Exporter {
       } catch (e) {
         // never take the worker down: log, back off, try again
         this.ctx.logger.error({ err: (e as Error).message }, 'reading the spill queue failed');
-        await this.sleep(1000);
+        await this.sleeper.sleep(1000);
         continue;
       }
       if (!next) {
-        await this.sleep(60_000);
+        await this.sleeper.sleep(60_000);
         continue;
       }
       const r = await this.transport.export(next.batch);
@@ -112,7 +113,7 @@ export class SpillingExporter implements Exporter {
         this.ctx.metrics.inc('atc_exporter_retries_total', { exporter: this.ctx.id, signal: next.batch.signal });
         const delay = Math.max(backoffDelay(this.retry, attempt), r.retryAfterMs ?? 0);
         if (attempt === 1 || attempt % 10 === 0) this.ctx.logger.warn({ attempt, delayMs: Math.round(delay), queued: q.batches, err: r.error.message }, 'replay of spilled batches failed, retrying');
-        await this.sleep(delay);
+        await this.sleeper.sleep(delay);
         continue;
       }
       if (r.outcome === 'failure') {
@@ -135,19 +136,5 @@ export class SpillingExporter implements Exporter {
     this.ctx.metrics.set('atc_spill_queue_batches', this.labels, q.batches);
   }
 
-  private wakeAll(): void {
-    for (const w of [...this.wakers]) w();
-  }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(t);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      this.wakers.add(done);
-    });
-  }
 }

@@ -159,9 +159,10 @@ test('Dockerfile: node:24-slim multi-stage, production deps only, non-root, entr
   const user = run.lines.filter((l) => /^USER /.test(l)).at(-1);
   assert.ok(user && !/^USER (root|0)\b/.test(user), 'the image runs as non-root');
   const entry = JSON.parse(run.lines.find((l) => l.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length)) as string[];
-  assert.deepEqual(entry, ['node', '/app/dist/src/cli.js']);
+  assert.deepEqual(entry, ['node', '/app/dist/main.js']);
   assert.ok(run.lines.some((l) => l === 'COPY --from=build /app/dist/src ./dist/src'));
-  assert.ok(existsSync('dist/src/cli.js'));
+  assert.ok(run.lines.some((l) => l === 'COPY --from=build /app/dist/main.js /app/dist/components.js ./dist/'));
+  assert.ok(existsSync('dist/main.js'));
   const cmd = JSON.parse(run.lines.find((l) => l.startsWith('CMD '))!.slice(4)) as string[];
   assert.equal(cmd[0], 'run');
   const cfg = cmd[cmd.indexOf('--config') + 1]!;

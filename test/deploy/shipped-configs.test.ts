@@ -14,7 +14,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Kafka, logLevel } from '../../exporters/kafka/kafkajs.js';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs.js';
 import { decodeObject } from '../../src/cli/cat.js';
 import { decodeRequest, type JsonObject } from '../../src/otlp/index.js';
 import { signalFromKey } from '../../src/storage/object-key.js';

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { Kafka, logLevel } from '../../exporters/kafka/kafkajs.js';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs.js';
 import { spawnCollector } from '../harness/cli-process.js';
 import { readStored, storedSpans, tempDir } from '../harness/collector.js';
 import { startKafka, type KafkaServer } from '../harness/kafka.js';

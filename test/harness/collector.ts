@@ -1,4 +1,5 @@
 // Starts a collector in-process on free ports with a temp data directory, for tests.
+import '../../components.js'; // registers the component factories
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

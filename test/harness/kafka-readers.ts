@@ -3,8 +3,8 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { registerKafkaCodecs } from '../../exporters/kafka/codecs.js';
-import { Kafka, logLevel } from '../../exporters/kafka/kafkajs.js';
+import { registerKafkaCodecs } from '../../src/kafka/codecs.js';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs.js';
 import { ensureKcat } from './kafka.js';
 
 const execFileP = promisify(execFile);

@@ -14,7 +14,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from '../../exporters/kafka/kafkajs.js';
+import { Kafka, logLevel } from '../../src/kafka/kafkajs.js';
 
 const execFileP = promisify(execFile);
 

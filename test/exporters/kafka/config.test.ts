@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { ConfigErrors } from '../../../src/config/errors.js';
 import { createDefaultConfig, parseConfig } from '../../../exporters/kafka/config.js';
 import { kafkaExporterFactory } from '../../../exporters/kafka/index.js';
-import { exporterFactories } from '../../../src/components.js';
+import { exporterFactories } from '../../../components.js';
 
 // Tests run from dist/; the testdata stays in the source tree.
 const TESTDATA = new URL('../../../../test/exporters/kafka/testdata/', import.meta.url);

@@ -12,7 +12,7 @@ import { ConfigErrors } from '../../../src/config/errors.js';
 import { encodeRequest, type JsonObject } from '../../../src/otlp/index.js';
 import { parseConfig, type KafkaExporterConfig } from '../../../exporters/kafka/config.js';
 import { kafkaExporterFactory } from '../../../exporters/kafka/index.js';
-import { Kafka, logLevel } from '../../../exporters/kafka/kafkajs.js';
+import { Kafka, logLevel } from '../../../src/kafka/kafkajs.js';
 import { valueBudget } from '../../../exporters/kafka/messages.js';
 import { ensureKcat, startKafka, type KafkaServer } from '../../harness/kafka.js';
 import { consumeTopics, kcatList, kcatValues, type ReadMessage } from '../../harness/kafka-readers.js';

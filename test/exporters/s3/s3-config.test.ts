@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { ConfigErrors } from '../../../src/config/errors.js';
 import { createDefaultConfig, parseConfig } from '../../../exporters/s3/config.js';
 import { s3ExporterFactory } from '../../../exporters/s3/factory.js';
-import { exporterFactories } from '../../../src/components.js';
+import { exporterFactories } from '../../../components.js';
 
 // Tests run from dist/test/…; the YAML files stay in the source tree.
 const TESTDATA = fileURLToPath(new URL('../../../../test/exporters/s3/testdata/', import.meta.url));

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Consumer, ConsumeResult, Signal } from '../../../src/component.js';
 import { ConfigErrors } from '../../../src/config/errors.js';
 import { decodeRequest, encodeRequest } from '../../../src/otlp/index.js';
-import { Kafka, logLevel } from '../../../exporters/kafka/kafkajs.js';
+import { Kafka, logLevel } from '../../../src/kafka/kafkajs.js';
 import { parseConfig } from '../../../receivers/kafka/config.js';
 import { KafkaReceiver, decodeMessage } from '../../../receivers/kafka/kafka-receiver.js';
 import { startKafka, type KafkaServer } from '../../harness/kafka.js';

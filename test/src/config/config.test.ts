@@ -1,4 +1,5 @@
 // Env substitution, --set overrides, units and the embedded default config.
+import '../../../components.js'; // registers the component factories
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkCollectorConfig, parseCollectorConfig } from '../../../src/config/collector-config.js';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { configReference, REFERENCE_FILE } from '../../../src/cli/config-reference.js';
-import { exporterFactories, processorFactories, receiverFactories } from '../../../src/components.js';
+import { exporterFactories, processorFactories, receiverFactories } from '../../../components.js';
 import { ConfigErrors } from '../../../src/config/errors.js';
 import { fieldTable } from '../../../src/config/field-table.js';
 import { Fields } from '../../../src/config/fields.js';

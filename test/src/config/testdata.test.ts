@@ -1,5 +1,6 @@
 // One config file per bad case in src/config/testdata/: each names, in `# expect:` lines,
 // every problem `validate` must report (key path and message), and no others.
+import '../../../components.js'; // registers the component factories
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

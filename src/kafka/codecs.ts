@@ -1,6 +1,6 @@
 // Registers the codecs kafkajs lacks (zstd, snappy) in its process-wide codec table, for our
 // producers and for any kafkajs consumer in the same process (tests, the example consumer).
-import type { Compression } from '../../src/compression/codecs.js';
+import type { Compression } from '../compression/codecs.js';
 import { CompressionCodecs, CompressionTypes } from './kafkajs.js';
 import { createSnappyCodec } from './snappy-codec.js';
 import { createZstdCodec } from './zstd-codec.js';

@@ -1,7 +1,7 @@
 // A kafkajs compression codec for zstd (kafkajs ships none), built on the project's binding.
 // Kafka compresses whole record batches with a plain zstd frame, which is what this writes.
 import * as zstd from 'zstd-napi';
-import { decompress } from '../../src/compression/codecs.js';
+import { decompress } from '../compression/codecs.js';
 
 /** The largest record batch we inflate when consuming: Kafka caps batches far below this. */
 const MAX_DECOMPRESSED = 512 * 1024 * 1024;
