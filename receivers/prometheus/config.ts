@@ -4,6 +4,7 @@ import type { ConfigErrors } from '../../src/config/errors.js';
 import { keyPath } from '../../src/config/errors.js';
 import { fieldTable } from '../../src/config/field-table.js';
 import { Fields, isPlainObject } from '../../src/config/fields.js';
+import { DEFAULT_SCRAPE_MEMORY_BUDGET } from './memory-budget.js';
 import { parseRelabel, RELABEL_FIELDS, type RelabelRule } from './relabel.js';
 
 export interface HttpClientConfig {
@@ -58,10 +59,12 @@ export interface ScrapeConfig {
 
 export interface PrometheusConfig {
   scrapeConfigs: ScrapeConfig[];
+  /** bytes of scrape bodies held at once across every target (0: no limit) */
+  scrapeMemoryBudget: number;
 }
 
 export function createDefaultConfig(): PrometheusConfig {
-  return { scrapeConfigs: [] };
+  return { scrapeConfigs: [], scrapeMemoryBudget: DEFAULT_SCRAPE_MEMORY_BUDGET };
 }
 
 const optional = (doc: string) => ({ type: 'string', doc }) as const;
@@ -158,6 +161,7 @@ const SCRAPE_FIELDS = fieldTable({
 });
 
 export const PROMETHEUS_RECEIVER_FIELDS = fieldTable({
+  scrape_memory_budget: { type: 'bytes', default: DEFAULT_SCRAPE_MEMORY_BUDGET, doc: 'Bytes of scrape bodies held at once across every target of this receiver; a scrape that would pass it fails (up 0) and is counted. 0: no limit.' },
   config: {
     type: 'section',
     doc: 'A Prometheus scrape configuration, as in prometheus.yml.',
@@ -267,5 +271,5 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): P
       metricRelabelConfigs: parseRelabel(s, 'metric_relabel_configs'),
     });
   }
-  return { scrapeConfigs };
+  return { scrapeConfigs, scrapeMemoryBudget: top.get('scrape_memory_budget') };
 }

@@ -1,5 +1,6 @@
 // GET with a deadline, a body size cap (after gzip too), basic/bearer auth and TLS options:
 // used for scrapes and for the Kubernetes API.
+import type { Reservation } from './memory-budget.js';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
@@ -40,7 +41,7 @@ function tlsFiles(h: HttpClientConfig): { ca?: Buffer; cert?: Buffer; key?: Buff
   return v;
 }
 
-export function httpGet(url: string, opts: { headers: Record<string, string>; timeoutMs: number; maxBytes: number; http: HttpClientConfig }): Promise<GetResult> {
+export function httpGet(url: string, opts: { headers: Record<string, string>; timeoutMs: number; maxBytes: number; http: HttpClientConfig; budget?: Reservation }): Promise<GetResult> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const headers: Record<string, string> = { 'accept-encoding': 'gzip', ...opts.headers };
@@ -70,6 +71,12 @@ export function httpGet(url: string, opts: { headers: Record<string, string>; ti
           done = true;
           req.destroy();
           reject(new HttpError(`body exceeds body_size_limit (${opts.maxBytes} bytes)`));
+          return;
+        }
+        if (opts.budget && !opts.budget.take(c.length) && !done) {
+          done = true;
+          req.destroy();
+          reject(new HttpError('scrape_memory_budget exhausted: other scrapes hold the receiver\'s scrape memory'));
           return;
         }
         chunks.push(c);

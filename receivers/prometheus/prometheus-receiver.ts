@@ -11,6 +11,7 @@ import type { PrometheusConfig, ScrapeConfig } from './config.js';
 import { listPods, readFileSd, staticGroups, type TargetGroup } from './discovery.js';
 import { httpGet } from './http-client.js';
 import { parseExposition, type ParseResult } from './parser.js';
+import { MemoryBudget, type Reservation } from './memory-budget.js';
 import { relabel, type Labels } from './relabel.js';
 import { encodeScrape, StartTimes, type TargetInfo } from './to-otlp.js';
 
@@ -42,6 +43,7 @@ class Target {
     labels: Record<string, string>,
     private readonly next: Consumer,
     private readonly ctx: CreateContext,
+    private readonly budget: MemoryBudget,
   ) {
     this.status = { job: job.jobName, url, labels, health: 'unknown', lastError: '', lastScrapeMs: 0, lastDurationMs: 0, lastSamples: 0 };
     const u = new URL(url);
@@ -95,6 +97,15 @@ class Target {
   async scrape(): Promise<void> {
     const t0 = performance.now();
     const scrapeMs = Date.now();
+    const held = this.budget.reservation();
+    try {
+      await this.scrapeHeld(held, t0, scrapeMs);
+    } finally {
+      held.release();
+    }
+  }
+
+  private async scrapeHeld(held: Reservation, t0: number, scrapeMs: number): Promise<void> {
     let result: ParseResult | undefined;
     let error = '';
     let outcome = 'ok';
@@ -104,6 +115,7 @@ class Target {
         timeoutMs: this.job.timeoutMs,
         maxBytes: this.job.bodySizeLimit || Number.MAX_SAFE_INTEGER,
         http: this.job.http,
+        budget: held,
       });
       if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
       const ct = String(r.headers['content-type'] ?? '');
@@ -114,6 +126,7 @@ class Target {
     } catch (e) {
       result = undefined;
       error = (e as Error).message;
+      if (error.startsWith('scrape_memory_budget')) this.ctx.metrics.inc('atc_receiver_refused_sources_total', { receiver: this.ctx.id, source: 'scrape', reason: 'memory_budget' });
       outcome = /timed out/.test(error) ? 'timeout' : 'error';
     }
     const durationS = (performance.now() - t0) / 1000;
@@ -204,6 +217,7 @@ class Job {
     readonly cfg: ScrapeConfig,
     private readonly next: Consumer,
     private readonly ctx: CreateContext,
+    private readonly budget: MemoryBudget,
   ) {}
 
   async start(): Promise<void> {
@@ -246,7 +260,7 @@ class Job {
       const key = t.url + JSON.stringify(t.labels);
       keys.add(key);
       if (this.targets.has(key)) continue;
-      const target = new Target(key, this.cfg, t.url, t.labels, this.next, this.ctx);
+      const target = new Target(key, this.cfg, t.url, t.labels, this.next, this.ctx, this.budget);
       this.targets.set(key, target);
       target.start();
     }
@@ -271,19 +285,26 @@ class Job {
 
 export class PrometheusReceiver implements Receiver {
   private readonly jobs: Job[];
+  private readonly budget: MemoryBudget;
 
   constructor(
     cfg: PrometheusConfig,
     next: Consumer,
     private readonly ctx: CreateContext,
   ) {
-    this.jobs = cfg.scrapeConfigs.map((c) => new Job(c, next, ctx));
+    this.budget = new MemoryBudget(cfg.scrapeMemoryBudget);
+    this.jobs = cfg.scrapeConfigs.map((c) => new Job(c, next, ctx, this.budget));
   }
 
   async start(): Promise<void> {
     await Promise.all(this.jobs.map((j) => j.start()));
     this.ctx.health.setReady(this.ctx.id, true);
     this.ctx.logger.info({ jobs: this.jobs.map((j) => j.cfg.jobName), targets: this.targets().length }, 'prometheus receiver started');
+  }
+
+  /** Bytes of scrape bodies held right now, across every target. */
+  scrapeMemoryInUse(): number {
+    return this.budget.inUse();
   }
 
   /** Every target with its last scrape's outcome (as Prometheus's /targets page). */

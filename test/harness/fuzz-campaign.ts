@@ -48,7 +48,8 @@ function rng(seed: number): () => number {
   };
 }
 
-const varint = (n: bigint): number[] => {
+/** protobuf varint bytes (also used by the hand-written scanner tests) */
+export const varint = (n: bigint): number[] => {
   const o: number[] = [];
   while (n >= 128n) {
     o.push(Number(n & 127n) | 128);
@@ -57,7 +58,7 @@ const varint = (n: bigint): number[] => {
   o.push(Number(n));
   return o;
 };
-const tag = (no: number, wt: number): number[] => varint(BigInt(no) * 8n + BigInt(wt));
+export const tag = (no: number, wt: number): number[] => varint(BigInt(no) * 8n + BigInt(wt));
 
 type Mutator = (b: Buffer, r: () => number) => Buffer;
 const at = (b: Buffer, r: () => number): number => Math.floor(r() * b.length);

@@ -2,9 +2,10 @@
 // only src/ and their own folder; src/ imports no component. components.ts and main.ts, at the
 // top, are the only modules that name every component.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { test } from 'node:test';
+import { tsFiles } from '../harness/source-files.js';
 
 const ROOT = process.cwd();
 const COMPONENT_KINDS = ['receivers', 'processors', 'connectors', 'exporters'];
@@ -14,16 +15,6 @@ const COMPONENTS_IN_SRC: string[] = [];
 /** `from → to folder` imports allowed while another change removes them; name the issue. */
 const ALLOWED: Record<string, string> = {};
 
-function files(p: string): string[] {
-  let st;
-  try {
-    st = statSync(p);
-  } catch {
-    return [];
-  }
-  if (st.isFile()) return p.endsWith('.ts') ? [p] : [];
-  return readdirSync(p).sort().flatMap((n) => files(join(p, n)));
-}
 
 /** Relative module specifiers a file imports (static, re-exports, side-effect and dynamic). */
 export function importsOf(text: string): string[] {
@@ -73,7 +64,7 @@ test('the rule itself', () => {
 test('components import only src/ and their own folder; src/ imports no component', () => {
   const found: string[] = [];
   const used = new Set<string>();
-  const sources = ['src', ...COMPONENT_KINDS, 'components.ts', 'main.ts'].flatMap((p) => files(join(ROOT, p)));
+  const sources = ['src', ...COMPONENT_KINDS, 'components.ts', 'main.ts'].flatMap((p) => tsFiles(join(ROOT, p)));
   assert.ok(sources.length > 50, 'the sources were found');
   for (const f of sources) {
     const from = relative(ROOT, f).split('\\').join('/');

@@ -111,3 +111,57 @@ service:
     assert.equal(p.sum, 9.5);
   }
 });
+
+test('scrape_memory_budget: slow, large targets together cannot hold more than the budget', { timeout: 60_000 }, async () => {
+  const { startCollector } = await import('../../harness/collector.js');
+  const chunk = `# ${'x'.repeat(1000)}\n`.repeat(600); // ~600 KB of comments
+  const slow = async (): Promise<number> => {
+    const s = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.write(chunk);
+      setTimeout(() => res.end('up_metric 1\n'), 1500); // holds its bytes in the collector 1.5 s
+    });
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return (s.address() as AddressInfo).port;
+  };
+  const ports = [await slow(), await slow(), await slow()];
+  const c = await startCollector({
+    yaml: (dataDir) => `
+receivers:
+  prometheus:
+    scrape_memory_budget: 1MiB
+    config:
+      scrape_configs:
+        - job_name: big
+          scrape_interval: 2s
+          scrape_timeout: 2s
+          static_configs: [{ targets: [${ports.map((p) => `"127.0.0.1:${p}"`).join(', ')}] }]
+exporters:
+  file: { directory: ${dataDir}, fsync: false }
+spill: { directory: ${dataDir}.spill }
+service:
+  telemetry: { metrics: { endpoint: 127.0.0.1:0 }, logs: { level: silent } }
+  pipelines: { metrics: { receivers: [prometheus], exporters: [file] } }
+`,
+  });
+  try {
+    const r = c.service.receivers.get('prometheus') as unknown as { scrapeMemoryInUse(): number; targets(): { lastError: string }[] };
+    let peak = 0;
+    let refused = 0;
+    const t0 = Date.now();
+    while (Date.now() - t0 < 15_000 && refused === 0) {
+      peak = Math.max(peak, r.scrapeMemoryInUse());
+      const text = await (await fetch(`${c.telemetryUrl}/metrics`)).text();
+      refused = Number(/atc_receiver_refused_sources_total\{[^}]*reason="memory_budget"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    // three targets holding ~600 KB each for 1.5 s of every 2 s overlap: one must be refused
+    assert.ok(refused > 0, `no scrape refused; peak ${peak} bytes`);
+    assert.ok(peak <= 1024 * 1024, `peak ${peak} bytes above the budget`);
+  } finally {
+    await c.shutdown();
+  }
+  const r = c.service.receivers.get('prometheus') as unknown as { scrapeMemoryInUse(): number };
+  assert.equal(r.scrapeMemoryInUse(), 0, 'every reservation is released');
+});

@@ -2,9 +2,10 @@
 // and read it through the views (src/otlp/README.md), so a field number lives only in
 // src/otlp/schema.ts.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { tsFiles } from '../../harness/source-files.js';
 
 const ROOT = process.cwd();
 const SCANNED = ['src', 'receivers', 'processors', 'connectors', 'exporters', 'components.ts', 'components'];
@@ -25,16 +26,6 @@ const RULES: [RegExp, string][] = [
   [/lenHeader\(\s*\d/, 'writes a field header by number'],
 ];
 
-function files(p: string): string[] {
-  let st;
-  try {
-    st = statSync(p);
-  } catch {
-    return [];
-  }
-  if (st.isFile()) return p.endsWith('.ts') ? [p] : [];
-  return readdirSync(p).sort().flatMap((n) => files(join(p, n)));
-}
 
 /** Violations in one file's text, as `path:line: why`. */
 export function violations(path: string, text: string): string[] {
@@ -59,7 +50,7 @@ test('no field number outside src/otlp (allow-list aside)', () => {
   const found: string[] = [];
   const usedAllowances = new Set<string>();
   for (const top of SCANNED) {
-    for (const f of files(join(ROOT, top))) {
+    for (const f of tsFiles(join(ROOT, top))) {
       const rel = relative(ROOT, f).split('\\').join('/');
       if (rel.startsWith('src/otlp/')) continue;
       const v = violations(rel, readFileSync(f, 'utf8'));

@@ -5,17 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encodeRequest, JsonShapeError } from '../../../src/otlp/index.js';
 import { MAX_DEPTH, scanRequest, ScanError } from '../../../src/otlp/scanner.js';
+import { tag, varint } from '../../harness/fuzz-campaign.js';
 
-const varint = (n: bigint): number[] => {
-  const o: number[] = [];
-  while (n >= 128n) {
-    o.push(Number(n & 127n) | 128);
-    n >>= 7n;
-  }
-  o.push(Number(n));
-  return o;
-};
-const tag = (no: number, wt: number): number[] => varint(BigInt(no) * 8n + BigInt(wt));
 const ld = (no: number, body: number[]): number[] => [...tag(no, 2), ...varint(BigInt(body.length)), ...body];
 /** One span with `extra` bytes appended inside it. */
 const inSpan = (extra: number[]): Uint8Array => Uint8Array.from(ld(1, ld(2, ld(2, [...ld(5, [0x73]), ...extra]))));
