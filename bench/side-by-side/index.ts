@@ -59,6 +59,8 @@ async function readOutput(o: Output, _dir: string, who: 'ours' | 'otelcol', each
 }
 
 function row(workload: string, r: TraceRun): Record<string, string | number> {
+  // progress while the tables wait for the end
+  process.stderr.write(`  ${workload} / ${r.collector}: ${Math.round(r.load.spansPerSec)} spans/s, ${r.cpuPerMillion.toFixed(2)} CPU-s/1M, lost ${r.delivery.lost}\n`);
   return {
     workload,
     collector: r.collector,

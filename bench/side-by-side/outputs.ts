@@ -17,8 +17,10 @@ function walk(dir: string, out: string[] = []): string[] {
   }
   for (const n of names) {
     const p = join(dir, n);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else out.push(p);
+    // a broker or exporter may remove a file between readdir and stat
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st?.isDirectory()) walk(p, out);
+    else if (st) out.push(p);
   }
   return out;
 }
