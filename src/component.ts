@@ -99,7 +99,13 @@ export interface Component {
   shutdown(): Promise<void>;
 }
 
-export interface Receiver extends Component {}
+export interface Receiver extends Component {
+  /**
+   * The shutdown deadline came while shutdown() is still waiting: cut what keeps the receiver
+   * open (slow or stalled clients: 408 or connection close). shutdown() then settles soon.
+   */
+  forceClose?(): void;
+}
 
 export interface Exporter extends Component {
   export(batch: Batch): Promise<ExportResult>;

@@ -44,6 +44,7 @@ interface GrpcError {
 
 export class OtlpGrpcServer {
   private server: Server | undefined;
+  private closingServer: Server | undefined;
   private readonly auth: BearerAuth | undefined;
   boundPort = 0;
 
@@ -148,10 +149,16 @@ export class OtlpGrpcServer {
   }
 
   /** Stops accepting; in-flight calls finish (their data reaches the ring) within 10 s. */
+  /** The shutdown deadline: end every call still open (slow or stalled clients). */
+  forceClose(): void {
+    this.closingServer?.forceShutdown();
+  }
+
   async shutdown(): Promise<void> {
     const s = this.server;
     if (!s) return;
     this.server = undefined;
+    this.closingServer = s;
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => {
         s.forceShutdown();

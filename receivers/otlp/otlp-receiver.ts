@@ -1,7 +1,7 @@
 // The OTLP receiver: one instance serves every signal over HTTP and/or gRPC.
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Consumer, CreateContext, Receiver } from '../../src/component.js';
 import { parseEndpoint } from '../../src/config/fields.js';
 import { serverTlsOptions } from '../../src/auth/tls.js';
@@ -13,6 +13,10 @@ export class OtlpReceiver implements Receiver {
   private http: Server | undefined;
   private grpc: OtlpGrpcServer | undefined;
   private grpcPort = 0;
+  /** open connections, and the request each one is serving (for cutting slow clients) */
+  private readonly sockets = new Map<Socket, { req: IncomingMessage; res: ServerResponse } | undefined>();
+  private closing = false;
+  private grpcForce: (() => void) | undefined;
 
   constructor(
     private readonly cfg: OtlpReceiverConfig,
@@ -47,7 +51,20 @@ export class OtlpReceiver implements Receiver {
     const cfg = this.cfg.http!;
     const handler = new OtlpHttpHandler(cfg, this.next, this.ctx);
     const opts = { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 30_000 };
-    const server: Server = cfg.tls ? createHttpsServer({ ...opts, ...serverTlsOptions(cfg.tls) }, handler.handle) : createServer(opts, handler.handle);
+    const handle = (req: IncomingMessage, res: ServerResponse): void => {
+      this.sockets.set(req.socket, { req, res });
+      res.once('finish', () => this.sockets.has(req.socket) && this.sockets.set(req.socket, undefined));
+      // once shutdown began, no connection is kept alive for a next request
+      if (this.closing) res.setHeader('connection', 'close');
+      handler.handle(req, res);
+    };
+    const server: Server = cfg.tls ? createHttpsServer({ ...opts, ...serverTlsOptions(cfg.tls) }, handle) : createServer(opts, handle);
+    // Node stops enforcing headersTimeout/requestTimeout once close() is called: the shutdown
+    // deadline cuts such connections itself (forceClose)
+    server.on(cfg.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+      this.sockets.set(socket, undefined);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     const { host, port } = parseEndpoint(cfg.endpoint)!;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -66,7 +83,9 @@ export class OtlpReceiver implements Receiver {
 
   /** Stops accepting, lets in-flight requests finish (their data reaches the ring), then closes. */
   async shutdown(): Promise<void> {
+    this.closing = true;
     const g = this.grpc;
+    this.grpcForce = () => g?.forceClose();
     this.grpc = undefined;
     const s = this.http;
     this.http = undefined;
@@ -78,5 +97,20 @@ export class OtlpReceiver implements Receiver {
           s.closeIdleConnections();
         }),
     ]);
+  }
+
+  /**
+   * The shutdown deadline: a connection that has not sent a whole request by now is a slow
+   * client. One with no request yet gets a bare 408; one whose body is incomplete gets 408
+   * too; both are closed. A request whose body is complete is in the pipeline: it finishes.
+   */
+  forceClose(): void {
+    this.grpcForce?.();
+    for (const [socket, current] of this.sockets) {
+      if (current?.req.complete) continue;
+      if (!current) socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else if (!current.res.headersSent) current.res.writeHead(408, { connection: 'close', 'content-length': 0 }).end();
+      setTimeout(() => socket.destroy(), 200).unref();
+    }
   }
 }

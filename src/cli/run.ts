@@ -44,6 +44,8 @@ export async function runCommand(file: string, sets: readonly string[]): Promise
   installLastResort(logger, () => service.shutdown());
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // from here a signal stops the collector cleanly, whatever the start is doing
+  logger.info({ pid: process.pid, shutdownTimeoutMs: cfg.service.shutdownTimeoutMs }, 'starting');
   try {
     await service.start();
   } catch (e) {
@@ -51,7 +53,8 @@ export async function runCommand(file: string, sets: readonly string[]): Promise
     await service.shutdown().catch(() => {});
     return 1;
   }
-  if (process.send) process.send({ type: 'ready', telemetry: service.telemetryAddress, receivers: receiverAddresses(service) });
+  // a signal during start: start() returned early and the shutdown is under way
+  if (process.send && service.state === 'running') process.send({ type: 'ready', telemetry: service.telemetryAddress, receivers: receiverAddresses(service) });
   await new Promise<void>((resolve) => {
     const wait = (): void => {
       if (stopping) void stopping.then(resolve);
@@ -59,6 +62,9 @@ export async function runCommand(file: string, sets: readonly string[]): Promise
     };
     wait();
   });
+  // Shutdown is complete (or its deadline passed): a handle left open by a library (a socket
+  // kafkajs still holds) must not keep the process past the deadline.
+  setTimeout(() => process.exit(exitCode), 500).unref();
   return exitCode;
 }
 

@@ -56,6 +56,15 @@ export interface PipelineConfig {
   readonly exporters: readonly string[];
 }
 
+export interface ServiceConfig {
+  /** SIGTERM to exit: receivers get a third of it, then slow clients are cut; the drain the rest */
+  readonly shutdownTimeoutMs: number;
+  /** /readyz turns 503 once the ring has refused data (full) for this long */
+  readonly ringFullUnreadyAfterMs: number;
+}
+
+export const DEFAULT_SERVICE: ServiceConfig = { shutdownTimeoutMs: 30_000, ringFullUnreadyAfterMs: 10_000 };
+
 export interface CollectorConfig {
   readonly receivers: ReadonlyMap<string, ComponentEntry>;
   readonly processors: ReadonlyMap<string, ComponentEntry>;
@@ -66,6 +75,7 @@ export interface CollectorConfig {
   readonly buffer: BufferConfig;
   readonly telemetry: TelemetryConfig;
   readonly spill: SpillConfig;
+  readonly service: ServiceConfig;
   /** the raw (substituted) config, for threads that rebuild components from it */
   readonly raw: Record<string, unknown>;
 }
@@ -137,6 +147,14 @@ export const SERVICE_FIELDS = fieldTable({
   pipelines: { type: 'named', required: true, fields: PIPELINE_FIELDS, doc: 'Pipelines by id: traces, logs or metrics, optionally /name (traces/gpu).' },
   telemetry: { type: 'section', fields: TELEMETRY_FIELDS, doc: 'The collector\'s own metrics and logs.' },
   extensions: { type: 'strings', doc: 'Extension ids to start; each must be defined under extensions (this collector has no extension types yet).' },
+  shutdown_timeout: { type: 'duration', default: DEFAULT_SERVICE.shutdownTimeoutMs, min: 1000, doc: 'Longest time from SIGTERM to exit: receivers get a third of it to finish their requests (then slow clients are cut), the drain of the ring and exporters the rest. Keep it below the pod\'s terminationGracePeriodSeconds.' },
+  readiness: {
+    type: 'section',
+    doc: 'What /readyz reports.',
+    fields: {
+      ring_full_for: { type: 'duration', default: DEFAULT_SERVICE.ringFullUnreadyAfterMs, doc: 'The ring may refuse data (full) this long before /readyz answers 503; short bursts of backpressure do not take the collector out of its Service.' },
+    },
+  },
 });
 
 const COMPONENTS = (kind: string): { type: 'custom'; typeText: string; doc: string } => ({
@@ -202,7 +220,8 @@ export function checkCollectorConfig(raw: Record<string, unknown>, errors: Confi
 
   const buffer = parseBuffer(top.sub('buffer'));
   const spill = parseSpill(top.sub('spill'));
-  return { receivers, processors, exporters, connectors, pipelines, buffer, telemetry, spill, raw };
+  const serviceCfg: ServiceConfig = { shutdownTimeoutMs: service.get('shutdown_timeout'), ringFullUnreadyAfterMs: service.sub('readiness').get('ring_full_for') };
+  return { receivers, processors, exporters, connectors, pipelines, buffer, telemetry, spill, service: serviceCfg, raw };
 }
 
 function parseBuffer(f: Fields<typeof BUFFER_FIELDS>): BufferConfig {

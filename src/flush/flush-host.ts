@@ -10,6 +10,7 @@ import type { FlushWorkerData, FromWorker, ToWorker } from './messages.js';
 
 export class FlushHost {
   private worker: Worker | undefined;
+  private ready = false;
   private drained: Promise<number> | undefined;
   private onDrained: ((batches: number) => void) | undefined;
   private onFatal: ((e: Error) => void) | undefined;
@@ -36,6 +37,7 @@ export class FlushHost {
         switch (m.type) {
           case 'ready':
             started = true;
+            this.ready = true;
             resolve();
             break;
           case 'metrics':
@@ -77,7 +79,8 @@ export class FlushHost {
   drain(): Promise<number> {
     if (this.drained) return this.drained;
     const worker = this.worker;
-    if (!worker) return Promise.resolve(0);
+    // never ready (a stop during start): nothing was read from the ring, terminate() ends it
+    if (!worker || !this.ready) return Promise.resolve(0);
     this.drained = new Promise<number>((resolve, reject) => {
       this.onDrained = resolve;
       this.onFatal = reject;

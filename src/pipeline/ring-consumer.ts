@@ -11,6 +11,7 @@ import type { IngestWal } from '../wal/ingest-wal.js';
 import type { MemoryGuard } from './memory-guard.js';
 
 const ACCEPTED: ConsumeResult = Object.freeze({ status: 'accepted' });
+const SHUTTING_DOWN: ConsumeResult = Object.freeze({ status: 'refused', reason: 'shutting_down', retryAfterMs: 1000 });
 
 export class RingConsumer implements Consumer {
   constructor(
@@ -27,10 +28,14 @@ export class RingConsumer implements Consumer {
       tracker?: DeliveryTracker;
       /** durability: disk — the write-ahead log */
       wal?: IngestWal;
+      /** closed by the service when the ring's drain begins */
+      gate?: { readonly closed: boolean };
     } = {},
   ) {}
 
   async consume(signal: Signal, data: Uint8Array, items: number, opts?: ConsumeOptions): Promise<ConsumeResult> {
+    // after the receivers' shutdown stage nothing may enter the ring: its drain has begun
+    if (this.acks.gate?.closed) return SHUTTING_DOWN;
     if (this.memory?.overLimit) return { status: 'refused', reason: 'memory limit reached', retryAfterMs: 1000 };
     let segment = 0;
     const { wal, tracker } = this.acks;
@@ -58,6 +63,7 @@ export class RingConsumer implements Consumer {
   private async toRing(signal: Signal, data: Uint8Array, items: number, ack: number): Promise<ConsumeResult> {
     const deadline = Date.now() + this.buffer.blockTimeoutMs;
     for (;;) {
+      if (this.acks.gate?.closed) return SHUTTING_DOWN;
       const st = this.ring.write(SIGNAL_CODE[signal], this.source, items, data, 0, Date.now(), ack);
       if (st === 'ok') return ACCEPTED;
       if (st === 'too_large') return { status: 'refused', reason: 'too_large', retryAfterMs: 0 };

@@ -1,5 +1,8 @@
 // Config → running collector: telemetry, ring, flush worker (processors + exporters), then
 // receivers last; shutdown in reverse: receivers first, drain the ring, flush, exit.
+// A state machine: created → starting → running → stopping → stopped. A stop during start
+// lets the current step finish, starts nothing more (no receiver opens once stopping began)
+// and tears down what started. Each shutdown stage has a deadline (service.shutdown_timeout).
 import type { Logger } from 'pino';
 import type { HttpRouteHandler, HttpRoutes, Receiver, Signal } from '../component.js';
 import type { CollectorConfig } from '../config/collector-config.js';
@@ -26,14 +29,30 @@ export interface ServiceOptions {
   recentLogs?: RecentLogs;
 }
 
+export type ServiceState = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** Thrown inside start() when a stop was asked for: start() then resolves, it is no failure. */
+class StopRequested extends Error {}
+
+const sleep = (ms: number): Promise<'timeout'> => new Promise((r) => setTimeout(() => r('timeout'), ms).unref());
+
 export class Service {
+  state: ServiceState = 'created';
+  /** when the state last changed */
+  since = new Date();
   readonly metrics = new PromMetrics();
   readonly health = new HealthRegistry();
   readonly receivers = new Map<string, Receiver>();
   ring: Ring | undefined;
   private telemetry: TelemetryServer | undefined;
   private flush: FlushHost | undefined;
-  private shuttingDown = false;
+  private stopRequested = false;
+  private askStop!: () => void;
+  private readonly stopAsked = new Promise<void>((r) => (this.askStop = r));
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  /** closed when the ring's drain begins: receivers still running are refused from then on */
+  private readonly gate = { closed: false };
   private ringGaugeTimer: NodeJS.Timeout | undefined;
   private wal: IngestWal | undefined;
   private readonly tracker = new DeliveryTracker();
@@ -50,22 +69,48 @@ export class Service {
     this.recentLogs = opts.recentLogs ?? new RecentLogs();
   }
 
-  /** Starts everything; on failure stops what already started, so nothing keeps running. */
+  private setState(state: ServiceState): void {
+    this.state = state;
+    this.since = new Date();
+  }
+
+  /**
+   * Starts everything; on failure stops what already started, so nothing keeps running. When
+   * shutdown() is called meanwhile, resolves once the step in progress is done (state then
+   * 'stopping'): shutdown() tears down.
+   */
   async start(): Promise<void> {
+    if (this.state !== 'created') throw new Error(`cannot start a service that is ${this.state}`);
+    this.setState('starting');
+    this.starting = this.startAll();
     try {
-      await this.startAll();
+      await this.starting;
     } catch (e) {
+      if (e instanceof StopRequested || this.stopRequested) return;
       await this.shutdown().catch(() => {});
       throw e;
     }
+    if (!this.stopRequested) this.setState('running');
+  }
+
+  /** Between start steps: stop starting things once a stop was asked for. */
+  private checkStop(): void {
+    if (this.stopRequested) throw new StopRequested('stop requested during start');
+  }
+
+  /** A start step that may take long (the flush worker, a receiver): a stop does not wait for it. */
+  private orStop<T>(step: Promise<T>): Promise<T> {
+    step.catch(() => {}); // abandoned on a stop: its failure is of no interest any more
+    return Promise.race([step, this.stopAsked.then(() => Promise.reject(new StopRequested('stop requested during start')))]);
   }
 
   private async startAll(): Promise<void> {
     const { cfg } = this;
     const logger = this.opts.logger;
     if (cfg.telemetry.metricsEnabled) {
-      this.telemetry = new TelemetryServer(cfg.telemetry.metricsEndpoint, this.metrics, this.health, () => this.shuttingDown, { tls: cfg.telemetry.tls, auth: cfg.telemetry.auth }, { logs: this.recentLogs, fusedTraces: this.recentFusedTraces });
+      this.telemetry = new TelemetryServer(cfg.telemetry.metricsEndpoint, this.metrics, this.health, () => this.state !== 'running', { tls: cfg.telemetry.tls, auth: cfg.telemetry.auth }, { logs: this.recentLogs, fusedTraces: this.recentFusedTraces });
       this.telemetryAddress = await this.telemetry.start();
+      this.checkStop();
     }
     const ring = Ring.create(cfg.buffer.sizeBytes);
     this.ring = ring;
@@ -81,6 +126,7 @@ export class Service {
     if (cfg.buffer.durability === 'disk') {
       const { wal, report } = await IngestWal.open({ directory: cfg.buffer.wal.directory, maxBytes: cfg.buffer.wal.maxSizeBytes, segmentBytes: cfg.buffer.wal.segmentBytes, fsync: cfg.buffer.wal.fsync });
       this.wal = wal;
+      this.checkStop();
       if (report.quarantinedBytes > 0) logger.error({ problems: report.problems }, 'write-ahead log had a damaged tail: valid records kept, the rest quarantined');
       if (report.records > 0) logger.info({ records: report.records, bytes: report.bytes }, 'write-ahead log holds undelivered records: replaying them');
     }
@@ -96,8 +142,9 @@ export class Service {
         this.recentFusedTraces.add(recent.fused);
       },
     );
-    await this.flush.start();
+    await this.orStop(this.flush.start());
     if (this.wal) await this.replayWal(this.wal, ring, sources, deliveries);
+    this.checkStop();
     this.memory = new MemoryGuard(cfg.buffer.memoryLimitBytes);
     this.memory.start();
 
@@ -107,7 +154,7 @@ export class Service {
       const entry = cfg.receivers.get(id)!;
       const signals = new Set<Signal>(cfg.pipelines.filter((p) => p.receivers.includes(id)).map((p) => p.signal));
       const perSignal = Object.fromEntries([...signals].map((sg) => [sg, deliveries(id, sg)]));
-      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, { deliveries: perSignal, tracker: this.tracker, wal: this.wal });
+      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, { deliveries: perSignal, tracker: this.tracker, wal: this.wal, gate: this.gate });
       const r = components().receivers.get(entry.type)!.create(entry.config, next, {
         id,
         logger: logger.child({ receiver: id }),
@@ -117,7 +164,11 @@ export class Service {
       });
       this.receivers.set(id, r);
     }
-    for (const r of this.receivers.values()) await r.start();
+    for (const r of this.receivers.values()) {
+      this.checkStop();
+      await this.orStop(r.start());
+    }
+    this.checkStop();
     logger.info({ pipelines: cfg.pipelines.map((p) => p.id), receivers: sources, exporters: [...cfg.exporters.keys()], durability: cfg.buffer.durability }, 'collector started');
   }
 
@@ -144,37 +195,75 @@ export class Service {
       const src = routeOf(f.tag, f.signal);
       return src < 0 ? 0 : deliveries(sources[src]!, SIGNAL_BY_CODE[f.signal]!);
     })) {
+      if (this.stopRequested) {
+        // the rest stays in the log for the next start; this run must not delete it
+        wal.keepFrom(segment);
+        break;
+      }
       const src = routeOf(frame.tag, frame.signal);
       if (src < 0) {
         this.opts.logger.warn({ signal: frame.signal }, 'write-ahead log record for a signal no pipeline takes now: skipped');
         continue;
       }
-      while (ring.write(frame.signal, src, frame.items, frame.payload, 0, frame.time, segment) === 'full') await ring.waitForSpace(100);
+      while (ring.write(frame.signal, src, frame.items, frame.payload, 0, frame.time, segment) === 'full') {
+        if (this.stopRequested) break;
+        await ring.waitForSpace(100);
+      }
+      if (this.stopRequested) {
+        wal.keepFrom(segment);
+        break;
+      }
       n++;
     }
-    if (n > 0) this.opts.logger.info({ records: n }, 'write-ahead log replayed into the ring');
+    if (this.stopRequested) this.opts.logger.info({ records: n }, 'stop requested during the write-ahead log replay: the rest stays in the log');
+    else if (n > 0) this.opts.logger.info({ records: n }, 'write-ahead log replayed into the ring');
   }
 
-  /** Receivers first (no new data), then drain the ring and flush every batch. */
-  async shutdown(): Promise<void> {
-    if (this.shuttingDown) return;
-    this.shuttingDown = true;
+  /**
+   * Receivers first (no new data), then drain the ring and flush every batch, each stage with
+   * its deadline: receivers get a third of service.shutdown_timeout, then slow clients are cut;
+   * the drain gets the rest but a second. Safe to call at any state and more than once.
+   */
+  shutdown(): Promise<void> {
+    this.stopping ??= this.stop();
+    return this.stopping;
+  }
+
+  private async stop(): Promise<void> {
+    this.stopRequested = true;
+    this.askStop();
     const logger = this.opts.logger;
-    logger.info('shutting down: stopping receivers');
-    for (const [id, r] of this.receivers) {
-      try {
-        await r.shutdown();
-      } catch (e) {
-        logger.error({ receiver: id, err: (e as Error).message }, 'receiver shutdown failed');
-      }
+    if (this.state === 'created') return this.setState('stopped');
+    // a start in progress finishes its current step first (it starts nothing more)
+    if (this.starting) await this.starting.catch(() => {});
+    this.setState('stopping');
+    const budget = this.cfg.service.shutdownTimeoutMs;
+    const began = Date.now();
+    logger.info({ shutdownTimeoutMs: budget }, 'shutting down: stopping receivers');
+    const receiversDone = Promise.all(
+      [...this.receivers].map(([id, r]) => r.shutdown().catch((e: Error) => logger.error({ receiver: id, err: e.message }, 'receiver shutdown failed'))),
+    );
+    if ((await Promise.race([receiversDone, sleep(budget / 3)])) === 'timeout') {
+      logger.warn({ afterMs: Date.now() - began }, 'receivers still busy at their shutdown deadline: cutting slow clients');
+      for (const r of this.receivers.values()) r.forceClose?.();
+      if ((await Promise.race([receiversDone, sleep(Math.min(2000, budget / 10))])) === 'timeout') logger.error('a receiver did not stop after its clients were cut; going on');
     }
+    // From here nothing enters the ring: whatever is answered 200 from now on is already in it.
+    this.gate.closed = true;
     logger.info({ ringUsedBytes: this.ring?.usedBytes() ?? 0 }, 'draining the ring');
-    const batches = await this.flush?.drain();
-    await this.flush?.terminate();
+    let batches: number | undefined;
+    if (this.flush) {
+      const left = Math.max(1000, budget - (Date.now() - began) - 1000);
+      const r = await Promise.race([this.flush.drain().catch((e: Error) => logger.error({ err: e.message }, 'drain failed')), sleep(left)]);
+      if (r === 'timeout') logger.error({ ringUsedBytes: this.ring?.usedBytes() ?? 0 }, 'the drain did not finish by the shutdown deadline: stopping the flush worker (durability: disk keeps the rest in the write-ahead log)');
+      else batches = r ?? undefined;
+      await this.flush.terminate();
+    }
     this.memory?.stop();
     await this.wal?.close();
     clearInterval(this.ringGaugeTimer);
     await this.telemetry?.shutdown();
-    logger.info({ batches }, 'shutdown complete');
+    this.setState('stopped');
+    logger.info({ batches, tookMs: Date.now() - began }, 'shutdown complete');
   }
 }

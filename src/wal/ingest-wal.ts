@@ -18,6 +18,7 @@ export class IngestWal {
   /** deliveries owed per segment (records × the pipelines each one feeds) */
   private readonly expected = new Map<number, number>();
   private readonly delivered = new Map<number, number>();
+  private keepFromSegment = Infinity;
 
   private constructor(private readonly log: DiskLog) {}
 
@@ -50,10 +51,18 @@ export class IngestWal {
     }
   }
 
+  /**
+   * The replay stopped early (a stop during start) at `segment`: it and later segments hold
+   * records never replayed, so this run must not delete them whatever completes.
+   */
+  keepFrom(segment: number): void {
+    this.keepFromSegment = Math.min(this.keepFromSegment, segment);
+  }
+
   async done(segment: number, count: number): Promise<void> {
     const d = (this.delivered.get(segment) ?? 0) + count;
     const owed = this.expected.get(segment) ?? 0;
-    if (d >= owed) {
+    if (d >= owed && segment < this.keepFromSegment) {
       this.delivered.delete(segment);
       this.expected.delete(segment);
       await this.log.releaseAll(segment);
