@@ -3,7 +3,7 @@
 // device per interval, against the NVML stub library (a real GPU: bench/gpu-check.sh).
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateKinetoTrace } from '../test/fixtures/kineto/generate.js';
@@ -18,12 +18,19 @@ function metric(text: string, name: string): number {
   return n;
 }
 
+/** user + system CPU seconds of a process so far (/proc/<pid>/stat, clock ticks of 1/100 s) */
+const cpuSeconds = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+
 const vm = (pid: number, key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-async function run(config: string, env: NodeJS.ProcessEnv, until: (metrics: string) => boolean, timeoutMs: number): Promise<{ secs: number; metrics: string; peakMiB: number; baseMiB: number }> {
+async function run(config: string, env: NodeJS.ProcessEnv, until: (metrics: string) => boolean, timeoutMs: number): Promise<{ secs: number; metrics: string; peakMiB: number; baseMiB: number; cpu: number }> {
   const child = fork(CLI, ['run', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<{ telemetry: { port: number } }>((resolve) => child.on('message', (m: unknown) => resolve(m as { telemetry: { port: number } })));
   const baseMiB = vm(child.pid!, 'VmRSS');
+  const cpu0 = cpuSeconds(child.pid!);
   const t0 = Date.now();
   let metrics = '';
   while (Date.now() - t0 < timeoutMs) {
@@ -33,9 +40,10 @@ async function run(config: string, env: NodeJS.ProcessEnv, until: (metrics: stri
   }
   const secs = (Date.now() - t0) / 1000;
   const peakMiB = vm(child.pid!, 'VmHWM');
+  const cpu = cpuSeconds(child.pid!) - cpu0;
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
-  return { secs, metrics, peakMiB, baseMiB };
+  return { secs, metrics, peakMiB, baseMiB, cpu };
 }
 
 export async function gpuReceiversBench(): Promise<void> {
@@ -60,6 +68,10 @@ service:
       { measure: 'seconds from start to converted', value: p.secs },
       { measure: 'events converted / s', value: events / p.secs },
       { measure: 'MB / s', value: gen.bytes / 1048576 / p.secs },
+      // on a shared machine wall time depends on the neighbours: the collector's own CPU time too
+      { measure: 'collector CPU seconds (user + system)', value: p.cpu },
+      { measure: 'events converted / CPU-second', value: events / p.cpu },
+      { measure: 'machine load average (1 min) at the end', value: loadavg()[0]! },
       { measure: 'collector RSS at start (MiB)', value: p.baseMiB },
       { measure: 'collector peak RSS (MiB)', value: p.peakMiB },
     ]);

@@ -1,6 +1,6 @@
 // Writes each batch as one object under the awss3exporter's key layout, atomically:
 // temp file, fsync, rename, fsync of the directory. A reader never sees a partial file.
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Batch, CreateContext, Exporter, ExportResult } from '../../src/component.js';
 import { SUCCESS } from '../../src/component.js';
@@ -23,10 +23,30 @@ export class FileExporter implements Exporter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** the start's sweep of stale temp files (in the background; tests await it) */
+  stale: Promise<number> = Promise.resolve(0);
+
+  private async removeStaleTemps(): Promise<number> {
+    const mine = `.tmp-${process.pid}-`;
+    let n = 0;
+    try {
+      for (const e of await readdir(this.cfg.directory, { recursive: true, withFileTypes: true })) {
+        if (!e.isFile() || !e.name.startsWith('.tmp-') || e.name.startsWith(mine)) continue;
+        await unlink(join(e.parentPath ?? e.path, e.name)).then(() => n++, () => {});
+      }
+    } catch (e) {
+      this.ctx.logger.warn({ err: (e as Error).message }, 'could not look for stale temp files');
+    }
+    if (n > 0) this.ctx.logger.info({ removed: n }, 'removed temp files a killed run left behind');
+    return n;
+  }
+
   async start(): Promise<void> {
     try {
       await mkdir(this.cfg.directory, { recursive: true });
       this.setReady(true);
+      // temp files of a run that was killed mid-write: never renamed, never read, removed
+      this.stale = this.removeStaleTemps();
     } catch (e) {
       // Not fatal: the directory may be a mount that appears later; exports retry (or spill).
       this.setReady(false, `cannot create ${this.cfg.directory}: ${(e as Error).message}`);

@@ -24,6 +24,8 @@ export interface ProfilerReceiverConfig {
   hostName: string;
   k8sNodeName: string;
   resourceAttributes: Record<string, string>;
+  /** where the progress file is kept (trace files converted, offsets of tailed files); none: not kept */
+  checkpointDir: string | undefined;
 }
 
 export function createDefaultConfig(): ProfilerReceiverConfig {
@@ -41,6 +43,7 @@ export function createDefaultConfig(): ProfilerReceiverConfig {
     hostName: hostname(),
     k8sNodeName: process.env['NODE_NAME'] ?? process.env['K8S_NODE_NAME'] ?? '',
     resourceAttributes: {},
+    checkpointDir: undefined,
   };
 }
 
@@ -72,6 +75,7 @@ export const PROFILER_FIELDS = fieldTable({
   host_name: { type: 'string', default: d.hostName, defaultText: 'the machine\'s host name', doc: 'host.name resource attribute.' },
   k8s_node_name: { type: 'string', default: d.k8sNodeName, defaultText: '$NODE_NAME, else $K8S_NODE_NAME, else empty', doc: 'k8s.node.name resource attribute.' },
   resource_attributes: { type: 'map', doc: 'Further resource attributes.' },
+  checkpoint_dir: { type: 'string', doc: 'Where the progress file is kept (trace files converted, offsets and line numbers of tailed files); unset: not kept, a restart reads trace files again.' },
 });
 
 export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): ProfilerReceiverConfig {
@@ -92,5 +96,6 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): P
     hostName: f.get('host_name'),
     k8sNodeName: f.get('k8s_node_name'),
     resourceAttributes: f.get('resource_attributes'),
+    checkpointDir: f.get('checkpoint_dir') || undefined,
   };
 }

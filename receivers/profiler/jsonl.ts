@@ -5,6 +5,7 @@
 // Every number becomes a gauge point `training.<key>`, and every line one log record with all of
 // it (and the trace context when given, so fusion can attach it to its span).
 import { encodeRequest } from '../../src/otlp/json-encode.js';
+import { parsePythonJson } from './python-json.js';
 
 type Json = Record<string, unknown>;
 type Attr = { key: string; value: Json };
@@ -30,7 +31,8 @@ const str = (key: string, v: string): Attr => ({ key, value: { stringValue: v } 
 function val(key: string, v: unknown): Attr | undefined {
   if (typeof v === 'string') return str(key, v);
   if (typeof v === 'boolean') return { key, value: { boolValue: v } };
-  if (typeof v === 'number' && Number.isFinite(v)) return Number.isInteger(v) ? { key, value: { intValue: String(v) } } : { key, value: { doubleValue: v } };
+  // NaN and ±Infinity stay doubles (OTLP/JSON spells them "NaN", "Infinity", "-Infinity")
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? { key, value: { intValue: String(v) } } : { key, value: { doubleValue: Number.isFinite(v) ? v : String(v) } };
   return undefined;
 }
 
@@ -63,7 +65,7 @@ export interface JsonlBatch {
   invalid: { line: number; error: string }[];
 }
 
-/** Converts lines (each one JSON object) to one metrics and one logs request. */
+/** Converts lines (each one JSON object; Python's NaN/Infinity accepted) to one metrics and one logs request. */
 export function convertLines(lines: readonly string[], resource: Json, nowMs = Date.now()): JsonlBatch {
   const series = new Map<string, Json[]>();
   const records: Json[] = [];
@@ -73,7 +75,7 @@ export function convertLines(lines: readonly string[], resource: Json, nowMs = D
     if (text.trim() === '') return;
     let o: unknown;
     try {
-      o = JSON.parse(text);
+      o = parsePythonJson(text);
     } catch (e) {
       invalid.push({ line: i + 1, error: `not JSON: ${(e as Error).message}` });
       return;
@@ -98,10 +100,11 @@ export function convertLines(lines: readonly string[], resource: Json, nowMs = D
     for (const [k, v] of Object.entries(r)) {
       if (RESERVED.has(k)) continue;
       const key = `training.${k}`;
-      if (typeof v === 'number' && Number.isFinite(v)) {
+      if (typeof v === 'number') {
+        // a diverged step's NaN / Infinity is a point too: the anomaly detector looks for it
         let s = series.get(k);
         if (!s) series.set(k, (s = []));
-        s.push({ attributes: common, timeUnixNano: t, asDouble: v });
+        s.push({ attributes: common, timeUnixNano: t, asDouble: Number.isFinite(v) ? v : String(v) });
         points++;
       }
       const a = val(key, v);

@@ -1,100 +1,18 @@
-// Kineto trace JSON → OTLP spans, streaming, in two passes over the file:
-//   1. scan: every top-level key (header and trailer: deviceProperties, distributedInfo, user
-//      metadata), the ProfilerStep#N intervals and the process/thread names — and proof that
-//      the file is complete (a gzip stream cut short or a missing "}" fails here, before any
-//      span is emitted);
-//   2. convert: each X event to a span, written straight into protobuf, in batches.
-// Memory is bounded by one event, one batch, the per-thread nesting stacks, and two id → trace
-// maps of 4 bytes per GPU launch. Span and trace ids are derived from the file and the event's
-// own ids, so reading a file twice yields the same spans, and a kernel finds its launch's span
-// without keeping the launch.
+// Pass 2 over a Kineto trace: each event that pass 1 indexed becomes a span, written straight
+// into protobuf, in batches. Parents and trace contexts come from the index (trace-index.ts), so
+// the order of the events in the file does not matter. Span ids are derived from the file and the
+// event's position among the spans, so reading a file twice yields the same spans.
 import { createHash } from 'node:crypto';
-import { ProtoWriter } from '../../src/otlp/proto-writer.js';
-import type { ScanHandler } from './trace-scanner.js';
+import { KEY } from '../../src/otlp/fields.js';
+import { SPAN_KIND_INTERNAL, TracesBuilder } from '../../src/otlp/traces-builder.js';
+import { EventFields } from './event-fields.js';
+import { SpanAttributes } from './span-attributes.js';
+import { KIND_GPU, KIND_STEP, TraceIndex } from './trace-index.js';
 
-export const CPU_CATEGORIES = new Set(['cpu_op', 'user_annotation', 'python_function', 'cuda_runtime', 'cuda_driver', 'privateuse1_runtime', 'privateuse1_driver', 'Trace']);
-export const GPU_CATEGORIES = new Set(['kernel', 'gpu_memcpy', 'gpu_memset', 'gpu_user_annotation']);
-const LAUNCH_CATEGORIES = new Set(['cuda_runtime', 'cuda_driver', 'privateuse1_runtime', 'privateuse1_driver']);
-export const DEFAULT_CATEGORIES = ['cpu_op', 'user_annotation', 'gpu_user_annotation', 'kernel', 'gpu_memcpy', 'gpu_memset', 'cuda_runtime', 'cuda_driver'];
+export { DEFAULT_CATEGORIES } from './trace-index.js';
 
-const OTEL_ANNOTATION = /^otel:([0-9a-fA-F]{32}):([0-9a-fA-F]{16})$/;
-const STEP = /^ProfilerStep#(\d+)$/;
 const TWO32 = 4294967296;
-
-export interface Step {
-  n: number;
-  start: number; // ns relative to the base
-  end: number;
-  spanId: Uint8Array;
-  pid: number;
-  tid: number;
-}
-
-/** Pass 1: what the conversion needs to know before the first span. */
-export class TraceInfo implements ScanHandler {
-  readonly meta = new Map<string, unknown>();
-  readonly steps: Step[] = [];
-  readonly names = new Map<string, string>(); // "pid" or "pid:tid" → name
-  events = 0;
-  private seeds: Seeds | undefined;
-  private readonly stepPattern = Buffer.from('ProfilerStep#');
-  private readonly metaPattern = Buffer.from('"M"');
-
-  constructor(private readonly fileKey: string) {}
-
-  onKey(key: string, value: unknown): void {
-    this.meta.set(key, value);
-  }
-  onEventsStart(): void {}
-  onEventsEnd(): void {}
-
-  onEvent(bytes: Uint8Array): void {
-    const index = this.events++;
-    const b = bytes as Buffer;
-    const isStep = b.indexOf(this.stepPattern) >= 0;
-    const isMeta = !isStep && b.indexOf(this.metaPattern) >= 0;
-    if (!isStep && !isMeta) return;
-    let e: KinetoEvent;
-    try {
-      e = JSON.parse(b.toString('utf8')) as KinetoEvent;
-    } catch {
-      return; // pass 2 reports it
-    }
-    if (e.ph === 'M') {
-      const name = e.args?.['name'];
-      if (typeof name !== 'string') return;
-      if (e.name === 'process_name') this.names.set(String(e.pid), name);
-      else if (e.name === 'thread_name') this.names.set(`${e.pid}:${e.tid}`, name);
-      return;
-    }
-    const m = e.ph === 'X' && typeof e.name === 'string' ? STEP.exec(e.name) : null;
-    if (!m || typeof e.ts !== 'number') return;
-    const start = Math.round(e.ts * 1000);
-    const seeds = this.seedsFor();
-    this.steps.push({ n: Number(m[1]), start, end: start + Math.round((e.dur ?? 0) * 1000), spanId: spanIdOf(seeds, e, index), pid: num(e.pid), tid: num(e.tid) });
-  }
-
-  seedsFor(): Seeds {
-    this.seeds ??= makeSeeds(this.fileKey, this.meta.get('trace_id'));
-    return this.seeds;
-  }
-
-  /** Steps sorted by start, for lookups by time. */
-  sortSteps(): void {
-    this.steps.sort((a, b) => a.start - b.start);
-  }
-}
-
-export interface KinetoEvent {
-  ph?: string;
-  cat?: string;
-  name?: string;
-  pid?: number | string;
-  tid?: number | string;
-  ts?: number;
-  dur?: number;
-  args?: Record<string, unknown>;
-}
+const KIND_SEQ = 1;
 
 interface Seeds {
   a: number;
@@ -153,75 +71,9 @@ function id16(s: Seeds, id: number): Uint8Array {
   return out;
 }
 
-const KIND_SEQ = 1;
-const KIND_CORRELATION = 2;
-const KIND_EXTERNAL = 3;
-
-function varintLen(v: number): number {
-  let n = 1;
-  while (v >= 128) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function num(v: unknown): number {
-  return typeof v === 'number' ? v : typeof v === 'string' && v !== '' && Number.isFinite(Number(v)) ? Number(v) : -1;
-}
-
-function externalId(e: KinetoEvent): number | undefined {
-  const x = e.args?.['External id'];
-  return typeof x === 'number' && x > 0 ? x : undefined;
-}
-
-function correlation(e: KinetoEvent): number | undefined {
-  const x = e.args?.['correlation'];
-  return typeof x === 'number' && x > 0 ? x : undefined;
-}
-
-/** The span id an event gets: by its correlation (launches), External id (ops), or position. */
-function spanIdOf(s: Seeds, e: KinetoEvent, index: number): Uint8Array {
-  const cat = e.cat ?? '';
-  if (LAUNCH_CATEGORIES.has(cat)) {
-    const c = correlation(e);
-    if (c !== undefined) return id8(s, KIND_CORRELATION, c);
-  } else if (CPU_CATEGORIES.has(cat)) {
-    const x = externalId(e);
-    if (x !== undefined) return id8(s, KIND_EXTERNAL, x);
-  }
-  return id8(s, KIND_SEQ, index);
-}
-
-/** id → small int, paged typed arrays: 4 bytes per id actually used. */
-class IdMap {
-  private readonly pages = new Map<number, Int32Array>();
-  get(id: number): number {
-    const p = this.pages.get(Math.floor(id / 4096));
-    return p ? p[id % 4096]! : 0;
-  }
-  set(id: number, v: number): void {
-    const k = Math.floor(id / 4096);
-    let p = this.pages.get(k);
-    if (!p) this.pages.set(k, (p = new Int32Array(4096)));
-    p[id % 4096] = v;
-  }
-}
-
-interface Ctx {
-  traceId: Uint8Array;
-  /** parent of the context's root span (an annotation's or metadata's span id), if any */
-  parent: Uint8Array | undefined;
-}
-
-interface Frame {
-  end: number;
-  spanId: Uint8Array;
-  ctx: number;
-}
-
 export interface ConvertOptions {
-  categories: ReadonlySet<string>;
+  /** names the file in span and trace ids (its name and size) */
+  fileKey: string;
   maxBatchSpans: number;
   maxBatchBytes: number;
   /** encoded Resource message */
@@ -230,193 +82,120 @@ export interface ConvertOptions {
   scopeVersion: string;
 }
 
+const HEX32 = /^[0-9a-fA-F]{32}$/;
+const HEX16 = /^[0-9a-fA-F]{16}$/;
+
 function fromHex(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'hex'));
 }
 
 /** Pass 2: events → batches of ExportTraceServiceRequest bytes. */
-export class KinetoConverter implements ScanHandler {
+export class KinetoConverter {
   readonly batches: { data: Uint8Array; spans: number }[] = [];
   spans = 0;
-  skipped = 0;
   badEvents = 0;
-  private index = 0;
+  private readonly f = new EventFields();
   private readonly seeds: Seeds;
   private readonly baseHi: number;
   private readonly baseLo: number;
   private readonly baseBig: bigint;
-  private readonly ctxs: Ctx[] = [];
-  private readonly stacks = new Map<string, Frame[]>();
-  private readonly byCorrelation = new IdMap();
-  private readonly byExternal = new IdMap();
-  private readonly stepCtx = new Map<number, number>();
-  private readonly fileCtx: number;
+  private readonly traceIds: (Uint8Array | undefined)[] = [];
+  private readonly parentIds: (Uint8Array | undefined)[] = [];
+  private readonly stepN = new Map<number, number>();
   private readonly deviceNames: Map<number, string>;
-  private w: ProtoWriter;
+  private readonly b: TracesBuilder;
   private batchSpans = 0;
-  private readonly keyCache = new Map<string, string>();
-  private readonly keyFields = new Map<string, Uint8Array>();
+  private readonly attrs = new SpanAttributes();
+  private readonly categoryKey = this.attrs.field('pytorch.category');
+  private readonly gpuIndexKey = this.attrs.field('gpu.index');
+  private readonly gpuStreamKey = this.attrs.field('gpu.stream');
+  private readonly pidKey = this.attrs.field('process.pid');
+  private readonly tidKey = this.attrs.field('thread.id');
+  private readonly threadNameKey = this.attrs.field('thread.name');
+  private readonly threadNames: (Uint8Array | null)[] = [];
 
   constructor(
-    private readonly info: TraceInfo,
+    private readonly index: TraceIndex,
     private readonly opts: ConvertOptions,
   ) {
-    this.seeds = info.seedsFor();
-    info.sortSteps();
-    const base = info.meta.get('baseTimeNanoseconds');
-    // without it (old traces) ts is µs since the epoch
-    this.baseBig = typeof base === 'number' && Number.isFinite(base) ? BigInt(Math.round(base)) : 0n;
+    const meta = index.meta;
+    this.seeds = makeSeeds(opts.fileKey, meta.get('trace_id'));
+    const otelTrace = meta.get('otel.trace_id');
+    const otelSpan = meta.get('otel.span_id') ?? meta.get('otel.parent_span_id');
+    const fileTrace = typeof otelTrace === 'string' && HEX32.test(otelTrace) ? otelTrace.toLowerCase() : undefined;
+    const fileParent = fileTrace && typeof otelSpan === 'string' && HEX16.test(otelSpan) ? otelSpan.toLowerCase() : undefined;
+    index.resolve(fileTrace, fileParent);
+    for (const s of index.steps) this.stepN.set(s.k, s.n);
+    // ts is µs since baseTimeNanoseconds (µs since the epoch in traces without it); the index
+    // keeps ns relative to its origin µs
+    const base = meta.get('baseTimeNanoseconds');
+    const baseNs = typeof base === 'number' && Number.isFinite(base) ? BigInt(Math.round(base)) : 0n;
+    this.baseBig = baseNs + BigInt(index.originUs ?? 0) * 1000n;
     this.baseHi = Number(this.baseBig / BigInt(TWO32));
     this.baseLo = Number(this.baseBig % BigInt(TWO32));
-    const otelTrace = info.meta.get('otel.trace_id');
-    const otelSpan = info.meta.get('otel.span_id') ?? info.meta.get('otel.parent_span_id');
-    const traceId = typeof otelTrace === 'string' && /^[0-9a-fA-F]{32}$/.test(otelTrace) ? fromHex(otelTrace) : undefined;
-    const parent = traceId && typeof otelSpan === 'string' && /^[0-9a-fA-F]{16}$/.test(otelSpan) ? fromHex(otelSpan) : undefined;
-    this.fileCtx = this.ctx(traceId ?? id16(this.seeds, -1), parent);
-    for (const s of info.steps) this.stepCtx.set(s.n, traceId ? this.fileCtx : this.ctx(id16(this.seeds, s.n), undefined));
     this.deviceNames = new Map();
-    const props = info.meta.get('deviceProperties');
+    const props = meta.get('deviceProperties');
     if (Array.isArray(props)) for (const p of props as Record<string, unknown>[]) if (typeof p?.['id'] === 'number' && typeof p['name'] === 'string') this.deviceNames.set(p['id'], p['name']);
-    this.w = this.newWriter();
+    this.b = new TracesBuilder(Math.min(this.opts.maxBatchBytes + 65536, 8 << 20));
+    this.open();
   }
 
-  private ctx(traceId: Uint8Array, parent: Uint8Array | undefined): number {
-    this.ctxs.push({ traceId, parent });
-    return this.ctxs.length; // 1-based: 0 in the id maps means unknown
+  private traceId(c: number): Uint8Array {
+    let t = this.traceIds[c];
+    if (!t) {
+      const ctx = this.index.contexts[c]!;
+      t = ctx.traceHex ? fromHex(ctx.traceHex) : id16(this.seeds, ctx.key);
+      this.traceIds[c] = t;
+      this.parentIds[c] = ctx.parentHex ? fromHex(ctx.parentHex) : undefined;
+    }
+    return t;
   }
 
-  onKey(): void {}
-  onEventsStart(): void {}
-  onEventsEnd(): void {}
-
-  onEvent(bytes: Uint8Array): void {
-    const index = this.index++;
-    let e: KinetoEvent;
-    try {
-      e = JSON.parse((bytes as Buffer).toString('utf8')) as KinetoEvent;
-    } catch {
+  /** span `k` of the index, from its event's bytes */
+  span(bytes: Uint8Array, k: number): void {
+    const f = this.f;
+    // pass 1 read the same bytes: they are an object of a span category
+    if (!f.read(bytes)) {
       this.badEvents++;
       return;
     }
-    if (e.ph !== 'X' || typeof e.ts !== 'number' || typeof e.name !== 'string') {
-      this.skipped++;
-      return;
-    }
-    const cat = e.cat ?? '';
-    if (!this.opts.categories.has(cat)) {
-      this.skipped++;
-      return;
-    }
-    this.convert(e, cat, index);
+    this.convert(f, bytes, k);
   }
 
-  /** the step whose interval holds `t` (ns relative to the base), if any */
-  private stepAt(t: number): Step | undefined {
-    const steps = this.info.steps;
-    let lo = 0;
-    let hi = steps.length - 1;
-    let found: Step | undefined;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = steps[mid]!;
-      if (s.start <= t) {
-        found = s;
-        lo = mid + 1;
-      } else hi = mid - 1;
+  private convert(f: EventFields, bytes: Uint8Array, k: number): void {
+    const ix = this.index;
+    const kind = ix.kind.a[k]!;
+    let p = ix.parent[k]!;
+    let c = ix.ctx[k]!;
+    if (kind & KIND_GPU) {
+      // a kernel, copy or GPU range: the launch that caused it (correlation, else flow), else
+      // the op with its External id, else the profiler step running then
+      let l = f.correlation > 0 ? ix.byCorrelation.get(f.correlation) : -1;
+      if (l < 0 && ix.byFlow.size > 0) l = ix.byFlow.get(k) ?? -1;
+      if (l < 0 && f.externalId > 0) l = ix.byExternal.get(f.externalId);
+      if (l < 0) {
+        const s = ix.stepAt(ix.start.a[k]!);
+        if (s) l = s.k;
+      }
+      if (l >= 0) {
+        p = l;
+        c = ix.ctx[l]!;
+      }
     }
-    return found && t <= found.end ? found : undefined;
+    const traceId = this.traceId(c);
+    const parent = p >= 0 ? id8(this.seeds, KIND_SEQ, p) : this.parentIds[c];
+    this.writeSpan(f, bytes, k, kind, traceId, id8(this.seeds, KIND_SEQ, k), parent, ix.start.a[k]!, ix.end.a[k]!);
   }
 
-  private convert(e: KinetoEvent, cat: string, index: number): void {
-    const start = Math.round(e.ts! * 1000);
-    const end = start + Math.max(0, Math.round((e.dur ?? 0) * 1000));
-    const pid = num(e.pid);
-    const tid = num(e.tid);
-    const spanId = spanIdOf(this.seeds, e, index);
-    const gpu = GPU_CATEGORIES.has(cat);
-    let ctx = 0;
-    let parent: Uint8Array | undefined;
-    let stepN: number | undefined;
-    let stack: Frame[] | undefined;
-    if (gpu) {
-      // a kernel, copy or GPU range: the launch that caused it, else the op around the launch
-      const c = correlation(e);
-      const x = externalId(e);
-      const byC = c !== undefined ? this.byCorrelation.get(c) : 0;
-      const byX = byC === 0 && x !== undefined ? this.byExternal.get(x) : 0;
-      if (byC !== 0) {
-        ctx = byC;
-        parent = id8(this.seeds, KIND_CORRELATION, c!);
-      } else if (byX !== 0) {
-        ctx = byX;
-        parent = id8(this.seeds, KIND_EXTERNAL, x!);
-      }
-    } else {
-      // CPU: nesting on the thread, from a stack of open events
-      const key = `${pid}:${tid}`;
-      stack = this.stacks.get(key);
-      if (!stack) this.stacks.set(key, (stack = []));
-      while (stack.length > 0 && (stack[stack.length - 1]!.end <= start || stack[stack.length - 1]!.end < end)) stack.pop();
-      const top = stack[stack.length - 1];
-      const annotation = cat === 'user_annotation' ? OTEL_ANNOTATION.exec(e.name!) : null;
-      const step = cat === 'user_annotation' || cat === 'Trace' ? STEP.exec(e.name!) : null;
-      if (annotation) {
-        // record_function("otel:<trace_id>:<span_id>"): this subtree joins that trace
-        ctx = this.ctx(fromHex(annotation[1]!), fromHex(annotation[2]!));
-        parent = this.ctxs[ctx - 1]!.parent;
-      } else if (step) {
-        stepN = Number(step[1]);
-        ctx = this.stepCtx.get(stepN) ?? this.fileCtx;
-        parent = this.ctxs[ctx - 1]!.parent;
-      } else if (top) {
-        ctx = top.ctx;
-        parent = top.spanId;
-      }
-    }
-    if (ctx === 0) {
-      // not nested in anything known: the profiler step running at that time, else the file
-      const s = this.stepAt(start);
-      if (s) {
-        ctx = this.stepCtx.get(s.n) ?? this.fileCtx;
-        parent = s.spanId;
-      } else {
-        ctx = this.fileCtx;
-        parent = this.ctxs[ctx - 1]!.parent;
-      }
-    }
-    if (stack) {
-      if (end > start) stack.push({ end, spanId, ctx });
-      if (LAUNCH_CATEGORIES.has(cat)) {
-        const c = correlation(e);
-        if (c !== undefined) this.byCorrelation.set(c, ctx);
-      } else {
-        const x = externalId(e);
-        if (x !== undefined) this.byExternal.set(x, ctx);
-      }
-    }
-    this.writeSpan(e, cat, this.ctxs[ctx - 1]!.traceId, spanId, parent, start, end, pid, tid, gpu, stepN);
+  private open(): void {
+    this.b.beginResource(this.opts.resource);
+    this.b.beginScope(this.opts.scopeName, this.opts.scopeVersion);
   }
 
-  private newWriter(): ProtoWriter {
-    const w = new ProtoWriter(Math.min(this.opts.maxBatchBytes + 65536, 8 << 20));
-    w.tag(1, 2); // ExportTraceServiceRequest.resource_spans
-    w.fork();
-    w.tag(1, 2); // ResourceSpans.resource
-    w.bytes(this.opts.resource);
-    w.tag(2, 2); // ResourceSpans.scope_spans
-    w.fork();
-    w.tag(1, 2); // ScopeSpans.scope
-    w.fork();
-    w.tag(1, 2);
-    w.string(this.opts.scopeName);
-    w.tag(2, 2);
-    w.string(this.opts.scopeVersion);
-    w.join();
-    return w;
-  }
-
-  private time(w: ProtoWriter, field: number, rel: number): void {
-    w.tag(field, 1);
+  /** a span time (ns relative to the base) as fixed64, without a BigInt when it fits */
+  private time(key: number, rel: number): void {
+    const w = this.b.w;
+    w.key(key);
     if (rel >= 0 && rel < 2 ** 53) {
       let lo = this.baseLo + (rel % TWO32);
       let hi = this.baseHi + Math.floor(rel / TWO32);
@@ -431,145 +210,72 @@ export class KinetoConverter implements ScanHandler {
     }
   }
 
-  private writeSpan(e: KinetoEvent, cat: string, traceId: Uint8Array, spanId: Uint8Array, parent: Uint8Array | undefined, start: number, end: number, pid: number, tid: number, gpu: boolean, stepN: number | undefined): void {
-    const w = this.w;
-    w.tag(2, 2); // ScopeSpans.spans
-    w.fork();
-    w.tag(1, 2);
-    w.bytes(traceId);
-    w.tag(2, 2);
-    w.bytes(spanId);
-    if (parent) {
-      w.tag(4, 2);
-      w.bytes(parent);
+  private writeSpan(f: EventFields, bytes: Uint8Array, k: number, kind: number, traceId: Uint8Array, spanId: Uint8Array, parent: Uint8Array | undefined, start: number, end: number): void {
+    const b = this.b;
+    const w = b.w;
+    const at = this.attrs;
+    b.beginSpan();
+    b.traceId(traceId);
+    b.spanId(spanId);
+    if (parent) b.parentSpanId(parent);
+    if (f.nameEscaped) b.name(f.name());
+    else {
+      // the name's UTF-8 bytes as they are in the file
+      w.key(KEY.Span.name);
+      w.bytes(bytes.subarray(f.nameStart, f.nameEnd));
     }
-    w.tag(5, 2);
-    w.string(e.name!);
-    w.tag(6, 0);
-    w.varint(1); // SPAN_KIND_INTERNAL
-    this.time(w, 7, start);
-    this.time(w, 8, end);
-    this.attrStr(w, 'pytorch.category', cat);
-    if (gpu) {
-      this.attrInt(w, 'gpu.index', pid);
-      this.attrInt(w, 'gpu.stream', tid);
+    b.kind(SPAN_KIND_INTERNAL);
+    this.time(KEY.Span.startTimeUnixNano, start);
+    this.time(KEY.Span.endTimeUnixNano, end);
+    at.bytesValue(w, this.categoryKey, bytes.subarray(f.catStart, f.catEnd));
+    const pid = f.pid;
+    const tid = f.tid;
+    if (kind & KIND_GPU) {
+      if (Number.isInteger(pid)) at.int(w, this.gpuIndexKey, pid);
+      if (Number.isInteger(tid)) at.int(w, this.gpuStreamKey, tid);
       const dn = this.deviceNames.get(pid);
-      if (dn) this.attrStr(w, 'gpu.name', dn);
+      if (dn) at.str(w, 'gpu.name', dn);
     } else {
-      if (pid >= 0) this.attrInt(w, 'process.pid', pid);
-      if (tid >= 0) this.attrInt(w, 'thread.id', tid);
-      const tn = this.info.names.get(`${pid}:${tid}`);
-      if (tn) this.attrStr(w, 'thread.name', tn);
+      if (Number.isInteger(pid)) at.int(w, this.pidKey, pid);
+      if (Number.isInteger(tid)) at.int(w, this.tidKey, tid);
+      const tn = this.threadName(this.index.thread.a[k]!);
+      if (tn) at.bytesValue(w, this.threadNameKey, tn);
     }
-    if (stepN !== undefined) this.attrInt(w, 'pytorch.step', stepN);
-    const args = e.args;
-    if (args) {
-      for (const k in args) {
-        if (k === 'device' || k === 'stream') continue;
-        const v = args[k];
-        const key = this.argKey(k);
-        if (typeof v === 'number') {
-          if (Number.isInteger(v)) this.attrInt(w, key, v);
-          else this.attrDouble(w, key, v);
-        } else if (typeof v === 'string') this.attrStr(w, key, v.length > 4096 ? v.slice(0, 4096) : v);
-        else if (typeof v === 'boolean') this.attrBool(w, key, v);
-        else if (v !== null && v !== undefined) {
-          const s = JSON.stringify(v);
-          this.attrStr(w, key, s.length > 1024 ? s.slice(0, 1024) : s);
-        }
-      }
-    }
-    w.join();
+    if (kind & KIND_STEP) at.int(w, 'pytorch.step', this.stepN.get(k)!);
+    if (f.argsStart >= 0) at.args(w, bytes, f.argsStart, f.argsEnd);
+    b.endSpan();
     this.spans++;
     this.batchSpans++;
     if (this.batchSpans >= this.opts.maxBatchSpans || w.pos >= this.opts.maxBatchBytes) this.cut();
   }
 
-  private argKey(k: string): string {
-    let v = this.keyCache.get(k);
-    if (v === undefined) {
-      v = 'pytorch.' + k.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
-      if (this.keyCache.size < 10_000) this.keyCache.set(k, v);
+  /** thread_name metadata of a thread (by its index), as UTF-8 */
+  private threadName(t: number): Uint8Array | undefined {
+    let n = this.threadNames[t];
+    if (n === undefined) {
+      const th = this.index.threads[t]!;
+      const name = this.index.names.get(`${th.pid}:${th.tid}`);
+      n = name ? Buffer.from(name, 'utf8') : null;
+      this.threadNames[t] = n;
     }
-    return v;
-  }
-
-  /** KeyValue.key field bytes (tag, length, UTF-8), cached per key */
-  private keyField(key: string): Uint8Array {
-    let k = this.keyFields.get(key);
-    if (!k) {
-      const kb = Buffer.from(key, 'utf8');
-      const kw = new ProtoWriter(kb.length + 8);
-      kw.tag(1, 2);
-      kw.bytes(kb);
-      k = kw.finish();
-      if (this.keyFields.size < 10_000) this.keyFields.set(key, k);
-    }
-    return k;
-  }
-
-  private attrStr(w: ProtoWriter, key: string, v: string): void {
-    w.tag(9, 2);
-    w.fork();
-    w.raw(this.keyField(key));
-    w.tag(2, 2);
-    w.fork();
-    w.tag(1, 2);
-    w.string(v);
-    w.join();
-    w.join();
-  }
-
-  /** KeyValue{key, AnyValue{int_value}} with lengths computed: no fork/join. */
-  private attrInt(w: ProtoWriter, key: string, v: number): void {
-    const k = this.keyField(key);
-    const vl = v >= 0 ? varintLen(v) : 10;
-    const anyLen = 1 + vl;
-    w.tag(9, 2);
-    w.varint(k.length + 2 + anyLen);
-    w.raw(k);
-    w.tag(2, 2);
-    w.varint(anyLen);
-    w.tag(3, 0);
-    w.varint(v);
-  }
-
-  private attrDouble(w: ProtoWriter, key: string, v: number): void {
-    const k = this.keyField(key);
-    w.tag(9, 2);
-    w.varint(k.length + 2 + 9);
-    w.raw(k);
-    w.tag(2, 2);
-    w.varint(9);
-    w.tag(4, 1);
-    w.double(v);
-  }
-
-  private attrBool(w: ProtoWriter, key: string, v: boolean): void {
-    const k = this.keyField(key);
-    w.tag(9, 2);
-    w.varint(k.length + 2 + 2);
-    w.raw(k);
-    w.tag(2, 2);
-    w.varint(2);
-    w.tag(2, 0);
-    w.varint(v ? 1 : 0);
+    return n ?? undefined;
   }
 
   /** Closes the current batch (if it has spans) into `batches`. */
   cut(): void {
     if (this.batchSpans === 0) return;
-    const w = this.w;
-    w.join(); // ScopeSpans
-    w.join(); // ResourceSpans
-    this.batches.push({ data: w.finish(), spans: this.batchSpans });
+    const b = this.b;
+    b.endScope();
+    b.endResource();
+    this.batches.push({ data: b.finish(), spans: this.batchSpans });
     this.batchSpans = 0;
-    this.w = this.newWriter();
+    b.reset();
+    this.open();
   }
 }
 
 /** Encodes the Resource of a trace file from its metadata. */
-export function traceResource(info: TraceInfo, extra: Record<string, string | number>, fileName: string): { attributes: { key: string; value: Record<string, unknown> }[] } {
+export function traceResource(info: TraceIndex, extra: Record<string, string | number>, fileName: string): { attributes: { key: string; value: Record<string, unknown> }[] } {
   const attrs: { key: string; value: Record<string, unknown> }[] = [];
   const put = (key: string, v: unknown): void => {
     if (typeof v === 'string') attrs.push({ key, value: { stringValue: v } });

@@ -9,10 +9,16 @@ import { parseEndpoint } from '../../src/config/fields.js';
 import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
 import type { ProfilerReceiverConfig } from './config.js';
 import { convertLines } from './jsonl.js';
+import { type Progress, ProgressStore, progressFile, type TailProgress, type TraceProgress } from './progress-store.js';
 import { convertTraceFile } from './trace-file.js';
 
 const TRACE_FILE = /\.pt\.trace\.json(\.gz)?$/;
 const MAX_TAIL_READ = 4 << 20;
+const FINGERPRINT_BYTES = 256;
+/** at most this many bad lines are logged one by one per poll (all are counted) */
+const MAX_BAD_LINES_LOGGED = 20;
+/** during a long conversion, progress is written at most this often */
+const SAVE_INTERVAL_MS = 1000;
 
 interface Seen {
   size: number;
@@ -20,12 +26,22 @@ interface Seen {
   since: number;
   /** `${size}:${mtimeMs}` when converted or given up on */
   done?: string;
+  /** spans of this version of the file already delivered (before a restart, or so far) */
+  spans: number;
+  converted: boolean;
 }
 
 interface Tail {
   ino: number;
   offset: number;
-  partial: string;
+  /** an incomplete last line, waiting for its end */
+  partial: Buffer;
+  /** offset up to which every line was delivered, and the lines before it */
+  committed: number;
+  line: number;
+  fp: string;
+  /** where a checkpoint says to go on, until the file is first seen */
+  resume?: TailProgress;
 }
 
 export class ProfilerReceiver implements Receiver {
@@ -36,6 +52,10 @@ export class ProfilerReceiver implements Receiver {
   private readonly seen = new Map<string, Seen>();
   private readonly tails = new Map<string, Tail>();
   private firstScan = true;
+  private readonly store: ProgressStore | undefined;
+  private resumed: Map<string, TraceProgress> | undefined;
+  private dirty = false;
+  private lastSave = 0;
   private http: Server | undefined;
   private readonly resourceExtra: Record<string, string>;
   /** files converted, for tests and diagnostics */
@@ -50,6 +70,7 @@ export class ProfilerReceiver implements Receiver {
     if (cfg.hostName) this.resourceExtra['host.name'] = cfg.hostName;
     if (cfg.k8sNodeName) this.resourceExtra['k8s.node.name'] = cfg.k8sNodeName;
     Object.assign(this.resourceExtra, cfg.resourceAttributes);
+    this.store = cfg.checkpointDir ? new ProgressStore(progressFile(cfg.checkpointDir, ctx.id)) : undefined;
   }
 
   httpAddress(): AddressInfo | undefined {
@@ -77,10 +98,51 @@ export class ProfilerReceiver implements Receiver {
       });
       this.http = server;
     }
-    for (const p of this.cfg.jsonlPaths) this.tails.set(p, { ino: -1, offset: this.cfg.startAt === 'end' ? -1 : 0, partial: '' });
+    const progress = this.loadProgress();
+    for (const p of this.cfg.jsonlPaths) {
+      const resume = progress?.tails.find((t) => t.path === p);
+      // with a checkpoint, files it does not know appeared while we were down: from their start
+      this.tails.set(p, { ino: -1, offset: this.cfg.startAt === 'end' && !progress ? -1 : 0, partial: Buffer.alloc(0), committed: 0, line: 0, fp: '', ...(resume ? { resume } : {}) });
+    }
     this.ctx.health.setReady(this.ctx.id, true);
     this.ctx.logger.info({ directories: this.cfg.directories, jsonl: this.cfg.jsonlPaths, endpoint: this.httpAddress() ? `${this.httpAddress()!.address}:${this.httpAddress()!.port}` : undefined }, 'profiler receiver started');
     this.schedule(0);
+  }
+
+  private loadProgress(): Progress | undefined {
+    if (!this.store) {
+      if (this.cfg.directories.length > 0 || this.cfg.jsonlPaths.length > 0) this.ctx.logger.warn('profiler: no checkpoint_dir set, file progress is not kept across restarts');
+      return undefined;
+    }
+    try {
+      const p = this.store.load();
+      if (p) this.resumed = new Map(p.traces.map((t) => [t.path, t]));
+      return p;
+    } catch (e) {
+      this.ctx.logger.error({ file: this.store.file, err: (e as Error).message }, 'profiler checkpoint unreadable: starting without it');
+      return undefined;
+    }
+  }
+
+  /** Writes the progress file (when something changed; `sync` at shutdown). */
+  private saveProgress(sync: boolean): void {
+    if (!this.store || (!this.dirty && !sync)) return;
+    const traces: TraceProgress[] = [];
+    for (const [path, s] of this.seen) if (s.spans > 0 || s.converted) traces.push({ path, size: s.size, mtimeMs: s.mtimeMs, spans: s.spans, done: s.converted });
+    // files known from before the restart and not seen yet keep their entries
+    for (const [path, t] of this.resumed ?? []) if (!this.seen.has(path)) traces.push(t);
+    const tails: TailProgress[] = [];
+    for (const [path, t] of this.tails) {
+      if (t.ino !== -1) tails.push({ path, fp: t.fp, offset: t.committed, line: t.line });
+      else if (t.resume) tails.push(t.resume);
+    }
+    try {
+      this.store.save({ traces, tails }, sync);
+      this.dirty = false;
+      this.lastSave = Date.now();
+    } catch (e) {
+      this.ctx.logger.error({ file: this.store.file, err: (e as Error).message }, 'profiler: cannot write checkpoint');
+    }
   }
 
   private schedule(ms: number): void {
@@ -102,6 +164,7 @@ export class ProfilerReceiver implements Receiver {
       await this.pollTail(path, tail);
     }
     this.firstScan = false;
+    this.saveProgress(false);
   }
 
   private async pollDirectory(dir: string): Promise<void> {
@@ -125,13 +188,23 @@ export class ProfilerReceiver implements Receiver {
       const key = `${st.size}:${st.mtimeMs}`;
       let s = this.seen.get(path);
       if (!s) {
-        s = { size: st.size, mtimeMs: st.mtimeMs, since: now };
-        if (this.firstScan && this.cfg.startAt === 'end') s.done = key;
+        s = { size: st.size, mtimeMs: st.mtimeMs, since: now, spans: 0, converted: false };
+        const before = this.resumed?.get(path);
+        if (before && before.size === st.size && before.mtimeMs === st.mtimeMs) {
+          // the same file as before the restart: done, or the spans delivered then are skipped
+          if (before.done) {
+            s.done = key;
+            s.converted = true;
+          }
+          s.spans = before.spans;
+        } else if (this.firstScan && this.cfg.startAt === 'end' && !this.resumed) s.done = key;
         this.seen.set(path, s);
       } else if (s.size !== st.size || s.mtimeMs !== st.mtimeMs) {
         s.size = st.size;
         s.mtimeMs = st.mtimeMs;
         s.since = now;
+        s.spans = 0;
+        s.converted = false;
       }
       if (s.done === key || now - s.since < this.cfg.settleTimeMs || st.size === 0) continue;
       if (this.stopping) return;
@@ -142,11 +215,21 @@ export class ProfilerReceiver implements Receiver {
   private async convertFile(path: string, s: Seen, key: string): Promise<void> {
     const id = this.ctx.id;
     const t0 = performance.now();
+    // batches are cut the same way each time: those delivered before a restart are skipped whole
+    const skip = s.spans;
+    let sent = 0;
     try {
       const r = await convertTraceFile(path, { categories: new Set(this.cfg.categories), resource: this.resourceExtra, signal: this.abort.signal }, async (data, spans) => {
+        sent += spans;
+        if (sent <= skip) return;
         await this.deliver('traces', data, spans, true);
+        s.spans = sent;
+        this.dirty = true;
+        if (Date.now() - this.lastSave >= SAVE_INTERVAL_MS) this.saveProgress(false);
       });
       s.done = key;
+      s.converted = true;
+      this.dirty = true;
       this.converted.push({ path, spans: r.spans, events: r.events });
       this.ctx.metrics.inc('atc_profiler_files_total', { receiver: id, outcome: 'converted' });
       this.ctx.metrics.inc('atc_profiler_trace_events_total', { receiver: id }, r.events);
@@ -170,25 +253,47 @@ export class ProfilerReceiver implements Receiver {
     try {
       const st = statSync(path);
       if (tail.ino !== st.ino) {
-        // a new file (first sight or rotated): from its start, or its end when start_at: end
-        tail.offset = tail.offset === -1 ? st.size : 0;
+        // a new file (first sight or rotated): where the checkpoint left it when it is the same
+        // file, else from its start (or its end with start_at: end, at first start only)
+        const r = tail.resume;
+        tail.resume = undefined;
+        const head = r ? readHead(fd, Buffer.from(r.fp, 'base64').length) : undefined;
+        const same = r && head !== undefined && r.fp !== '' && head.toString('base64') === r.fp && r.offset <= st.size;
+        tail.offset = same ? r.offset : tail.offset === -1 ? st.size : 0;
+        tail.line = same ? r.line : 0;
+        tail.committed = tail.offset;
         tail.ino = st.ino;
-        tail.partial = '';
+        tail.partial = Buffer.alloc(0);
+        tail.fp = '';
+        this.dirty = true;
       } else if (st.size < tail.offset) {
-        tail.offset = 0; // truncated
-        tail.partial = '';
+        tail.offset = tail.committed = tail.line = 0; // truncated
+        tail.partial = Buffer.alloc(0);
+        tail.fp = '';
       }
+      if (tail.fp.length < Math.ceil(FINGERPRINT_BYTES / 3) * 4 && st.size > 0) tail.fp = readHead(fd, FINGERPRINT_BYTES).toString('base64');
+      let logged = 0;
       while (tail.offset < st.size && !this.stopping) {
         const len = Math.min(MAX_TAIL_READ, st.size - tail.offset);
         const buf = Buffer.alloc(len);
         const n = readSync(fd, buf, 0, len, tail.offset);
         if (n <= 0) break;
         tail.offset += n;
-        const text = tail.partial + buf.toString('utf8', 0, n);
-        const nl = text.lastIndexOf('\n');
-        tail.partial = nl < 0 ? text : text.slice(nl + 1);
-        if (nl >= 0) await this.ingestLines(text.slice(0, nl).split('\n'), 'file');
+        // split at the last newline byte: a character cut by the read stays whole in `partial`
+        const data = tail.partial.length > 0 ? Buffer.concat([tail.partial, buf.subarray(0, n)]) : buf.subarray(0, n);
+        const nl = data.lastIndexOf(0x0a);
+        tail.partial = Buffer.from(data.subarray(nl + 1));
+        if (nl < 0) continue;
+        const lines = data.toString('utf8', 0, nl).split('\n');
+        const r = await this.ingestLines(lines, 'file');
+        for (const bad of r.invalid) {
+          if (logged++ < MAX_BAD_LINES_LOGGED) this.ctx.logger.warn({ file: path, line: tail.line + bad.line, err: bad.error }, 'profiler: JSON line skipped');
+        }
+        tail.line += lines.length;
+        tail.committed = tail.offset - tail.partial.length;
+        this.dirty = true;
       }
+      if (logged > MAX_BAD_LINES_LOGGED) this.ctx.logger.warn({ file: path, skipped: logged, logged: MAX_BAD_LINES_LOGGED }, 'profiler: more JSON lines skipped than logged');
     } finally {
       closeSync(fd);
     }
@@ -298,7 +403,14 @@ export class ProfilerReceiver implements Receiver {
     clearTimeout(this.timer);
     this.abort.abort();
     await this.busy;
+    this.saveProgress(true);
     const s = this.http;
     if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
   }
+}
+
+/** the first `n` bytes of an open file (fewer when it is shorter) */
+function readHead(fd: number, n: number): Buffer {
+  const b = Buffer.alloc(n);
+  return b.subarray(0, readSync(fd, b, 0, n, 0));
 }

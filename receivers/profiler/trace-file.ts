@@ -4,8 +4,10 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { encodeMessage } from '../../src/otlp/json-encode.js';
-import { KinetoConverter, TraceInfo, traceResource } from './kineto.js';
-import { type ScanHandler, TraceScanner } from './trace-scanner.js';
+import { KinetoConverter, traceResource } from './kineto.js';
+import { TraceIndex } from './trace-index.js';
+import { SpanExtents } from './span-extents.js';
+import { TraceScanner } from './trace-scanner.js';
 
 export interface ConvertFileOptions {
   categories: ReadonlySet<string>;
@@ -27,8 +29,8 @@ export interface ConvertResult {
 
 export const isGzip = (path: string): boolean => path.endsWith('.gz');
 
-async function scan(path: string, handler: ScanHandler, chunkBytes: number, signal: AbortSignal | undefined, after?: () => Promise<void>): Promise<number> {
-  const scanner = new TraceScanner(handler);
+/** Streams the file (inflated when gzip) chunk by chunk into `write`, awaiting `after` between. */
+async function read(path: string, chunkBytes: number, signal: AbortSignal | undefined, write: (chunk: Buffer) => void, after?: () => Promise<void>): Promise<number> {
   const file = createReadStream(path, { highWaterMark: chunkBytes });
   const input = isGzip(path) ? file.pipe(createGunzip({ chunkSize: chunkBytes })) : file;
   if (isGzip(path)) file.on('error', (e) => input.destroy(e));
@@ -37,26 +39,28 @@ async function scan(path: string, handler: ScanHandler, chunkBytes: number, sign
     for await (const chunk of input as AsyncIterable<Buffer>) {
       if (signal?.aborted) throw new Error('aborted');
       bytes += chunk.length;
-      scanner.write(chunk);
+      write(chunk);
       if (after) await after();
     }
   } finally {
     file.destroy();
     input.destroy();
   }
-  scanner.end();
   return bytes;
 }
 
 export async function convertTraceFile(path: string, opts: ConvertFileOptions, sink: (data: Uint8Array, spans: number) => Promise<void>): Promise<ConvertResult> {
   const chunk = opts.chunkBytes ?? 1 << 20;
   const size = statSync(path).size;
-  const info = new TraceInfo(`${basename(path)}:${size}`);
-  // pass 1: metadata, steps, names; fails on an incomplete file before anything is emitted
-  await scan(path, info, chunk, opts.signal);
-  const resource = encodeMessage('Resource', traceResource(info, opts.resource, basename(path)));
-  const conv = new KinetoConverter(info, {
-    categories: opts.categories,
+  const index = new TraceIndex(opts.categories);
+  // pass 1: metadata, names and the index of every span's interval, thread and ids; fails on an
+  // incomplete file before anything is emitted
+  const scanner = new TraceScanner(index);
+  await read(path, chunk, opts.signal, (c) => scanner.write(c));
+  scanner.end();
+  const resource = encodeMessage('Resource', traceResource(index, opts.resource, basename(path)));
+  const conv = new KinetoConverter(index, {
+    fileKey: `${basename(path)}:${size}`,
     maxBatchSpans: opts.maxBatchSpans ?? 4096,
     maxBatchBytes: opts.maxBatchBytes ?? 2 << 20,
     resource,
@@ -69,8 +73,11 @@ export async function convertTraceFile(path: string, opts: ConvertFileOptions, s
       await sink(b.data, b.spans);
     }
   };
-  const bytes = await scan(path, conv, chunk, opts.signal, drain);
+  // pass 2: only the bytes of the events that become spans
+  const extents = new SpanExtents(index.at.a, index.len.a, index.spans, (bytes, k) => conv.span(bytes, k));
+  const bytes = await read(path, chunk, opts.signal, (c) => extents.write(c), drain);
+  if (extents.done !== index.spans) throw new Error(`the trace changed while it was read (${extents.done} of ${index.spans} spans found again)`);
   conv.cut();
   await drain();
-  return { events: info.events, spans: conv.spans, skipped: conv.skipped, badEvents: conv.badEvents, bytes };
+  return { events: index.events, spans: conv.spans, skipped: index.events - index.spans, badEvents: conv.badEvents, bytes };
 }

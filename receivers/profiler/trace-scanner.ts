@@ -4,14 +4,7 @@
 // callback), every other top-level value as its parsed JSON (up to a size cap). Chunks may
 // split anything anywhere; strings are skipped with memchr (Buffer.indexOf).
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LBRACE = 0x7b;
-const RBRACE = 0x7d;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
+import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET } from './json-bytes.js';
 
 export class TraceFormatError extends Error {
   constructor(message: string) {
@@ -25,8 +18,8 @@ export interface ScanHandler {
   onKey(key: string, value: unknown): void;
   /** `traceEvents` begins: every header key before it has been seen */
   onEventsStart(): void;
-  /** one element of traceEvents; `bytes` is only valid during the call */
-  onEvent(bytes: Uint8Array): void;
+  /** one element of traceEvents at byte `offset` of the (inflated) input; `bytes` is only valid during the call */
+  onEvent(bytes: Uint8Array, offset: number): void;
   onEventsEnd(): void;
 }
 
@@ -56,6 +49,9 @@ export class TraceScanner {
   private overCap = false;
   private scalar = false;
   eventCount = 0;
+  /** input offset of the current chunk's first byte, and of the current event's */
+  private base = 0;
+  private eventStart = 0;
 
   constructor(
     private readonly h: ScanHandler,
@@ -95,9 +91,21 @@ export class TraceScanner {
           i++;
         }
         let ended = false;
+        let nextBs = -2; // -2: not searched yet, -1: none left in this chunk
+        let strRun = 0; // bytes of the current string scanned one by one: long ones go to memchr
         while (i < n) {
           const c = b[i]!;
           if (inStr) {
+            if (c !== QUOTE && c !== BACKSLASH && ++strRun > 24) {
+              strRun = 0;
+              // memchr to the next quote, or to the next backslash if that comes first (the
+              // next backslash's position is found once and kept: a forward-only search)
+              if (nextBs !== -1 && nextBs < i) nextBs = b.indexOf(BACKSLASH, i);
+              const q = b.indexOf(QUOTE, i);
+              const stop = q < 0 ? n : q;
+              i = nextBs !== -1 && nextBs < stop ? nextBs : stop;
+              continue;
+            }
             if (c === QUOTE) {
               inStr = false;
               i++;
@@ -109,7 +117,10 @@ export class TraceScanner {
             else i++;
             continue;
           }
-          if (c === QUOTE) inStr = true;
+          if (c === QUOTE) {
+            inStr = true;
+            strRun = 0;
+          }
           else if (c === LBRACE || c === LBRACKET) depth++;
           else if (c === RBRACE || c === RBRACKET) {
             if (--depth === 0) {
@@ -200,6 +211,7 @@ export class TraceScanner {
             this.h.onEventsEnd();
             i++;
           } else if (c === LBRACE) {
+            this.eventStart = this.base + i;
             this.mode = Mode.InEvent;
             this.depth = 1;
             this.carry = [];
@@ -224,6 +236,7 @@ export class TraceScanner {
     }
     // keep the unfinished value's bytes for the next chunk
     if ((this.mode === Mode.InEvent || this.mode === Mode.InValue) && start >= 0) this.keep(b.subarray(start, n));
+    this.base += n;
   }
 
   private beginValue(c: number): void {
@@ -261,7 +274,7 @@ export class TraceScanner {
     const bytes = this.collect(b, start, end);
     this.mode = Mode.EventsItem;
     this.eventCount++;
-    if (bytes) this.h.onEvent(bytes);
+    if (bytes) this.h.onEvent(bytes, this.eventStart);
   }
 
   private endValue(b: Uint8Array, start: number, end: number): void {

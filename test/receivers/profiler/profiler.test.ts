@@ -68,7 +68,7 @@ async function until<T>(what: string, fn: () => T | undefined, timeoutMs = 15_00
 const spans = (c: TestCollector) => storedSpans(readStored(c.dataDir)).map((s) => ({ ...s, a: attrs(s.span['attributes']), r: attrs(s.resource['attributes']) }));
 const receiver = (c: TestCollector) => c.service.receivers.get('profiler') as ProfilerReceiver;
 
-describe('profiler receiver: Kineto traces', { timeout: 120_000 }, () => {
+describe('profiler receiver: Kineto traces', { timeout: 600_000 }, () => {
   test('the fixture becomes spans: times, nesting, launches → kernels, otel annotation, resource', async () => {
     const dir = tempDir('atc-prof-');
     const c = await start(`traces: { directories: [${dir}], poll_interval: 50ms, settle_time: 100ms }\nhost_name: gpu-node-7`);
@@ -199,7 +199,7 @@ describe('profiler receiver: Kineto traces', { timeout: 120_000 }, () => {
     await stop(c);
   });
 
-  test('a 200 MB trace is converted with bounded memory', { timeout: 180_000 }, async () => {
+  test('a 200 MB trace is converted with bounded memory', { timeout: 480_000 }, async () => {
     const dir = tempDir('atc-prof-big-');
     const path = join(dir, 'big.pt.trace.json');
     const gen = await generateKinetoTrace(path, { targetBytes: 200e6 });

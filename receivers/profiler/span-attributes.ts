@@ -1,0 +1,211 @@
+// Span attributes written straight into protobuf: KeyValue messages with their lengths computed
+// (no fork/join), keys cached as encoded fields, and a Kineto event's `args` copied from the
+// event's bytes without building an object — strings and the JSON text of lists are copied as
+// they are (lists without their whitespace), numbers read in place.
+import { KEY } from '../../src/otlp/fields.js';
+import type { ProtoWriter } from '../../src/otlp/proto-writer.js';
+import { BACKSLASH, forEachMember, QUOTE } from './json-bytes.js';
+import { parsePythonJson } from './python-json.js';
+
+const MAX_STRING = 4096;
+const MAX_JSON = 1024;
+
+function varintLen(v: number): number {
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+/** KeyValue.key as an encoded field (tag, length, UTF-8) */
+function keyFieldOf(key: string): Uint8Array {
+  const kb = Buffer.from(key, 'utf8');
+  const out = Buffer.alloc(1 + varintLen(kb.length) + kb.length);
+  out[0] = KEY.KeyValue.key; // one byte
+  let p = 1;
+  let n = kb.length;
+  while (n >= 128) {
+    out[p++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[p++] = n;
+  kb.copy(out, p);
+  return out;
+}
+
+/** `pytorch.` + the key in snake case: "External id" → pytorch.external_id */
+export function argKey(k: string): string {
+  return 'pytorch.' + k.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+}
+
+interface ArgKey {
+  raw: Uint8Array;
+  field: Uint8Array | undefined; // undefined: skipped (device, stream: already gpu.index/gpu.stream)
+}
+
+export class SpanAttributes {
+  private readonly fields = new Map<string, Uint8Array>();
+  /** args keys by first byte and length, compared byte by byte: no string per key */
+  private readonly argKeys = new Map<number, ArgKey[]>();
+  private readonly json: number[] = [];
+
+  field(key: string): Uint8Array {
+    let k = this.fields.get(key);
+    if (!k) {
+      k = keyFieldOf(key);
+      if (this.fields.size < 10_000) this.fields.set(key, k);
+    }
+    return k;
+  }
+
+  private head(w: ProtoWriter, k: Uint8Array, anyLen: number): void {
+    w.key(KEY.Span.attributes);
+    w.varint(k.length + 1 + varintLen(anyLen) + anyLen);
+    w.raw(k);
+    w.key(KEY.KeyValue.value);
+    w.varint(anyLen);
+  }
+
+  str(w: ProtoWriter, key: string | Uint8Array, v: string): void {
+    this.bytesValue(w, typeof key === 'string' ? this.field(key) : key, Buffer.from(v, 'utf8'));
+  }
+
+  /** a string value given as UTF-8 bytes */
+  bytesValue(w: ProtoWriter, k: Uint8Array, v: Uint8Array): void {
+    this.head(w, k, 1 + varintLen(v.length) + v.length);
+    w.key(KEY.AnyValue.stringValue);
+    w.varint(v.length);
+    w.raw(v);
+  }
+
+  int(w: ProtoWriter, key: string | Uint8Array, v: number): void {
+    const k = typeof key === 'string' ? this.field(key) : key;
+    this.head(w, k, 1 + (v >= 0 ? varintLen(v) : 10));
+    w.key(KEY.AnyValue.intValue);
+    w.varint(v);
+  }
+
+  double(w: ProtoWriter, key: string | Uint8Array, v: number): void {
+    this.head(w, typeof key === 'string' ? this.field(key) : key, 9);
+    w.key(KEY.AnyValue.doubleValue);
+    w.double(v);
+  }
+
+  bool(w: ProtoWriter, key: string | Uint8Array, v: boolean): void {
+    this.head(w, typeof key === 'string' ? this.field(key) : key, 2);
+    w.key(KEY.AnyValue.boolValue);
+    w.varint(v ? 1 : 0);
+  }
+
+  /** every entry of the args object b[start, end) as a pytorch.<snake_case key> attribute */
+  args(w: ProtoWriter, b: Uint8Array, start: number, end: number): void {
+    this.w = w;
+    this.b = b;
+    forEachMember(b, start, end, this.onArg);
+  }
+  private w: ProtoWriter | undefined;
+  private b: Uint8Array = new Uint8Array(0);
+  private readonly onArg = (ks: number, ke: number, vs: number, ve: number): void => {
+    const k = this.argKey(this.b, ks, ke);
+    if (k) this.value(this.w!, k, this.b, vs, ve);
+  };
+
+  private argKey(b: Uint8Array, ks: number, ke: number): Uint8Array | undefined {
+    const len = ke - ks;
+    const slot = b[ks]! * 256 + Math.min(len, 255);
+    let list = this.argKeys.get(slot);
+    if (list) {
+      for (const a of list) {
+        let j = 0;
+        while (j < len && a.raw[j] === b[ks + j]) j++;
+        if (j === len && a.raw.length === len) return a.field;
+      }
+    } else if (this.argKeys.size < 4096) this.argKeys.set(slot, (list = []));
+    const rawKey = Buffer.from(b.subarray(ks, ke));
+    let name = rawKey.toString('utf8');
+    if (rawKey.includes(BACKSLASH)) {
+      try {
+        name = JSON.parse(`"${name}"`) as string;
+      } catch {
+        /* keep it as written */
+      }
+    }
+    const field = name === 'device' || name === 'stream' ? undefined : this.field(argKey(name));
+    if (list && list.length < 64) list.push({ raw: rawKey, field });
+    return field;
+  }
+
+  private value(w: ProtoWriter, k: Uint8Array, b: Uint8Array, vs: number, ve: number): void {
+    const c = b[vs]!;
+    if (c === QUOTE) {
+      const s = vs + 1;
+      const e = ve - 1;
+      if (b.indexOf(BACKSLASH, s) < 0 || b.indexOf(BACKSLASH, s) >= e) {
+        this.bytesValue(w, k, b.subarray(s, utf8Cut(b, s, e, MAX_STRING)));
+      } else {
+        const v = JSON.parse(Buffer.from(b.subarray(vs, ve)).toString('utf8')) as string;
+        this.str(w, k, v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v);
+      }
+      return;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      this.bytesValue(w, k, this.compact(b, vs, ve));
+      return;
+    }
+    if (c === 0x74 || c === 0x66) {
+      this.bool(w, k, c === 0x74);
+      return;
+    }
+    if (c === 0x6e) return; // null
+    // a number: integers in place, others (fractions, exponents, NaN, Infinity) through the parser
+    let i = vs;
+    const neg = b[i] === 0x2d;
+    if (neg) i++;
+    let v = 0;
+    while (i < ve) {
+      const d = b[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+      i++;
+    }
+    if (i === ve && i > vs + (neg ? 1 : 0) && v <= Number.MAX_SAFE_INTEGER) {
+      this.int(w, k, neg ? -v : v);
+      return;
+    }
+    const x = parsePythonJson(Buffer.from(b.subarray(vs, ve)).toString('latin1'));
+    if (typeof x === 'number') {
+      if (Number.isSafeInteger(x)) this.int(w, k, x);
+      else this.double(w, k, x);
+    }
+  }
+
+  /** JSON text of a list or object without whitespace outside strings, cut at MAX_JSON bytes */
+  private compact(b: Uint8Array, vs: number, ve: number): Uint8Array {
+    const out = this.json;
+    out.length = 0;
+    let inStr = false;
+    for (let i = vs; i < ve && out.length < MAX_JSON; i++) {
+      const c = b[i]!;
+      if (inStr) {
+        out.push(c);
+        if (c === BACKSLASH && i + 1 < ve) out.push(b[++i]!);
+        else if (c === QUOTE) inStr = false;
+      } else if (c > 0x20) {
+        out.push(c);
+        if (c === QUOTE) inStr = true;
+      }
+    }
+    const bytes = Buffer.from(out);
+    return bytes.subarray(0, utf8Cut(bytes, 0, bytes.length, MAX_JSON));
+  }
+}
+
+/** the end of b[s, e) cut to at most `max` bytes without splitting a UTF-8 character */
+function utf8Cut(b: Uint8Array, s: number, e: number, max: number): number {
+  if (e - s <= max) return e;
+  let cut = s + max;
+  while (cut > s && (b[cut]! & 0xc0) === 0x80) cut--;
+  return cut;
+}

@@ -1,0 +1,343 @@
+// Pass 1 over a Kineto trace: a compact index of every event that becomes a span, whatever the
+// order Kineto wrote them in (CPU ops first, runtime calls after them, each GPU activity before
+// its launch). Per span event 41 bytes (start, end, thread, kind, byte offset and length, then parent and
+// context), plus
+// 4 bytes per correlation / External id and the flow events' ids. `resolve()` then sorts each
+// thread's intervals by start and finds every CPU event's parent (the innermost enclosing interval
+// on its thread) and trace context, before pass 2 emits a single span.
+import { EventFields } from './event-fields.js';
+import { IdMap } from './id-map.js';
+import type { ScanHandler } from './trace-scanner.js';
+
+export const CPU_CATEGORIES = new Set(['cpu_op', 'user_annotation', 'python_function', 'cuda_runtime', 'cuda_driver', 'privateuse1_runtime', 'privateuse1_driver', 'Trace']);
+export const GPU_CATEGORIES = new Set(['kernel', 'gpu_memcpy', 'gpu_memset', 'gpu_user_annotation']);
+export const LAUNCH_CATEGORIES = new Set(['cuda_runtime', 'cuda_driver', 'privateuse1_runtime', 'privateuse1_driver']);
+const FLOW_CATEGORIES = new Set(['ac2g', 'async_cpu_to_gpu']);
+export const DEFAULT_CATEGORIES = ['cpu_op', 'user_annotation', 'gpu_user_annotation', 'kernel', 'gpu_memcpy', 'gpu_memset', 'cuda_runtime', 'cuda_driver'];
+
+/** Kineto rounds ts and dur to µs separately in older traces: an end may stick out by 1 µs */
+export const END_TOLERANCE_NS = 1000;
+
+export const KIND_GPU = 1;
+export const KIND_LAUNCH = 2;
+export const KIND_STEP = 4;
+export const KIND_OTEL = 8;
+
+const OTEL_ANNOTATION = /^otel:([0-9a-fA-F]{32}):([0-9a-fA-F]{16})$/;
+const STEP = /^ProfilerStep#(\d+)$/;
+const STEP_PREFIX = Buffer.from('ProfilerStep#');
+const OTEL_PREFIX = Buffer.from('otel:');
+
+export interface Step {
+  n: number;
+  k: number;
+  start: number;
+  end: number;
+}
+
+export interface Thread {
+  pid: number | string;
+  tid: number | string;
+}
+
+/** a trace the spans go into: a profiler step's, an otel annotation's, or the file's */
+export interface Context {
+  /** 32 hex digits, or undefined: derived from the file and `key` */
+  traceHex: string | undefined;
+  key: number;
+  /** the parent span id (hex) of the context's root spans, if any */
+  parentHex: string | undefined;
+}
+
+class Growable<T extends Float64Array | Int32Array | Uint8Array> {
+  a: T;
+  constructor(private readonly make: (n: number) => T) {
+    this.a = make(1024);
+  }
+  set(i: number, v: number): void {
+    if (i >= this.a.length) {
+      const b = this.make(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[i] = v;
+  }
+}
+
+export class TraceIndex implements ScanHandler {
+  readonly meta = new Map<string, unknown>();
+  readonly names = new Map<string, string>(); // "pid" or "pid:tid" → name
+  readonly threads: Thread[] = [];
+  readonly steps: Step[] = [];
+  readonly contexts: Context[] = [{ traceHex: undefined, key: -1, parentHex: undefined }];
+  /** events seen in traceEvents, and those that become spans */
+  events = 0;
+  spans = 0;
+  /** µs: timestamps are kept as ns relative to the first event's whole µs */
+  originUs: number | undefined;
+  readonly start = new Growable((n) => new Float64Array(n));
+  readonly end = new Growable((n) => new Float64Array(n));
+  readonly thread = new Growable((n) => new Int32Array(n));
+  readonly kind = new Growable((n) => new Uint8Array(n));
+  /** where each span's event lies in the (inflated) input: pass 2 reads only those bytes */
+  readonly at = new Growable((n) => new Float64Array(n));
+  readonly len = new Growable((n) => new Int32Array(n));
+  /** after resolve(): the parent's index (-1: the context's parent) and the context of each span */
+  parent = new Int32Array(0);
+  ctx = new Int32Array(0);
+  readonly byCorrelation = new IdMap();
+  readonly byExternal = new IdMap();
+  /** GPU spans by flow (when they carry no correlation): span index → launch's span index */
+  readonly byFlow = new Map<number, number>();
+  private readonly otel = new Map<number, { trace: string; span: string }>();
+  private readonly uncorrelated: number[] = [];
+  private readonly flowS: { id: number; thread: number; ts: number }[] = [];
+  private readonly flowF: { id: number; thread: number; ts: number }[] = [];
+  private readonly threadIds = new Map<number | string, Map<number | string, number>>();
+  readonly f = new EventFields();
+
+  constructor(private readonly categories: ReadonlySet<string>) {}
+
+  onKey(key: string, value: unknown): void {
+    this.meta.set(key, value);
+  }
+  onEventsStart(): void {}
+  onEventsEnd(): void {}
+
+  /** kind bits of a category, -1 when its events are not spans */
+  category(f: EventFields, bytes: Uint8Array): number {
+    if (f.catStart < 0) return -1;
+    // the categories seen so far (a handful), compared byte by byte: no string per event
+    const len = f.catEnd - f.catStart;
+    const known = this.knownCats;
+    for (let c = 0; c < known.length; c++) {
+      const kb = known[c]!.bytes;
+      if (kb.length !== len) continue;
+      let j = 0;
+      while (j < len && bytes[f.catStart + j] === kb[j]) j++;
+      if (j === len) return known[c]!.kind;
+    }
+    const cat = Buffer.from(bytes.buffer, bytes.byteOffset + f.catStart, len).toString('latin1');
+    const k = !this.categories.has(cat) ? -1 : GPU_CATEGORIES.has(cat) ? KIND_GPU : LAUNCH_CATEGORIES.has(cat) ? KIND_LAUNCH : 0;
+    if (known.length < 64) known.push({ bytes: Buffer.from(cat, 'latin1'), kind: k });
+    return k;
+  }
+  private readonly knownCats: { bytes: Uint8Array; kind: number }[] = [];
+
+  /** the index of an event's (pid, tid) */
+  threadOf(f: EventFields): number {
+    const pid: number | string = f.pidStart >= 0 ? f.raw(f.pidStart, f.pidEnd) : f.pid;
+    const tid: number | string = f.tidStart >= 0 ? f.raw(f.tidStart, f.tidEnd) : f.tid;
+    let m = this.threadIds.get(pid);
+    if (!m) this.threadIds.set(pid, (m = new Map()));
+    let t = m.get(tid);
+    if (t === undefined) {
+      t = this.threads.length;
+      this.threads.push({ pid, tid });
+      m.set(tid, t);
+    }
+    return t;
+  }
+
+  /** ns relative to the origin */
+  rel(f: EventFields): number {
+    this.originUs ??= f.tsInt;
+    return (f.tsInt - this.originUs) * 1000 + f.tsNs;
+  }
+
+  onEvent(bytes: Uint8Array, offset: number): void {
+    this.events++;
+    const f = this.f;
+    if (!f.read(bytes)) return; // pass 2 counts it as bad
+    if (f.ph === 0x58 /* X */) {
+      if (!f.hasTs || f.nameStart < 0) return;
+      let kind = this.category(f, bytes);
+      if (kind < 0) return;
+      const k = this.spans++;
+      this.at.set(k, offset);
+      this.len.set(k, bytes.length);
+      const start = this.rel(f);
+      this.start.set(k, start);
+      this.end.set(k, start + f.durNs);
+      this.thread.set(k, this.threadOf(f));
+      if (kind & KIND_GPU) {
+        if (f.correlation === 0) this.uncorrelated.push(k);
+      } else if (kind & KIND_LAUNCH) {
+        if (f.correlation > 0) this.byCorrelation.setFirst(f.correlation, k);
+      } else {
+        if (f.externalId > 0) this.byExternal.setFirst(f.externalId, k);
+        if (f.nameStartsWith(STEP_PREFIX)) {
+          const m = STEP.exec(f.name());
+          if (m) {
+            kind |= KIND_STEP;
+            this.steps.push({ n: Number(m[1]), k, start, end: start + f.durNs });
+          }
+        } else if (f.nameStartsWith(OTEL_PREFIX)) {
+          const m = OTEL_ANNOTATION.exec(f.name());
+          if (m) {
+            kind |= KIND_OTEL;
+            this.otel.set(k, { trace: m[1]!.toLowerCase(), span: m[2]!.toLowerCase() });
+          }
+        }
+      }
+      this.kind.set(k, kind);
+      return;
+    }
+    if (f.ph === 0x4d /* M */) return this.metadata(bytes);
+    if ((f.ph === 0x73 || f.ph === 0x66) && f.hasTs && Number.isFinite(f.flowId) && f.catStart >= 0) {
+      // flow events (s at the launch, f at the GPU activity): kept in case an activity lacks its correlation
+      const cat = Buffer.from(bytes.buffer, bytes.byteOffset + f.catStart, f.catEnd - f.catStart).toString('latin1');
+      if (!FLOW_CATEGORIES.has(cat)) return;
+      (f.ph === 0x73 ? this.flowS : this.flowF).push({ id: f.flowId, thread: this.threadOf(f), ts: this.rel(f) });
+    }
+  }
+
+  private metadata(bytes: Uint8Array): void {
+    let e: { name?: unknown; pid?: unknown; tid?: unknown; args?: { name?: unknown } };
+    try {
+      e = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as typeof e;
+    } catch {
+      return;
+    }
+    const name = e.args?.name;
+    if (typeof name !== 'string') return;
+    if (e.name === 'process_name') this.names.set(String(e.pid), name);
+    else if (e.name === 'thread_name') this.names.set(`${String(e.pid)}:${String(e.tid)}`, name);
+  }
+
+  /** the step whose interval holds `t`, if any */
+  stepAt(t: number): Step | undefined {
+    const steps = this.steps;
+    let lo = 0;
+    let hi = steps.length - 1;
+    let found: Step | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = steps[mid]!;
+      if (s.start <= t) {
+        found = s;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found && t <= found.end ? found : undefined;
+  }
+
+  /**
+   * Parents and contexts of all CPU spans. `fileTrace`/`fileParent`: prof.add_metadata's
+   * otel.trace_id / otel.span_id, which put every step into that one trace.
+   */
+  resolve(fileTrace: string | undefined, fileParent: string | undefined): void {
+    const n = this.spans;
+    const start = this.start.a;
+    const end = this.end.a;
+    const kind = this.kind.a;
+    const thread = this.thread.a;
+    this.parent = new Int32Array(n).fill(-1);
+    this.ctx = new Int32Array(n);
+    const parent = this.parent;
+    const ctx = this.ctx;
+    this.contexts[0] = { traceHex: fileTrace, key: -1, parentHex: fileParent };
+    this.steps.sort((a, b) => a.start - b.start || a.k - b.k);
+    const stepCtx = new Map<number, number>();
+    for (const s of this.steps) {
+      if (fileTrace) stepCtx.set(s.k, 0);
+      else {
+        stepCtx.set(s.k, this.contexts.length);
+        this.contexts.push({ traceHex: undefined, key: s.n, parentHex: undefined });
+      }
+    }
+    // CPU spans grouped by thread; the threads with profiler steps first, so that every other
+    // thread finds the step contexts settled
+    const byThread: number[][] = [];
+    for (let k = 0; k < n; k++) {
+      if (kind[k]! & KIND_GPU) continue;
+      (byThread[thread[k]!] ??= []).push(k);
+    }
+    const stepThreads = new Set(this.steps.map((s) => thread[s.k]!));
+    const order = [...byThread.keys()].filter((t) => byThread[t]).sort((a, b) => Number(stepThreads.has(b)) - Number(stepThreads.has(a)) || a - b);
+    this.sorted = [];
+    for (const t of order) {
+      const list = byThread[t]!;
+      // by start; at equal starts the longer (outer) first; then file order
+      list.sort((a, b) => start[a]! - start[b]! || end[b]! - end[a]! || a - b);
+      this.sorted[t] = list;
+      const stack: number[] = [];
+      for (const k of list) {
+        const s = start[k]!;
+        const e = end[k]!;
+        // the top must still be open at s and hold [s, e] (its end with Kineto's µs tolerance)
+        while (stack.length > 0) {
+          const top = stack[stack.length - 1]!;
+          if (end[top]! <= s || end[top]! + END_TOLERANCE_NS < e) stack.pop();
+          else break;
+        }
+        const top = stack.length > 0 ? stack[stack.length - 1]! : -1;
+        const kk = kind[k]!;
+        if (kk & KIND_OTEL) {
+          const o = this.otel.get(k)!;
+          ctx[k] = this.contexts.length;
+          this.contexts.push({ traceHex: o.trace, key: -1, parentHex: o.span });
+        } else if (kk & KIND_STEP && !(top >= 0 && this.isOtel(ctx[top]!))) {
+          ctx[k] = stepCtx.get(k)!;
+        } else if (top >= 0) {
+          ctx[k] = ctx[top]!;
+          parent[k] = top;
+        } else {
+          // not nested in anything on its thread (the autograd thread, a call that outlives its
+          // step): a child of the profiler step running at its start
+          const st = this.stepAt(s);
+          if (st && st.k !== k) {
+            ctx[k] = ctx[st.k]!;
+            parent[k] = st.k;
+          }
+        }
+        if (e > s) stack.push(k);
+      }
+    }
+    this.linkFlows();
+  }
+
+  /** per thread, its CPU span indexes sorted by start (after resolve) */
+  private sorted: number[][] = [];
+
+  isOtel(c: number): boolean {
+    return c > 0 && this.contexts[c]!.traceHex !== undefined && this.contexts[c]!.key === -1;
+  }
+
+  /** GPU activities without a correlation id: their launch through the ac2g flow events */
+  private linkFlows(): void {
+    if (this.uncorrelated.length === 0 || this.flowF.length === 0) return;
+    const start = this.start.a;
+    const thread = this.thread.a;
+    const at = new Map<string, number>();
+    for (const k of this.uncorrelated) at.set(`${thread[k]}:${start[k]}`, k);
+    const launchOf = new Map<number, { thread: number; ts: number }>();
+    for (const s of this.flowS) launchOf.set(s.id, s);
+    for (const fl of this.flowF) {
+      const k = at.get(`${fl.thread}:${fl.ts}`);
+      const s = launchOf.get(fl.id);
+      if (k === undefined || !s) continue;
+      const launch = this.enclosing(s.thread, s.ts);
+      if (launch >= 0) this.byFlow.set(k, launch);
+    }
+  }
+
+  /** the innermost CPU span on `t` holding time `ts`; -1 if none */
+  private enclosing(t: number, ts: number): number {
+    const list = this.sorted[t];
+    if (!list) return -1;
+    let lo = 0;
+    let hi = list.length - 1;
+    let k = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.start.a[list[mid]!]! <= ts) {
+        k = list[mid]!;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    // climb to the first ancestor still open at ts
+    while (k >= 0 && this.end.a[k]! < ts) k = this.thread.a[this.parent[k]!] === t ? this.parent[k]! : -1;
+    return k;
+  }
+}
