@@ -68,7 +68,8 @@ describe('config', () => {
   test('otlp_json and otlp_proto messages decode; garbage is a bad message', () => {
     const proto = Buffer.from(logs('a'));
     assert.equal(decodeMessage('logs', 'otlp_proto', proto).items, 1);
-    const json = Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'j' } }, {}] }] }] }));
+    const json = Buffer.from(JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'j' } }, { severityNumber: 9 }, {}] }] }] }));
+    // An empty record is stored but not counted (the scanner counts no empty items).
     assert.equal(decodeMessage('logs', 'otlp_json', json).items, 2);
     assert.throws(() => decodeMessage('logs', 'otlp_proto', Buffer.from([0xff, 0xff, 0xff])), { reason: 'malformed' });
     assert.throws(() => decodeMessage('logs', 'otlp_json', Buffer.from('{not json')), { reason: 'malformed' });
