@@ -10,6 +10,8 @@ import { components } from '../component-registry.js';
 import { FlushHost } from '../flush/flush-host.js';
 import { Ring } from '../ring/ring.js';
 import { HealthRegistry } from '../telemetry/health.js';
+import { statusDocument } from '../telemetry/status-document.js';
+import { VERSION } from '../version.js';
 import { PromMetrics } from '../telemetry/registry.js';
 import { TelemetryServer } from '../telemetry/server.js';
 import { RecentLogs } from '../telemetry/recent-logs.js';
@@ -108,7 +110,7 @@ export class Service {
     const { cfg } = this;
     const logger = this.opts.logger;
     if (cfg.telemetry.metricsEnabled) {
-      this.telemetry = new TelemetryServer(cfg.telemetry.metricsEndpoint, this.metrics, this.health, () => this.state !== 'running', { tls: cfg.telemetry.tls, auth: cfg.telemetry.auth }, { logs: this.recentLogs, fusedTraces: this.recentFusedTraces });
+      this.telemetry = new TelemetryServer(cfg.telemetry.metricsEndpoint, this.metrics, this.health, () => this.state !== 'running', { tls: cfg.telemetry.tls, auth: cfg.telemetry.auth }, { logs: this.recentLogs, fusedTraces: this.recentFusedTraces, document: () => statusDocument({ state: this.state, since: this.since, version: VERSION, cfg: this.cfg, health: this.health }) });
       this.telemetryAddress = await this.telemetry.start();
       this.checkStop();
     }

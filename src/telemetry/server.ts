@@ -1,5 +1,6 @@
 // Own-telemetry endpoint: /metrics (Prometheus text), /healthz (process alive),
-// /readyz (every component ready), and the status page: / (HTML) with its data on /status/logs,
+// /readyz (every component ready), and the status page: / (HTML) with its data on /status (JSON),
+// /status/logs,
 // /status/traces and /status/traces/<trace id>.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -17,6 +18,8 @@ import { STATUS_PAGE_HTML, STATUS_PAGE_HEADERS } from './status-page/page.js';
 export interface StatusSources {
   logs: RecentLogs;
   fusedTraces: RecentFusedTraces;
+  /** the JSON /status document (service state, readiness, components, pipelines) */
+  document: () => unknown;
 }
 
 const json = (res: ServerResponse, status: number, body: unknown): void => {
@@ -43,7 +46,7 @@ export class TelemetryServer {
       const url = (req.url ?? '/').split('?')[0];
       // Probes stay open (kubelet sends no token); the metrics and the status page's data need
       // the token when one is set. The page itself holds no data: it asks for the token.
-      const guarded = url === '/metrics' || url.startsWith('/status/');
+      const guarded = url === '/metrics' || url === '/status' || url.startsWith('/status/');
       if (guarded && auth && !auth.check(req.headers.authorization)) {
         res.writeHead(401, { 'www-authenticate': 'Bearer' }).end();
         return;
@@ -65,6 +68,8 @@ export class TelemetryServer {
         res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(body);
       } else if (url === '/' && this.status) {
         res.writeHead(200, STATUS_PAGE_HEADERS).end(STATUS_PAGE_HTML);
+      } else if (url === '/status' && this.status) {
+        json(res, 200, this.status.document());
       } else if (url === '/status/logs' && this.status) {
         json(res, 200, this.status.logs.snapshot());
       } else if (url === '/status/traces' && this.status) {
