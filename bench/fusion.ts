@@ -39,7 +39,7 @@ async function processorThroughput(): Promise<Record<string, string | number>[]>
   const loads = Array.from({ length: rounds }, () => workload(traces, 5, 3)); // fresh trace ids per round
   const cfg = { ...createDefaultConfig(), decisionWaitMs: 1, rootWaitMs: 0, documents: false };
   let clock = 0;
-  const p = new FusionConnector(cfg, { id: 'fusion', logger: pino({ level: 'silent' }), metrics: NOOP_METRICS, health: new HealthRegistry() }, () => clock);
+  const p = new FusionConnector(cfg, { id: 'fusion', logger: pino({ level: 'silent' }), metrics: NOOP_METRICS, health: new HealthRegistry().scope('connector') }, () => clock);
   let out = 0;
   const next = async (b: Batch): Promise<void> => {
     out += b.items;
@@ -66,7 +66,7 @@ async function memoryPerTrace(): Promise<Record<string, string | number>[]> {
   const held = 100_000;
   const { spans, logs } = workload(held, 4, 2);
   const cfg = { ...createDefaultConfig(), decisionWaitMs: 3_600_000, maxTraces: held * 2, maxBytes: 2 ** 31 };
-  const p = new FusionConnector(cfg, { id: 'fusion', logger: pino({ level: 'silent' }), metrics: NOOP_METRICS, health: new HealthRegistry() });
+  const p = new FusionConnector(cfg, { id: 'fusion', logger: pino({ level: 'silent' }), metrics: NOOP_METRICS, health: new HealthRegistry().scope('connector') });
   gc?.();
   const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   await p.consume({ signal: 'logs', data: logs, items: held * 2, createdAt: 0 });

@@ -25,7 +25,7 @@ class ScriptedConsumer implements Consumer {
     this.calls++;
     if (this.refuseNext > 0) {
       this.refuseNext--;
-      return { status: 'refused', reason: 'ring buffer full', retryAfterMs: 200 };
+      return { status: 'refused', code: 'ring_full', reason: 'ring buffer full', retryAfterMs: 200 };
     }
     const j = decodeRequest(signal, data) as { resourceLogs: { scopeLogs: { logRecords: { body: { stringValue: string } }[] }[] }[] };
     for (const rl of j.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) this.got.push(r.body.stringValue);
