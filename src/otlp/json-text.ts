@@ -1,7 +1,17 @@
 // JSON.parse loses precision on integers above 2^53 (nanosecond timestamps sent as bare
-// numbers). Before parsing, such literals outside strings are quoted so they survive as text.
+// numbers). Before parsing, such literals outside strings are quoted so they survive as text,
+// behind a per-process random mark: the encoder reads them as numbers and still refuses them
+// where a string belongs (a client cannot forge the mark, so a string is never taken for one).
+import { randomBytes } from 'node:crypto';
 
 const LONG_INT = /\d{16,}/;
+const MARK = `\u0000${randomBytes(12).toString('hex')}:`;
+const MARK_TEXT = JSON.stringify(MARK).slice(1, -1);
+
+/** The digits of a long integer literal that parseOtlpJson quoted, or undefined. */
+export function longInteger(v: unknown): string | undefined {
+  return typeof v === 'string' && v.startsWith(MARK) ? v.slice(MARK.length) : undefined;
+}
 
 export function parseOtlpJson(text: string): unknown {
   return JSON.parse(LONG_INT.test(text) ? quoteLongIntegers(text) : text);
@@ -33,7 +43,7 @@ function quoteLongIntegers(text: string): string {
       }
       const lit = text.slice(start, i);
       if (/^-?\d{16,}$/.test(lit)) {
-        out += text.slice(last, start) + '"' + lit + '"';
+        out += `${text.slice(last, start)}"${MARK_TEXT}${lit}"`;
         last = i;
       }
     } else {

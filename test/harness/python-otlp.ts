@@ -1,7 +1,8 @@
 // Python's `protobuf` (upb) with `opentelemetry-proto`'s generated classes, from PyPI at
 // pinned versions, in a virtual environment in the shared cache (outside the repository):
 // an independent OTLP decoder for the fuzz tests. `PythonOtlp` drives py/otlp_decode.py as
-// one long-lived subprocess over length-prefixed frames.
+// one long-lived subprocess over length-prefixed frames; py/otlp_json.py adds OTLP/JSON's rules
+// to json_format for the OTLP/JSON comparison.
 //   node dist/test/harness/python-otlp.js install
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +48,15 @@ export interface PyVerdict {
   text: string;
 }
 
+export interface JsonVerdict {
+  /** the reference accepts the document */
+  ok: boolean;
+  /** both accept: whether the messages are equal; otherwise null */
+  equal: boolean | null;
+  /** the reference's error, or the first difference */
+  detail: string;
+}
+
 const SIGNAL_BYTE: Record<Signal, number> = { traces: 0x74, logs: 0x6c, metrics: 0x6d };
 
 /** One long-lived decoder process; requests are answered in order. */
@@ -70,8 +80,19 @@ export class PythonOtlp {
     return this.send(0x50, signal, body);
   }
 
-  parseJson(signal: Signal, text: string): Promise<PyVerdict> {
-    return this.send(0x4a, signal, Buffer.from(text, 'utf8'));
+  /**
+   * Judges OTLP/JSON with the OTLP rules on top of json_format (py/otlp_json.py) and, when both
+   * sides accept, compares the messages: `ours` is the collector's protobuf encoding of the
+   * same text, or undefined when the collector refused it.
+   */
+  async judgeJson(signal: Signal, text: string, ours: Uint8Array | undefined): Promise<JsonVerdict> {
+    const t = Buffer.from(text, 'utf8');
+    const head = Buffer.alloc(5);
+    head[0] = ours ? 1 : 0;
+    head.writeUInt32BE(t.length, 1);
+    const v = await this.send(0x4f, signal, Buffer.concat([head, t, ours ?? Buffer.alloc(0)]));
+    const a = JSON.parse(v.text) as { equal: boolean | null; detail: string };
+    return { ok: v.ok, equal: a.equal, detail: a.detail };
   }
 
   close(): void {
