@@ -27,7 +27,9 @@ const cpuSeconds = (pid: number): number => {
 const vm = (pid: number, key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
 async function run(config: string, env: NodeJS.ProcessEnv, until: (metrics: string) => boolean, timeoutMs: number): Promise<{ secs: number; metrics: string; peakMiB: number; baseMiB: number; cpu: number }> {
-  const child = fork(CLI, ['run', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // ATC_BENCH_NODE_ARGS: node flags for the collector (e.g. --cpu-prof --cpu-prof-dir=/tmp/p)
+  const execArgv = (process.env['ATC_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = fork(CLI, ['run', '--config', config], { execArgv, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<{ telemetry: { port: number } }>((resolve) => child.on('message', (m: unknown) => resolve(m as { telemetry: { port: number } })));
   const baseMiB = vm(child.pid!, 'VmRSS');
   const cpu0 = cpuSeconds(child.pid!);
@@ -77,6 +79,7 @@ service:
     ]);
     rmSync(prof, { recursive: true, force: true });
 
+    if (process.env['ATC_BENCH_NVML'] === '0') return;
     // NVML poll cost
     const rows: Record<string, string | number>[] = [];
     const lib = buildNvmlStub();

@@ -1,6 +1,5 @@
 // Byte-level JSON helpers shared by the Kineto readers: the bytes that matter, skipping
-// whitespace, strings (memchr for the quote) and whole values, and walking an object's members
-// without building it.
+// whitespace, strings and whole values without building them.
 
 export const QUOTE = 0x22;
 export const BACKSLASH = 0x5c;
@@ -38,81 +37,71 @@ export function readDigits(b: Uint8Array, i: number, end: number, d: Digits): nu
   return i;
 }
 
-/**
- * Calls `visit(keyStart, keyEnd, valueStart, valueEnd)` for each member of the object whose '{'
- * is at `open` (key bounds exclude the quotes). Returns the index after its '}', or -1 when it
- * is not a well-formed object within `end`.
- */
-export function forEachMember(b: Uint8Array, open: number, end: number, visit: (ks: number, ke: number, vs: number, ve: number) => void): number {
-  let i = skipWs(b, open + 1);
-  if (b[i] === RBRACE) return i + 1;
-  while (i < end) {
-    if (b[i] !== QUOTE) return -1;
-    const ks = i + 1;
-    const ke = endOfString(b, ks);
-    if (ke < 0) return -1;
-    i = skipWs(b, ke + 1);
-    if (b[i] !== COLON) return -1;
-    i = skipWs(b, i + 1);
-    const vs = i;
-    const ve = endOfValue(b, i);
-    if (ve < 0 || ve > end) return -1;
-    visit(ks, ke, vs, ve);
-    i = skipWs(b, ve);
-    if (b[i] === COMMA) i = skipWs(b, i + 1);
-    else return b[i] === RBRACE ? i + 1 : -1;
+/** the index of the first byte at or after `i` that is not whitespace (n when none) */
+export function ws(b: Uint8Array, i: number, n: number): number {
+  while (i < n && b[i]! <= 0x20) i++;
+  return i;
+}
+
+// Each of the following returns -1 when `b` ends (at `n`) before the token does: in a chunk, more
+// input is needed. Strings are walked byte by byte: Kineto's are short, and a memchr call per
+// string costs more than it saves.
+
+/** set by stringEnd: whether the string it scanned held a backslash (an escape) */
+export const scanned = { escaped: false };
+
+/** index of the closing quote of the string whose content starts at `i`; -1 if `b` ends first */
+export function stringEnd(b: Uint8Array, i: number, n: number): number {
+  let escaped = false;
+  while (i < n) {
+    const c = b[i]!;
+    if (c === QUOTE) {
+      scanned.escaped = escaped;
+      return i;
+    }
+    if (c === BACKSLASH) {
+      escaped = true;
+      i += 2;
+    } else i++;
   }
   return -1;
 }
 
-export function skipWs(b: Uint8Array, i: number): number {
-  while (i < b.length && b[i]! <= 0x20) i++;
-  return i;
-}
-
-/** index of the closing quote of a string whose content starts at `i`; -1 if none */
-export function endOfString(b: Uint8Array, i: number): number {
-  for (;;) {
-    const q = b.indexOf(QUOTE, i);
-    if (q < 0) return -1;
-    // count the backslashes before the quote: an even number leaves it unescaped
-    let k = q - 1;
-    while (k >= i && b[k] === BACKSLASH) k--;
-    if ((q - 1 - k) % 2 === 0) return q;
-    i = q + 1;
-  }
-}
-
-/** end (exclusive) of the value starting at `i`; -1 if it does not end inside `b` */
-export function endOfValue(b: Uint8Array, i: number): number {
-  const c = b[i];
-  if (c === QUOTE) {
-    const e = endOfString(b, i + 1);
-    return e < 0 ? -1 : e + 1;
-  }
-  if (c === LBRACE || c === LBRACKET) {
-    let depth = 0;
-    const n = b.length;
-    while (i < n) {
-      const x = b[i]!;
-      if (x === QUOTE) {
-        const e = endOfString(b, i + 1);
-        if (e < 0) return -1;
-        i = e + 1;
-        continue;
-      }
-      if (x === LBRACE || x === LBRACKET) depth++;
-      else if ((x === RBRACE || x === RBRACKET) && --depth === 0) return i + 1;
-      i++;
-    }
-    return -1;
-  }
-  // a scalar: up to the next delimiter
-  const n = b.length;
+/** end (exclusive) of the object or array opening at `i`, by bracket depth; -1 if `b` ends first */
+export function containerEnd(b: Uint8Array, i: number, n: number): number {
+  let depth = 0;
   while (i < n) {
-    const x = b[i]!;
-    if (x === COMMA || x === RBRACE || x === RBRACKET || x <= 0x20) break;
+    const c = b[i]!;
+    if (c === QUOTE) {
+      const e = stringEnd(b, i + 1, n);
+      if (e < 0) return -1;
+      i = e + 1;
+      continue;
+    }
+    if (c === LBRACE || c === LBRACKET) depth++;
+    else if ((c === RBRACE || c === RBRACKET) && --depth === 0) return i + 1;
     i++;
   }
-  return i;
+  return -1;
+}
+
+/** end (exclusive) of the scalar starting at `i` (up to , } ] or whitespace); -1 if `b` ends first */
+export function scalarEnd(b: Uint8Array, i: number, n: number): number {
+  while (i < n) {
+    const c = b[i]!;
+    if (c === COMMA || c === RBRACE || c === RBRACKET || c <= 0x20) return i;
+    i++;
+  }
+  return -1;
+}
+
+/** end (exclusive) of any value starting at `i`; -1 if `b` ends first */
+export function valueEnd(b: Uint8Array, i: number, n: number): number {
+  const c = b[i];
+  if (c === QUOTE) {
+    const e = stringEnd(b, i + 1, n);
+    return e < 0 ? -1 : e + 1;
+  }
+  if (c === LBRACE || c === LBRACKET) return containerEnd(b, i, n);
+  return scalarEnd(b, i, n);
 }

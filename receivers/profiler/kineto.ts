@@ -4,10 +4,11 @@
 // event's position among the spans, so reading a file twice yields the same spans.
 import { createHash } from 'node:crypto';
 import { KEY } from '../../src/otlp/fields.js';
+import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { SPAN_KIND_INTERNAL, TracesBuilder } from '../../src/otlp/traces-builder.js';
-import { EventFields } from './event-fields.js';
+import { decodeString } from './event-fields.js';
 import { SpanAttributes } from './span-attributes.js';
-import { KIND_GPU, KIND_STEP, TraceIndex } from './trace-index.js';
+import { KIND_ESCAPED, KIND_GPU, KIND_STEP, TraceIndex } from './trace-index.js';
 
 export { DEFAULT_CATEGORIES } from './trace-index.js';
 
@@ -35,8 +36,11 @@ function mix32(h: number): number {
   return h >>> 0;
 }
 
-/** 8 bytes from (seed, kind, id): the span id of an event. */
-function id8(s: Seeds, kind: number, id: number): Uint8Array {
+/** a 32-bit word with its bytes reversed: fixed32 writes little-endian, span ids are big-endian */
+const bswap = (h: number): number => ((h >>> 24) | ((h >>> 8) & 0xff00) | ((h << 8) & 0xff0000) | (h << 24)) >>> 0;
+
+/** Writes field `key` with the 8 bytes from (seed, kind, id): the span id of an event. */
+function writeId8(w: ProtoWriter, key: number, s: Seeds, kind: number, id: number): void {
   const lo = id % TWO32 >>> 0;
   const hi = Math.floor(id / TWO32) >>> 0;
   let h1 = mix32(s.a ^ Math.imul(kind + 1, 0x9e3779b1) ^ lo);
@@ -44,16 +48,10 @@ function id8(s: Seeds, kind: number, id: number): Uint8Array {
   let h2 = mix32(s.b ^ h1 ^ Math.imul(lo, 0x85ebca77));
   h2 = mix32((h2 + hi + kind) >>> 0);
   if (h1 === 0 && h2 === 0) h2 = 1;
-  const out = new Uint8Array(8);
-  out[0] = h1 >>> 24;
-  out[1] = (h1 >>> 16) & 0xff;
-  out[2] = (h1 >>> 8) & 0xff;
-  out[3] = h1 & 0xff;
-  out[4] = h2 >>> 24;
-  out[5] = (h2 >>> 16) & 0xff;
-  out[6] = (h2 >>> 8) & 0xff;
-  out[7] = h2 & 0xff;
-  return out;
+  w.key(key);
+  w.key(8); // the length, one byte
+  w.fixed32(bswap(h1));
+  w.fixed32(bswap(h2));
 }
 
 /** 16 bytes from (seed, id): a trace id of this file (per profiler step). */
@@ -93,8 +91,6 @@ function fromHex(s: string): Uint8Array {
 export class KinetoConverter {
   readonly batches: { data: Uint8Array; spans: number }[] = [];
   spans = 0;
-  badEvents = 0;
-  private readonly f = new EventFields();
   private readonly seeds: Seeds;
   private readonly baseHi: number;
   private readonly baseLo: number;
@@ -106,13 +102,9 @@ export class KinetoConverter {
   private readonly b: TracesBuilder;
   private batchSpans = 0;
   private readonly attrs = new SpanAttributes();
-  private readonly categoryKey = this.attrs.field('pytorch.category');
-  private readonly gpuIndexKey = this.attrs.field('gpu.index');
-  private readonly gpuStreamKey = this.attrs.field('gpu.stream');
-  private readonly pidKey = this.attrs.field('process.pid');
-  private readonly tidKey = this.attrs.field('thread.id');
-  private readonly threadNameKey = this.attrs.field('thread.name');
-  private readonly threadNames: (Uint8Array | null)[] = [];
+  private readonly stepKey = this.attrs.field('pytorch.step');
+  /** the attributes every span of a (thread, category) has, encoded once: thread × 65536 + category */
+  private readonly common = new Map<number, Uint8Array>();
 
   constructor(
     private readonly index: TraceIndex,
@@ -151,40 +143,43 @@ export class KinetoConverter {
     return t;
   }
 
-  /** span `k` of the index, from its event's bytes */
+  /** span `k` of the index, from its event's bytes; its parent and trace come from the index */
   span(bytes: Uint8Array, k: number): void {
-    const f = this.f;
-    // pass 1 read the same bytes: they are an object of a span category
-    if (!f.read(bytes)) {
-      this.badEvents++;
-      return;
-    }
-    this.convert(f, bytes, k);
-  }
-
-  private convert(f: EventFields, bytes: Uint8Array, k: number): void {
     const ix = this.index;
     const kind = ix.kind.a[k]!;
-    let p = ix.parent[k]!;
-    let c = ix.ctx[k]!;
-    if (kind & KIND_GPU) {
-      // a kernel, copy or GPU range: the launch that caused it (correlation, else flow), else
-      // the op with its External id, else the profiler step running then
-      let l = f.correlation > 0 ? ix.byCorrelation.get(f.correlation) : -1;
-      if (l < 0 && ix.byFlow.size > 0) l = ix.byFlow.get(k) ?? -1;
-      if (l < 0 && f.externalId > 0) l = ix.byExternal.get(f.externalId);
-      if (l < 0) {
-        const s = ix.stepAt(ix.start.a[k]!);
-        if (s) l = s.k;
-      }
-      if (l >= 0) {
-        p = l;
-        c = ix.ctx[l]!;
-      }
-    }
+    const p = ix.parent[k]!;
+    const c = ix.ctx[k]!;
+    const b = this.b;
+    const w = b.w;
     const traceId = this.traceId(c);
-    const parent = p >= 0 ? id8(this.seeds, KIND_SEQ, p) : this.parentIds[c];
-    this.writeSpan(f, bytes, k, kind, traceId, id8(this.seeds, KIND_SEQ, k), parent, ix.start.a[k]!, ix.end.a[k]!);
+    b.beginSpan();
+    b.traceId(traceId);
+    writeId8(w, KEY.Span.spanId, this.seeds, KIND_SEQ, k);
+    if (p >= 0) writeId8(w, KEY.Span.parentSpanId, this.seeds, KIND_SEQ, p);
+    else {
+      const parent = this.parentIds[c];
+      if (parent) b.parentSpanId(parent);
+    }
+    const ns = ix.nameOff.a[k]!;
+    const ne = ns + ix.nameLen.a[k]!;
+    if (kind & KIND_ESCAPED) b.name(decodeString(bytes, ns, ne, true));
+    else {
+      // the name's UTF-8 bytes as they are in the file
+      w.key(KEY.Span.name);
+      w.varint(ne - ns);
+      w.rawFrom(bytes, ns, ne);
+    }
+    b.kind(SPAN_KIND_INTERNAL);
+    this.time(KEY.Span.startTimeUnixNano, ix.start.a[k]!);
+    this.time(KEY.Span.endTimeUnixNano, ix.end.a[k]!);
+    w.raw(this.commonAttributes(ix.thread.a[k]!, ix.cat.a[k]!, kind));
+    if (kind & KIND_STEP) this.attrs.int(w, this.stepKey, this.stepN.get(k)!);
+    const as = ix.argsOff.a[k]!;
+    if (as >= 0) this.attrs.args(w, bytes, as, as + ix.argsLen.a[k]!);
+    b.endSpan();
+    this.spans++;
+    this.batchSpans++;
+    if (this.batchSpans >= this.opts.maxBatchSpans || w.pos >= this.opts.maxBatchBytes) this.cut();
   }
 
   private open(): void {
@@ -210,55 +205,34 @@ export class KinetoConverter {
     }
   }
 
-  private writeSpan(f: EventFields, bytes: Uint8Array, k: number, kind: number, traceId: Uint8Array, spanId: Uint8Array, parent: Uint8Array | undefined, start: number, end: number): void {
-    const b = this.b;
-    const w = b.w;
+  /**
+   * pytorch.category, then gpu.index, gpu.stream and gpu.name (GPU activities) or process.pid,
+   * thread.id and thread.name: the same for every span of a thread and category.
+   */
+  private commonAttributes(t: number, cat: number, kind: number): Uint8Array {
+    const key = t * 65536 + cat;
+    let enc = this.common.get(key);
+    if (enc) return enc;
     const at = this.attrs;
-    b.beginSpan();
-    b.traceId(traceId);
-    b.spanId(spanId);
-    if (parent) b.parentSpanId(parent);
-    if (f.nameEscaped) b.name(f.name());
-    else {
-      // the name's UTF-8 bytes as they are in the file
-      w.key(KEY.Span.name);
-      w.bytes(bytes.subarray(f.nameStart, f.nameEnd));
-    }
-    b.kind(SPAN_KIND_INTERNAL);
-    this.time(KEY.Span.startTimeUnixNano, start);
-    this.time(KEY.Span.endTimeUnixNano, end);
-    at.bytesValue(w, this.categoryKey, bytes.subarray(f.catStart, f.catEnd));
-    const pid = f.pid;
-    const tid = f.tid;
+    const w = new ProtoWriter(256);
+    at.bytesValue(w, at.field('pytorch.category'), this.index.cats[cat]!.bytes);
+    const th = this.index.threads[t]!;
+    const pid = th.pid;
+    const tid = th.tid;
     if (kind & KIND_GPU) {
-      if (Number.isInteger(pid)) at.int(w, this.gpuIndexKey, pid);
-      if (Number.isInteger(tid)) at.int(w, this.gpuStreamKey, tid);
-      const dn = this.deviceNames.get(pid);
+      if (Number.isInteger(pid)) at.int(w, 'gpu.index', pid as number);
+      if (Number.isInteger(tid)) at.int(w, 'gpu.stream', tid as number);
+      const dn = typeof pid === 'number' ? this.deviceNames.get(pid) : undefined;
       if (dn) at.str(w, 'gpu.name', dn);
     } else {
-      if (Number.isInteger(pid)) at.int(w, this.pidKey, pid);
-      if (Number.isInteger(tid)) at.int(w, this.tidKey, tid);
-      const tn = this.threadName(this.index.thread.a[k]!);
-      if (tn) at.bytesValue(w, this.threadNameKey, tn);
-    }
-    if (kind & KIND_STEP) at.int(w, 'pytorch.step', this.stepN.get(k)!);
-    if (f.argsStart >= 0) at.args(w, bytes, f.argsStart, f.argsEnd);
-    b.endSpan();
-    this.spans++;
-    this.batchSpans++;
-    if (this.batchSpans >= this.opts.maxBatchSpans || w.pos >= this.opts.maxBatchBytes) this.cut();
-  }
-
-  /** thread_name metadata of a thread (by its index), as UTF-8 */
-  private threadName(t: number): Uint8Array | undefined {
-    let n = this.threadNames[t];
-    if (n === undefined) {
-      const th = this.index.threads[t]!;
+      if (Number.isInteger(pid)) at.int(w, 'process.pid', pid as number);
+      if (Number.isInteger(tid)) at.int(w, 'thread.id', tid as number);
       const name = this.index.names.get(`${th.pid}:${th.tid}`);
-      n = name ? Buffer.from(name, 'utf8') : null;
-      this.threadNames[t] = n;
+      if (name) at.str(w, 'thread.name', name);
     }
-    return n ?? undefined;
+    enc = w.finish();
+    this.common.set(key, enc);
+    return enc;
   }
 
   /** Closes the current batch (if it has spans) into `batches`. */

@@ -4,7 +4,7 @@
 // they are (lists without their whitespace), numbers read in place.
 import { KEY } from '../../src/otlp/fields.js';
 import type { ProtoWriter } from '../../src/otlp/proto-writer.js';
-import { BACKSLASH, forEachMember, QUOTE } from './json-bytes.js';
+import { BACKSLASH, COLON, COMMA, containerEnd, QUOTE, RBRACE, scalarEnd, scanned, stringEnd, ws } from './json-bytes.js';
 import { parsePythonJson } from './python-json.js';
 
 const MAX_STRING = 4096;
@@ -48,8 +48,10 @@ interface ArgKey {
 export class SpanAttributes {
   private readonly fields = new Map<string, Uint8Array>();
   /** args keys by first byte and length, compared byte by byte: no string per key */
-  private readonly argKeys = new Map<number, ArgKey[]>();
-  private readonly json: number[] = [];
+  private readonly argKeys: (ArgKey[] | undefined)[] = new Array<ArgKey[] | undefined>(65536);
+  private argKeyCount = 0;
+  /** a list or object value's JSON text, compacted */
+  private readonly json = new Uint8Array(MAX_JSON + 2);
 
   field(key: string): Uint8Array {
     let k = this.fields.get(key);
@@ -80,6 +82,15 @@ export class SpanAttributes {
     w.raw(v);
   }
 
+  /** a string value given as the UTF-8 bytes b[s, e) */
+  bytesRange(w: ProtoWriter, k: Uint8Array, b: Uint8Array, s: number, e: number): void {
+    const n = e - s;
+    this.head(w, k, 1 + varintLen(n) + n);
+    w.key(KEY.AnyValue.stringValue);
+    w.varint(n);
+    w.rawFrom(b, s, e);
+  }
+
   int(w: ProtoWriter, key: string | Uint8Array, v: number): void {
     const k = typeof key === 'string' ? this.field(key) : key;
     this.head(w, k, 1 + (v >= 0 ? varintLen(v) : 10));
@@ -99,30 +110,57 @@ export class SpanAttributes {
     w.varint(v ? 1 : 0);
   }
 
-  /** every entry of the args object b[start, end) as a pytorch.<snake_case key> attribute */
+  /**
+   * every entry of the args object b[start, end) as a pytorch.<snake_case key> attribute; stops
+   * at the first thing that is not a well-formed member
+   */
   args(w: ProtoWriter, b: Uint8Array, start: number, end: number): void {
-    this.w = w;
-    this.b = b;
-    forEachMember(b, start, end, this.onArg);
+    let i = ws(b, start + 1, end);
+    if (b[i] === RBRACE) return;
+    while (i < end) {
+      if (b[i] !== QUOTE) return;
+      const ks = i + 1;
+      const ke = stringEnd(b, ks, end);
+      if (ke < 0) return;
+      i = ws(b, ke + 1, end);
+      if (b[i] !== COLON) return;
+      const vs = ws(b, i + 1, end);
+      const c = b[vs];
+      let ve: number;
+      let escaped = false;
+      if (c === QUOTE) {
+        const e = stringEnd(b, vs + 1, end);
+        if (e < 0) return;
+        escaped = scanned.escaped;
+        ve = e + 1;
+      } else if (c === 0x7b || c === 0x5b) ve = containerEnd(b, vs, end);
+      else ve = scalarEnd(b, vs, end);
+      if (ve < 0) return;
+      const k = this.argKey(b, ks, ke);
+      if (k) this.value(w, k, b, vs, ve, escaped);
+      i = ws(b, ve, end);
+      if (b[i] === COMMA) i = ws(b, i + 1, end);
+      else return;
+    }
   }
-  private w: ProtoWriter | undefined;
-  private b: Uint8Array = new Uint8Array(0);
-  private readonly onArg = (ks: number, ke: number, vs: number, ve: number): void => {
-    const k = this.argKey(this.b, ks, ke);
-    if (k) this.value(this.w!, k, this.b, vs, ve);
-  };
 
   private argKey(b: Uint8Array, ks: number, ke: number): Uint8Array | undefined {
     const len = ke - ks;
     const slot = b[ks]! * 256 + Math.min(len, 255);
-    let list = this.argKeys.get(slot);
+    let list = this.argKeys[slot];
     if (list) {
-      for (const a of list) {
+      for (let l = 0; l < list.length; l++) {
+        const a = list[l]!;
+        const raw = a.raw;
+        if (raw.length !== len) continue;
         let j = 0;
-        while (j < len && a.raw[j] === b[ks + j]) j++;
-        if (j === len && a.raw.length === len) return a.field;
+        while (j < len && raw[j] === b[ks + j]) j++;
+        if (j === len) return a.field;
       }
-    } else if (this.argKeys.size < 4096) this.argKeys.set(slot, (list = []));
+    } else if (this.argKeyCount < 4096) {
+      this.argKeys[slot] = list = [];
+      this.argKeyCount++;
+    }
     const rawKey = Buffer.from(b.subarray(ks, ke));
     let name = rawKey.toString('utf8');
     if (rawKey.includes(BACKSLASH)) {
@@ -137,21 +175,21 @@ export class SpanAttributes {
     return field;
   }
 
-  private value(w: ProtoWriter, k: Uint8Array, b: Uint8Array, vs: number, ve: number): void {
+  private value(w: ProtoWriter, k: Uint8Array, b: Uint8Array, vs: number, ve: number, escaped: boolean): void {
     const c = b[vs]!;
     if (c === QUOTE) {
       const s = vs + 1;
       const e = ve - 1;
-      if (b.indexOf(BACKSLASH, s) < 0 || b.indexOf(BACKSLASH, s) >= e) {
-        this.bytesValue(w, k, b.subarray(s, utf8Cut(b, s, e, MAX_STRING)));
-      } else {
+      if (!escaped) this.bytesRange(w, k, b, s, utf8Cut(b, s, e, MAX_STRING));
+      else {
         const v = JSON.parse(Buffer.from(b.subarray(vs, ve)).toString('utf8')) as string;
         this.str(w, k, v.length > MAX_STRING ? v.slice(0, MAX_STRING) : v);
       }
       return;
     }
     if (c === 0x7b || c === 0x5b) {
-      this.bytesValue(w, k, this.compact(b, vs, ve));
+      const json = this.json;
+      this.bytesRange(w, k, json, 0, this.compact(b, vs, ve));
       return;
     }
     if (c === 0x74 || c === 0x66) {
@@ -181,24 +219,26 @@ export class SpanAttributes {
     }
   }
 
-  /** JSON text of a list or object without whitespace outside strings, cut at MAX_JSON bytes */
-  private compact(b: Uint8Array, vs: number, ve: number): Uint8Array {
+  /**
+   * JSON text of a list or object without whitespace outside strings, cut at MAX_JSON bytes, into
+   * `json`; returns its length
+   */
+  private compact(b: Uint8Array, vs: number, ve: number): number {
     const out = this.json;
-    out.length = 0;
+    let n = 0;
     let inStr = false;
-    for (let i = vs; i < ve && out.length < MAX_JSON; i++) {
+    for (let i = vs; i < ve && n < MAX_JSON; i++) {
       const c = b[i]!;
       if (inStr) {
-        out.push(c);
-        if (c === BACKSLASH && i + 1 < ve) out.push(b[++i]!);
+        out[n++] = c;
+        if (c === BACKSLASH && i + 1 < ve) out[n++] = b[++i]!;
         else if (c === QUOTE) inStr = false;
       } else if (c > 0x20) {
-        out.push(c);
+        out[n++] = c;
         if (c === QUOTE) inStr = true;
       }
     }
-    const bytes = Buffer.from(out);
-    return bytes.subarray(0, utf8Cut(bytes, 0, bytes.length, MAX_JSON));
+    return utf8Cut(out, 0, n, MAX_JSON);
   }
 }
 

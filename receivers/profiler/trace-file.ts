@@ -79,5 +79,5 @@ export async function convertTraceFile(path: string, opts: ConvertFileOptions, s
   if (extents.done !== index.spans) throw new Error(`the trace changed while it was read (${extents.done} of ${index.spans} spans found again)`);
   conv.cut();
   await drain();
-  return { events: index.events, spans: conv.spans, skipped: index.events - index.spans, badEvents: conv.badEvents, bytes };
+  return { events: index.events, spans: conv.spans, skipped: index.events - index.spans, badEvents: index.badEvents, bytes };
 }

@@ -1,11 +1,12 @@
 // Pass 1 over a Kineto trace: a compact index of every event that becomes a span, whatever the
 // order Kineto wrote them in (CPU ops first, runtime calls after them, each GPU activity before
-// its launch). Per span event 41 bytes (start, end, thread, kind, byte offset and length, then parent and
-// context), plus
-// 4 bytes per correlation / External id and the flow events' ids. `resolve()` then sorts each
-// thread's intervals by start and finds every CPU event's parent (the innermost enclosing interval
-// on its thread) and trace context, before pass 2 emits a single span.
-import { EventFields } from './event-fields.js';
+// its launch). Per span event 59 bytes (start, end, thread, kind, category, byte offset and length
+// of the event, of its name and of its args, then parent and context), 20 more per GPU activity
+// (its correlation and External id), plus 4 bytes per correlation / External id and the flow
+// events' ids. `resolve()` then sorts each thread's intervals by start and finds every span's
+// parent (CPU: the innermost enclosing interval on its thread; GPU: its launch) and trace context,
+// so that pass 2 only encodes.
+import { EventFields, INCOMPLETE, MALFORMED } from './event-fields.js';
 import { IdMap } from './id-map.js';
 import type { ScanHandler } from './trace-scanner.js';
 
@@ -22,6 +23,8 @@ export const KIND_GPU = 1;
 export const KIND_LAUNCH = 2;
 export const KIND_STEP = 4;
 export const KIND_OTEL = 8;
+/** the name has escapes (decoded in pass 2) */
+export const KIND_ESCAPED = 16;
 
 const OTEL_ANNOTATION = /^otel:([0-9a-fA-F]{32}):([0-9a-fA-F]{16})$/;
 const STEP = /^ProfilerStep#(\d+)$/;
@@ -49,7 +52,17 @@ export interface Context {
   parentHex: string | undefined;
 }
 
-class Growable<T extends Float64Array | Int32Array | Uint8Array> {
+/** a category seen in the file: its bytes, kind bits (-1: not a span) and whether it is a flow's */
+interface Category {
+  bytes: Uint8Array;
+  kind: number;
+  flow: boolean;
+}
+
+/** at most this many categories that are neither spans nor flows are remembered */
+const MAX_OTHER_CATEGORIES = 256;
+
+class Growable<T extends Float64Array | Int32Array | Uint16Array | Uint8Array> {
   a: T;
   constructor(private readonly make: (n: number) => T) {
     this.a = make(1024);
@@ -70,9 +83,10 @@ export class TraceIndex implements ScanHandler {
   readonly threads: Thread[] = [];
   readonly steps: Step[] = [];
   readonly contexts: Context[] = [{ traceHex: undefined, key: -1, parentHex: undefined }];
-  /** events seen in traceEvents, and those that become spans */
+  /** events seen in traceEvents, and those that become spans; events that are not well-formed objects */
   events = 0;
   spans = 0;
+  badEvents = 0;
   /** µs: timestamps are kept as ns relative to the first event's whole µs */
   originUs: number | undefined;
   readonly start = new Growable((n) => new Float64Array(n));
@@ -82,6 +96,19 @@ export class TraceIndex implements ScanHandler {
   /** where each span's event lies in the (inflated) input: pass 2 reads only those bytes */
   readonly at = new Growable((n) => new Float64Array(n));
   readonly len = new Growable((n) => new Int32Array(n));
+  /** the name's content and the args object, from the event's first byte (args -1: none) */
+  readonly nameOff = new Growable((n) => new Int32Array(n));
+  readonly nameLen = new Growable((n) => new Int32Array(n));
+  readonly argsOff = new Growable((n) => new Int32Array(n));
+  readonly argsLen = new Growable((n) => new Int32Array(n));
+  /** index in `cats` */
+  readonly cat = new Growable((n) => new Uint16Array(n));
+  readonly cats: Category[] = [];
+  /** GPU activities: span index, correlation and External id (0: none), for resolve() */
+  private readonly gpuK = new Growable((n) => new Int32Array(n));
+  private readonly gpuCorr = new Growable((n) => new Float64Array(n));
+  private readonly gpuExt = new Growable((n) => new Float64Array(n));
+  private gpuCount = 0;
   /** after resolve(): the parent's index (-1: the context's parent) and the context of each span */
   parent = new Int32Array(0);
   ctx = new Int32Array(0);
@@ -104,28 +131,33 @@ export class TraceIndex implements ScanHandler {
   onEventsStart(): void {}
   onEventsEnd(): void {}
 
-  /** kind bits of a category, -1 when its events are not spans */
+  /** the index in `cats` of the event's category; -1 when it has none, or an unremembered one */
   category(f: EventFields, bytes: Uint8Array): number {
     if (f.catStart < 0) return -1;
     // the categories seen so far (a handful), compared byte by byte: no string per event
     const len = f.catEnd - f.catStart;
-    const known = this.knownCats;
-    for (let c = 0; c < known.length; c++) {
-      const kb = known[c]!.bytes;
+    const cats = this.cats;
+    for (let c = 0; c < cats.length; c++) {
+      const kb = cats[c]!.bytes;
       if (kb.length !== len) continue;
       let j = 0;
       while (j < len && bytes[f.catStart + j] === kb[j]) j++;
-      if (j === len) return known[c]!.kind;
+      if (j === len) return c;
     }
     const cat = Buffer.from(bytes.buffer, bytes.byteOffset + f.catStart, len).toString('latin1');
-    const k = !this.categories.has(cat) ? -1 : GPU_CATEGORIES.has(cat) ? KIND_GPU : LAUNCH_CATEGORIES.has(cat) ? KIND_LAUNCH : 0;
-    if (known.length < 64) known.push({ bytes: Buffer.from(cat, 'latin1'), kind: k });
-    return k;
+    const kind = !this.categories.has(cat) ? -1 : GPU_CATEGORIES.has(cat) ? KIND_GPU : LAUNCH_CATEGORIES.has(cat) ? KIND_LAUNCH : 0;
+    const flow = FLOW_CATEGORIES.has(cat);
+    // span and flow categories are always kept (pass 2 names each span's); others while few
+    if (kind < 0 && !flow && cats.length >= MAX_OTHER_CATEGORIES) return -1;
+    cats.push({ bytes: Buffer.from(cat, 'latin1'), kind, flow });
+    return cats.length - 1;
   }
-  private readonly knownCats: { bytes: Uint8Array; kind: number }[] = [];
 
   /** the index of an event's (pid, tid) */
   threadOf(f: EventFields): number {
+    // events come in runs of one thread: the last numeric (pid, tid) is remembered
+    const numeric = f.pidStart < 0 && f.tidStart < 0;
+    if (numeric && f.pid === this.lastPid && f.tid === this.lastTid) return this.lastThread;
     const pid: number | string = f.pidStart >= 0 ? f.raw(f.pidStart, f.pidEnd) : f.pid;
     const tid: number | string = f.tidStart >= 0 ? f.raw(f.tidStart, f.tidEnd) : f.tid;
     let m = this.threadIds.get(pid);
@@ -136,8 +168,16 @@ export class TraceIndex implements ScanHandler {
       this.threads.push({ pid, tid });
       m.set(tid, t);
     }
+    if (numeric) {
+      this.lastPid = f.pid;
+      this.lastTid = f.tid;
+      this.lastThread = t;
+    }
     return t;
   }
+  private lastPid = NaN;
+  private lastTid = NaN;
+  private lastThread = -1;
 
   /** ns relative to the origin */
   rel(f: EventFields): number {
@@ -145,22 +185,40 @@ export class TraceIndex implements ScanHandler {
     return (f.tsInt - this.originUs) * 1000 + f.tsNs;
   }
 
-  onEvent(bytes: Uint8Array, offset: number): void {
-    this.events++;
+  onEvent(b: Uint8Array, start: number, offset: number): number {
     const f = this.f;
-    if (!f.read(bytes)) return; // pass 2 counts it as bad
+    const end = f.read(b, start);
+    if (end < 0) {
+      if (end !== MALFORMED || f.malformedEnd < 0) return INCOMPLETE;
+      this.events++;
+      this.badEvents++;
+      return f.malformedEnd;
+    }
+    this.events++;
     if (f.ph === 0x58 /* X */) {
-      if (!f.hasTs || f.nameStart < 0) return;
-      let kind = this.category(f, bytes);
-      if (kind < 0) return;
+      if (!f.hasTs || f.nameStart < 0) return end;
+      const cat = this.category(f, b);
+      if (cat < 0) return end;
+      let kind = this.cats[cat]!.kind;
+      if (kind < 0) return end;
       const k = this.spans++;
       this.at.set(k, offset);
-      this.len.set(k, bytes.length);
-      const start = this.rel(f);
-      this.start.set(k, start);
-      this.end.set(k, start + f.durNs);
+      this.len.set(k, end - start);
+      this.nameOff.set(k, f.nameStart - start);
+      this.nameLen.set(k, f.nameEnd - f.nameStart);
+      this.argsOff.set(k, f.argsStart < 0 ? -1 : f.argsStart - start);
+      this.argsLen.set(k, f.argsEnd - f.argsStart);
+      this.cat.set(k, cat);
+      const ts = this.rel(f);
+      this.start.set(k, ts);
+      this.end.set(k, ts + f.durNs);
       this.thread.set(k, this.threadOf(f));
+      if (f.nameEscaped) kind |= KIND_ESCAPED;
       if (kind & KIND_GPU) {
+        const g = this.gpuCount++;
+        this.gpuK.set(g, k);
+        this.gpuCorr.set(g, f.correlation);
+        this.gpuExt.set(g, f.externalId);
         if (f.correlation === 0) this.uncorrelated.push(k);
       } else if (kind & KIND_LAUNCH) {
         if (f.correlation > 0) this.byCorrelation.setFirst(f.correlation, k);
@@ -170,7 +228,7 @@ export class TraceIndex implements ScanHandler {
           const m = STEP.exec(f.name());
           if (m) {
             kind |= KIND_STEP;
-            this.steps.push({ n: Number(m[1]), k, start, end: start + f.durNs });
+            this.steps.push({ n: Number(m[1]), k, start: ts, end: ts + f.durNs });
           }
         } else if (f.nameStartsWith(OTEL_PREFIX)) {
           const m = OTEL_ANNOTATION.exec(f.name());
@@ -181,15 +239,18 @@ export class TraceIndex implements ScanHandler {
         }
       }
       this.kind.set(k, kind);
-      return;
+      return end;
     }
-    if (f.ph === 0x4d /* M */) return this.metadata(bytes);
+    if (f.ph === 0x4d /* M */) {
+      this.metadata(b.subarray(start, end));
+      return end;
+    }
     if ((f.ph === 0x73 || f.ph === 0x66) && f.hasTs && Number.isFinite(f.flowId) && f.catStart >= 0) {
       // flow events (s at the launch, f at the GPU activity): kept in case an activity lacks its correlation
-      const cat = Buffer.from(bytes.buffer, bytes.byteOffset + f.catStart, f.catEnd - f.catStart).toString('latin1');
-      if (!FLOW_CATEGORIES.has(cat)) return;
-      (f.ph === 0x73 ? this.flowS : this.flowF).push({ id: f.flowId, thread: this.threadOf(f), ts: this.rel(f) });
+      const cat = this.category(f, b);
+      if (cat >= 0 && this.cats[cat]!.flow) (f.ph === 0x73 ? this.flowS : this.flowF).push({ id: f.flowId, thread: this.threadOf(f), ts: this.rel(f) });
     }
+    return end;
   }
 
   private metadata(bytes: Uint8Array): void {
@@ -295,6 +356,33 @@ export class TraceIndex implements ScanHandler {
       }
     }
     this.linkFlows();
+    this.linkGpu();
+  }
+
+  /**
+   * GPU activities: a child of the launch that caused it (correlation, else flow), else of the op
+   * with its External id, else of the profiler step running then; in its parent's trace.
+   */
+  private linkGpu(): void {
+    const gpuK = this.gpuK.a;
+    const gpuCorr = this.gpuCorr.a;
+    const gpuExt = this.gpuExt.a;
+    for (let g = 0; g < this.gpuCount; g++) {
+      const k = gpuK[g]!;
+      const corr = gpuCorr[g]!;
+      const ext = gpuExt[g]!;
+      let l = corr > 0 ? this.byCorrelation.get(corr) : -1;
+      if (l < 0 && this.byFlow.size > 0) l = this.byFlow.get(k) ?? -1;
+      if (l < 0 && ext > 0) l = this.byExternal.get(ext);
+      if (l < 0) {
+        const s = this.stepAt(this.start.a[k]!);
+        if (s) l = s.k;
+      }
+      if (l >= 0) {
+        this.parent[k] = l;
+        this.ctx[k] = this.ctx[l]!;
+      }
+    }
   }
 
   /** per thread, its CPU span indexes sorted by start (after resolve) */

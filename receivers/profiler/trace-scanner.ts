@@ -1,10 +1,11 @@
-// A streaming structural scanner for Kineto trace JSON: one top-level object whose
-// `traceEvents` array holds the events. Memory is bounded by the largest single value: each
-// element of `traceEvents` is handed out as the bytes it spans (a view valid only during the
-// callback), every other top-level value as its parsed JSON (up to a size cap). Chunks may
-// split anything anywhere; strings are skipped with memchr (Buffer.indexOf).
+// A streaming reader for Kineto trace JSON: one top-level object whose `traceEvents` array holds
+// the events. Each event is read where it lies in the chunk by the handler, in one walk that finds
+// its fields and its end; an event (or header value) cut by the chunk's end is kept and read
+// again with the next chunk(s), waiting until the kept bytes have doubled so that a large event
+// is read a bounded number of times. Memory is bounded by the largest single value: one over
+// `maxValueBytes` is skipped (by bracket depth, across chunks) instead of kept.
 
-import { BACKSLASH, COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET } from './json-bytes.js';
+import { COLON, COMMA, LBRACE, LBRACKET, QUOTE, RBRACE, RBRACKET, BACKSLASH, scanned, stringEnd, valueEnd } from './json-bytes.js';
 
 export class TraceFormatError extends Error {
   constructor(message: string) {
@@ -18,40 +19,45 @@ export interface ScanHandler {
   onKey(key: string, value: unknown): void;
   /** `traceEvents` begins: every header key before it has been seen */
   onEventsStart(): void;
-  /** one element of traceEvents at byte `offset` of the (inflated) input; `bytes` is only valid during the call */
-  onEvent(bytes: Uint8Array, offset: number): void;
+  /**
+   * The element of traceEvents whose '{' is at `start` (at byte `offset` of the inflated input):
+   * returns the index after it, or a negative number when `b` ends first (it is offered again,
+   * from its start, with more input). `b` is only valid during the call.
+   */
+  onEvent(b: Uint8Array, start: number, offset: number): number;
   onEventsEnd(): void;
 }
 
 const enum Mode {
   Start, // before the top-level '{'
   Key, // expecting a key or '}' at depth 1
-  InKey, // inside a key string
   Colon, // after a key
   Value, // expecting a value's first byte
-  InValue, // inside a value (generic, depth-tracked)
   EventsItem, // inside traceEvents, expecting an element, ',' or ']'
-  InEvent, // inside an element
   AfterValue, // expecting ',' or '}' at depth 1
+  Skip, // skipping a value over the size cap
   Done, // after the top-level '}'
 }
 
 export class TraceScanner {
   private mode = Mode.Start;
-  private inString = false;
-  private escape = false;
-  private depth = 0; // nesting within the current value or element
   private key = '';
-  private keyParts: Uint8Array[] = [];
-  /** bytes of the current value/element carried over from earlier chunks */
-  private carry: Uint8Array[] = [];
-  private carryBytes = 0;
-  private overCap = false;
-  private scalar = false;
-  eventCount = 0;
-  /** input offset of the current chunk's first byte, and of the current event's */
+  /** bytes from the start of an unfinished token, kept for the next chunk(s) */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  /** input offset of the first kept byte */
+  private pendingOff = 0;
+  /** read the kept bytes again once there are this many */
+  private retryAt = 0;
+  /** input offset of the next chunk's first byte */
   private base = 0;
-  private eventStart = 0;
+  /** Skip mode: the value being skipped (an event, or the header value of `key`) */
+  private skipEvent = false;
+  private skipDepth = 0;
+  private skipInStr = false;
+  private skipEscape = false;
+  private skipStarted = false;
+  eventCount = 0;
 
   constructor(
     private readonly h: ScanHandler,
@@ -63,105 +69,64 @@ export class TraceScanner {
     return this.mode === Mode.Done;
   }
 
-  write(b: Uint8Array): void {
+  write(chunk: Uint8Array): void {
+    const base = this.base;
+    this.base += chunk.length;
+    this.feed(chunk, base);
+  }
+
+  /** `chunk` (at input offset `chunkBase`) after what came before it */
+  private feed(chunk: Uint8Array, chunkBase: number): void {
+    if (this.mode === Mode.Skip) {
+      this.skipInto(chunk, 0, chunkBase);
+      return;
+    }
+    let b = chunk;
+    let base = chunkBase;
+    if (this.pendingBytes > 0) {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes > this.maxValueBytes) {
+        this.overCap();
+        return;
+      }
+      if (this.pendingBytes < this.retryAt) {
+        this.pending[this.pending.length - 1] = Buffer.from(chunk); // kept: a copy, the chunk is not ours
+        return;
+      }
+      b = Buffer.concat(this.pending);
+      base = this.pendingOff;
+      this.pending = [];
+      this.pendingBytes = 0;
+    }
+    const stop = this.scan(b, base);
+    if (stop >= 0) this.keep(b, stop, base + stop, b !== chunk);
+  }
+
+  /** The state machine over `b`; returns where an unfinished token starts (-1: none). */
+  private scan(b: Uint8Array, base: number): number {
     const n = b.length;
+    const h = this.h;
     let i = 0;
-    // start of the current value/element within this chunk (-1: none)
-    let start = this.mode === Mode.InValue || this.mode === Mode.InEvent ? 0 : -1;
-    let keyStart = this.mode === Mode.InKey ? 0 : -1;
     while (i < n) {
       const mode = this.mode;
-      if (mode === Mode.InEvent || mode === Mode.InValue) {
-        if (this.scalar) {
-          // a scalar top-level value ends at ',' '}' ']' or whitespace
-          const c = b[i]!;
-          if (c === COMMA || c === RBRACE || c === RBRACKET || c <= 0x20) {
-            this.endValue(b, start, i);
-            start = -1;
-            continue; // the delimiter is read again in the next mode
-          }
+      if (mode === Mode.EventsItem) {
+        // the hot loop: event after event
+        const c = b[i]!;
+        if (c === LBRACE) {
+          const e = h.onEvent(b, i, base + i);
+          if (e < 0) return i;
+          this.eventCount++;
+          i = e;
+        } else if (c === COMMA || c <= 0x20) i++;
+        else if (c === RBRACKET) {
+          this.mode = Mode.AfterValue;
+          h.onEventsEnd();
           i++;
-          continue;
-        }
-        // the hot loop: one element (or value) byte by byte, strings included
-        let depth = this.depth;
-        let inStr = this.inString;
-        if (this.escape) {
-          this.escape = false;
-          i++;
-        }
-        let ended = false;
-        let nextBs = -2; // -2: not searched yet, -1: none left in this chunk
-        let strRun = 0; // bytes of the current string scanned one by one: long ones go to memchr
-        while (i < n) {
-          const c = b[i]!;
-          if (inStr) {
-            if (c !== QUOTE && c !== BACKSLASH && ++strRun > 24) {
-              strRun = 0;
-              // memchr to the next quote, or to the next backslash if that comes first (the
-              // next backslash's position is found once and kept: a forward-only search)
-              if (nextBs !== -1 && nextBs < i) nextBs = b.indexOf(BACKSLASH, i);
-              const q = b.indexOf(QUOTE, i);
-              const stop = q < 0 ? n : q;
-              i = nextBs !== -1 && nextBs < stop ? nextBs : stop;
-              continue;
-            }
-            if (c === QUOTE) {
-              inStr = false;
-              i++;
-              if (depth === 0) {
-                ended = true; // a top-level string value
-                break;
-              }
-            } else if (c === BACKSLASH) i += 2;
-            else i++;
-            continue;
-          }
-          if (c === QUOTE) {
-            inStr = true;
-            strRun = 0;
-          }
-          else if (c === LBRACE || c === LBRACKET) depth++;
-          else if (c === RBRACE || c === RBRACKET) {
-            if (--depth === 0) {
-              i++;
-              ended = true;
-              break;
-            }
-          }
-          i++;
-        }
-        if (i > n) {
-          this.escape = true; // the chunk ended on a backslash
-          i = n;
-        }
-        this.depth = depth;
-        this.inString = inStr;
-        if (ended) {
-          if (mode === Mode.InEvent) this.endEvent(b, start, i);
-          else this.endValue(b, start, i);
-          start = -1;
-        }
+        } else throw new TraceFormatError(`traceEvents element ${this.eventCount} is not an object`);
         continue;
       }
       const c = b[i]!;
-      if (mode === Mode.InKey) {
-        const q = b.indexOf(QUOTE, i);
-        const end = q < 0 ? n : q;
-        if (q >= 0 && (end > 0 ? b[end - 1] === BACKSLASH : false)) throw new TraceFormatError('escaped quote in a top-level key');
-        if (q < 0) {
-          this.keyParts.push(Buffer.from(b.subarray(keyStart < 0 ? 0 : keyStart, n)));
-          i = n;
-          break;
-        }
-        this.keyParts.push(b.subarray(keyStart < 0 ? 0 : keyStart, end));
-        this.key = Buffer.concat(this.keyParts).toString('utf8');
-        this.keyParts = [];
-        keyStart = -1;
-        this.mode = Mode.Colon;
-        i = q + 1;
-        continue;
-      }
       if (c <= 0x20) {
         i++;
         continue;
@@ -174,9 +139,12 @@ export class TraceScanner {
           break;
         case Mode.Key:
           if (c === QUOTE) {
-            this.mode = Mode.InKey;
-            keyStart = i + 1;
-            i++;
+            const e = stringEnd(b, i + 1, n);
+            if (e < 0) return i;
+            this.key = Buffer.from(b.buffer, b.byteOffset + i + 1, e - i - 1).toString('utf8');
+            if (scanned.escaped) this.key = JSON.parse(`"${this.key}"`) as string;
+            this.mode = Mode.Colon;
+            i = e + 1;
           } else if (c === RBRACE) {
             this.mode = Mode.Done;
             i++;
@@ -187,41 +155,26 @@ export class TraceScanner {
           this.mode = Mode.Value;
           i++;
           break;
-        case Mode.Value:
+        case Mode.Value: {
           if (this.key === 'traceEvents' && c === LBRACKET) {
             this.mode = Mode.EventsItem;
-            this.h.onEventsStart();
+            h.onEventsStart();
             i++;
             break;
           }
-          this.beginValue(c);
-          start = i;
-          this.mode = Mode.InValue;
-          if (!this.scalar) {
-            this.depth = c === LBRACE || c === LBRACKET ? 1 : 0;
-            this.inString = c === QUOTE;
-            i++;
+          const e = valueEnd(b, i, n);
+          if (e < 0) return i;
+          let value: unknown;
+          try {
+            value = JSON.parse(Buffer.from(b.buffer, b.byteOffset + i, e - i).toString('utf8'));
+          } catch (err) {
+            throw new TraceFormatError(`bad value for "${this.key}": ${(err as Error).message}`);
           }
+          this.mode = Mode.AfterValue;
+          h.onKey(this.key, value);
+          i = e;
           break;
-        case Mode.EventsItem:
-          if (c === COMMA) {
-            i++;
-          } else if (c === RBRACKET) {
-            this.mode = Mode.AfterValue;
-            this.h.onEventsEnd();
-            i++;
-          } else if (c === LBRACE) {
-            this.eventStart = this.base + i;
-            this.mode = Mode.InEvent;
-            this.depth = 1;
-            this.carry = [];
-            this.carryBytes = 0;
-            this.overCap = false;
-            this.scalar = false;
-            start = i;
-            i++;
-          } else throw new TraceFormatError(`traceEvents element ${this.eventCount} is not an object`);
-          break;
+        }
         case Mode.AfterValue:
           if (c === COMMA) this.mode = Mode.Key;
           else if (c === RBRACE) this.mode = Mode.Done;
@@ -230,74 +183,103 @@ export class TraceScanner {
           break;
         case Mode.Done:
           throw new TraceFormatError('data after the end of the top-level object');
-        default:
+      }
+    }
+    return -1;
+  }
+
+  /** keeps b[from..] (input offset `off`; a copy unless `own`) to be read again with more input */
+  private keep(b: Uint8Array, from: number, off: number, own: boolean): void {
+    const tail = own && from === 0 ? b : Buffer.from(b.subarray(from)); // a copy: not the chunk, nor all of a big concat
+    this.pendingOff = off;
+    this.pending = [tail];
+    this.pendingBytes = tail.length;
+    this.retryAt = 2 * tail.length;
+    if (this.pendingBytes > this.maxValueBytes) this.overCap();
+  }
+
+  /** the kept value is over the cap: skip it (an event is counted, a header value is undefined) */
+  private overCap(): void {
+    const parts = this.pending;
+    let off = this.pendingOff;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.skipEvent = this.mode === Mode.EventsItem;
+    this.skipStarted = false;
+    this.skipDepth = 0;
+    this.skipInStr = false;
+    this.skipEscape = false;
+    this.mode = Mode.Skip;
+    for (const p of parts) {
+      this.feed(p, off);
+      off += p.length;
+    }
+  }
+
+  /** Skip mode over b[i..]: a value by bracket depth, strings included; then back to reading. */
+  private skipInto(b: Uint8Array, i: number, base: number): void {
+    const n = b.length;
+    let depth = this.skipDepth;
+    let inStr = this.skipInStr;
+    if (this.skipEscape && i < n) {
+      this.skipEscape = false;
+      i++;
+    }
+    let ended = false;
+    if (!this.skipStarted && i < n) {
+      this.skipStarted = true;
+      const c = b[i]!;
+      if (c === QUOTE) inStr = true;
+      else if (c === LBRACE || c === LBRACKET) depth = 1;
+      else depth = -1; // a scalar: up to the next delimiter
+      i++;
+    }
+    while (i < n && !ended) {
+      const c = b[i]!;
+      if (depth < 0) {
+        if (c === COMMA || c === RBRACE || c === RBRACKET || c <= 0x20) ended = true;
+        else i++;
+      } else if (inStr) {
+        if (c === BACKSLASH) i += 2;
+        else {
+          if (c === QUOTE) {
+            inStr = false;
+            if (depth === 0) ended = true;
+          }
           i++;
+        }
+      } else {
+        if (c === QUOTE) inStr = true;
+        else if (c === LBRACE || c === LBRACKET) depth++;
+        else if ((c === RBRACE || c === RBRACKET) && --depth === 0) ended = true;
+        i++;
       }
     }
-    // keep the unfinished value's bytes for the next chunk
-    if ((this.mode === Mode.InEvent || this.mode === Mode.InValue) && start >= 0) this.keep(b.subarray(start, n));
-    this.base += n;
-  }
-
-  private beginValue(c: number): void {
-    this.carry = [];
-    this.carryBytes = 0;
-    this.overCap = false;
-    this.inString = false;
-    this.scalar = !(c === LBRACE || c === LBRACKET || c === QUOTE);
-  }
-
-  private keep(part: Uint8Array): void {
-    if (this.overCap) return;
-    if (this.carryBytes + part.length > this.maxValueBytes) {
-      this.overCap = true;
-      this.carry = [];
-      this.carryBytes = 0;
-      return;
+    if (i > n) {
+      this.skipEscape = true; // the input ended on a backslash
+      i = n;
     }
-    this.carry.push(Buffer.from(part)); // a copy: the chunk is not ours to keep
-    this.carryBytes += part.length;
-  }
-
-  private collect(b: Uint8Array, start: number, end: number): Uint8Array | undefined {
-    if (this.overCap) return undefined;
-    const tail = b.subarray(start < 0 ? 0 : start, end);
-    if (this.carry.length === 0) return tail;
-    if (this.carryBytes + tail.length > this.maxValueBytes) return undefined;
-    const out = Buffer.concat([...this.carry, tail]);
-    this.carry = [];
-    this.carryBytes = 0;
-    return out;
-  }
-
-  private endEvent(b: Uint8Array, start: number, end: number): void {
-    const bytes = this.collect(b, start, end);
-    this.mode = Mode.EventsItem;
-    this.eventCount++;
-    if (bytes) this.h.onEvent(bytes, this.eventStart);
-  }
-
-  private endValue(b: Uint8Array, start: number, end: number): void {
-    // a string value: `start` is at its opening quote and the scan stopped after the closing one
-    const bytes = this.collect(b, start, end);
-    this.mode = Mode.AfterValue;
-    this.scalar = false;
-    this.inString = false;
-    let value: unknown;
-    if (bytes) {
-      try {
-        value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
-      } catch (e) {
-        throw new TraceFormatError(`bad value for "${this.key}": ${(e as Error).message}`);
-      }
+    this.skipDepth = depth;
+    this.skipInStr = inStr;
+    if (!ended) return;
+    if (this.skipEvent) {
+      this.eventCount++;
+      this.mode = Mode.EventsItem;
+    } else {
+      this.mode = Mode.AfterValue;
+      this.h.onKey(this.key, undefined);
     }
-    this.h.onKey(this.key, value);
+    if (i < n) this.feed(b.subarray(i), base + i);
   }
 
   /** Call at the end of input: throws when the object is incomplete. */
   end(): void {
-    if (this.mode === Mode.InValue && this.scalar) {
-      this.endValue(new Uint8Array(0), 0, 0);
+    if (this.pendingBytes > 0 && this.mode !== Mode.Skip) {
+      // kept bytes not read again yet (waiting for more): the last chance
+      const b = Buffer.concat(this.pending);
+      this.pending = [];
+      this.pendingBytes = 0;
+      if (this.scan(b, this.pendingOff) >= 0) throw new TraceFormatError('the trace ends inside a value');
     }
     if (this.mode !== Mode.Done) throw new TraceFormatError('the trace ends before its top-level object is complete');
   }

@@ -1,7 +1,10 @@
 // OTLP/JSON → protobuf bytes, following the OTLP/JSON rules: lowerCamelCase (or original)
-// field names, hex trace and span ids, enums as integers, 64-bit integers as strings or
-// numbers, unknown fields ignored.
+// field names, hex trace and span ids, enums as integers (or their names), integers and doubles
+// as numbers or strings, unknown fields ignored. docs/security.md lists the rules.
 import type { Signal } from '../component.js';
+import { ENUM_VALUES } from './enums.js';
+import { doubleFrom, integerFrom } from './json-numbers.js';
+import { longInteger } from './json-text.js';
 import { MAX_DEPTH, ONEOFS } from './limits.js';
 import { ProtoWriter } from './proto-writer.js';
 import { type FieldDef, type MessageDef, message, REQUEST_MESSAGE, wireTypeOf } from './schema.js';
@@ -27,7 +30,7 @@ export function encodeMessage(name: string, json: unknown): Uint8Array {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+const kind = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : longInteger(v) !== undefined ? 'number' : typeof v);
 const join = (path: string, key: string): string => (path === '' ? key : `${path}.${key}`);
 
 function writeMessage(w: ProtoWriter, def: MessageDef, obj: Record<string, unknown>, path: string, depth: number): void {
@@ -36,8 +39,11 @@ function writeMessage(w: ProtoWriter, def: MessageDef, obj: Record<string, unkno
   if (oneofs) checkOneofs(def, obj, oneofs, path);
   for (const key in obj) {
     const f = def.byJson.get(key);
+    if (f === undefined) continue;
+    // byJson holds both spellings; one field under both is ambiguous (which value wins?)
+    if (key !== f.json && Object.hasOwn(obj, f.json)) throw new JsonShapeError(path, `field ${f.name} given twice (${f.json}, ${key})`);
     const v = obj[key];
-    if (f === undefined || v === undefined || v === null) continue;
+    if (v === undefined || v === null) continue;
     const fpath = join(path, key);
     if (f.repeated) {
       if (!Array.isArray(v)) throw new JsonShapeError(fpath, `expected an array, got ${kind(v)}`);
@@ -84,18 +90,33 @@ function writeField(w: ProtoWriter, f: FieldDef, v: unknown, path: string, depth
 }
 
 function isDefault(f: FieldDef, v: unknown): boolean {
-  if (v === '' || v === false || v === 0 || v === '0') return f.type !== 'string' || v === '';
+  // -0.0 is not the default of a double (protobuf writes it; JSON.parse keeps the sign)
+  if (v === 0 && f.type === 'double') return Object.is(v, 0);
+  // an empty string is no number ("" for an integer is refused, not read as 0)
+  if (v === '') return f.type === 'string' || f.type === 'bytes' || f.type === 'id';
+  if (v === false || v === 0 || v === '0') return f.type !== 'string';
   return false;
+}
+
+// standard or URL-safe base64 (not mixed), with or without padding
+const BASE64 = /^(?:[A-Za-z0-9+/]*|[A-Za-z0-9_-]*)(?:={1,2})?$/;
+
+function isBase64(v: string): boolean {
+  if (!BASE64.test(v)) return false;
+  const pad = v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0;
+  return (v.length - pad) % 4 !== 1 && (pad === 0 || v.length % 4 === 0);
 }
 
 function writeScalar(w: ProtoWriter, f: FieldDef, v: unknown, path: string): void {
   switch (f.type) {
     case 'string':
-      if (typeof v !== 'string') throw new JsonShapeError(path, `expected a string, got ${kind(v)}`);
+      if (typeof v !== 'string' || longInteger(v) !== undefined) throw new JsonShapeError(path, `expected a string, got ${kind(v)}`);
+      // a UTF-16 surrogate without its partner has no UTF-8 form (it would be stored as U+FFFD)
+      if (!v.isWellFormed()) throw new JsonShapeError(path, 'a lone UTF-16 surrogate is not text');
       w.string(v);
       return;
     case 'bytes': {
-      if (typeof v !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(v)) throw new JsonShapeError(path, 'expected base64 bytes');
+      if (typeof v !== 'string' || !isBase64(v)) throw new JsonShapeError(path, 'expected base64 bytes');
       w.bytes(Buffer.from(v, 'base64'));
       return;
     }
@@ -113,7 +134,8 @@ function writeScalar(w: ProtoWriter, f: FieldDef, v: unknown, path: string): voi
     case 'enum':
     case 'int32':
     case 'uint32': {
-      const n = toInt(v, path);
+      const named = f.enum !== undefined && typeof v === 'string' ? ENUM_VALUES[f.enum]?.get(v) : undefined;
+      const n = named ?? toInt(v, path);
       if (f.type === 'uint32' ? n < 0 || n > 0xffffffff : n < -0x80000000 || n > 0x7fffffff) throw new JsonShapeError(path, 'out of range');
       w.varint(n);
       return;
@@ -147,33 +169,24 @@ function writeScalar(w: ProtoWriter, f: FieldDef, v: unknown, path: string): voi
 }
 
 function toInt(v: unknown, path: string): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : NaN;
-  if (!Number.isInteger(n)) throw new JsonShapeError(path, `expected an integer, got ${JSON.stringify(v)}`);
-  return n;
+  const n = integerFrom(v);
+  if (n === undefined) throw new JsonShapeError(path, `expected an integer, got ${JSON.stringify(v)}`);
+  if (n < -0x80000000n || n > 0xffffffffn) throw new JsonShapeError(path, 'out of range');
+  return Number(n);
 }
 
 const MIN_I64 = -(2n ** 63n);
 const MAX_U64 = 2n ** 64n - 1n;
 
 function toBig(v: unknown, path: string, unsigned: boolean): bigint {
-  let b: bigint;
-  if (typeof v === 'number' && Number.isInteger(v)) b = BigInt(v);
-  else if (typeof v === 'string' && /^-?\d+$/.test(v)) b = BigInt(v);
-  else throw new JsonShapeError(path, `expected an integer or an integer string, got ${JSON.stringify(v)}`);
+  const b = integerFrom(v);
+  if (b === undefined) throw new JsonShapeError(path, `expected an integer or an integer string, got ${JSON.stringify(v)}`);
   if (unsigned ? b < 0n || b > MAX_U64 : b < MIN_I64 || b >= 2n ** 63n) throw new JsonShapeError(path, 'out of range');
   return b;
 }
 
 function toDouble(v: unknown, path: string): number {
-  // a literal beyond the double range (1e400) parses to Infinity; the JSON mapping refuses it
-  // (infinities are spelled "Infinity")
-  if (typeof v === 'number') {
-    if (!Number.isFinite(v)) throw new JsonShapeError(path, 'number out of the double range (write "Infinity" for infinity)');
-    return v;
-  }
-  if (v === 'NaN') return NaN;
-  if (v === 'Infinity') return Infinity;
-  if (v === '-Infinity') return -Infinity;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  throw new JsonShapeError(path, `expected a number, got ${JSON.stringify(v)}`);
+  const n = doubleFrom(v);
+  if (n === undefined) throw new JsonShapeError(path, `expected a number within the double range (or "NaN", "Infinity", "-Infinity"), got ${JSON.stringify(v)}`);
+  return n;
 }

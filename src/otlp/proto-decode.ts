@@ -54,7 +54,8 @@ function readMessage(def: MessageDef, r: Reader, start: number, end: number, dep
 }
 
 function isZero(v: JsonValue): boolean {
-  return v === 0 || v === '0' || v === '' || v === false;
+  // -0.0 is written by protobuf encoders (it is not the default), so it is kept
+  return (v === 0 && !Object.is(v, -0)) || v === '0' || v === '' || v === false;
 }
 
 function readScalar(f: FieldDef, r: Reader): JsonValue {

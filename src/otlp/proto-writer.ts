@@ -114,6 +114,21 @@ export class ProtoWriter {
     this.pos += b.length;
   }
 
+  /** b[start, end) as they are (short runs copied byte by byte: no subarray view per call) */
+  rawFrom(b: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    const buf = this.buf;
+    if (n <= 64) {
+      let p = this.pos;
+      for (let i = start; i < end; i++) buf[p++] = b[i]!;
+      this.pos = p;
+    } else {
+      buf.set(b.subarray(start, end), this.pos);
+      this.pos += n;
+    }
+  }
+
   string(s: string): void {
     // Worst case 3 bytes per UTF-16 unit; write after a provisional 5-byte gap, then close it.
     const max = s.length * 3;

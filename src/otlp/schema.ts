@@ -16,6 +16,8 @@ export interface FieldDef {
   readonly repeated?: boolean;
   /** oneof member or `optional`: a zero value is still written */
   readonly presence?: boolean;
+  /** for `enum`: the enum type, whose value names OTLP/JSON may use (see enums.ts) */
+  readonly enum?: string;
   /** for `id`: required byte length when not empty */
   readonly idLen?: number;
   /** entries of this field are the items a signal counts (spans, log records, points) */
@@ -110,7 +112,7 @@ const SPECS = {
     [4, 'parent_span_id', 'id', { idLen: 8 }],
     [16, 'flags', 'fixed32'],
     [5, 'name', 'string'],
-    [6, 'kind', 'enum'],
+    [6, 'kind', 'enum', { enum: 'SpanKind' }],
     [7, 'start_time_unix_nano', 'fixed64'],
     [8, 'end_time_unix_nano', 'fixed64'],
     [9, 'attributes', 'message', { msg: 'KeyValue', ...R }],
@@ -135,7 +137,7 @@ const SPECS = {
     [5, 'dropped_attributes_count', 'uint32'],
     [6, 'flags', 'fixed32'],
   ],
-  Status: [[2, 'message', 'string'], [3, 'code', 'enum']],
+  Status: [[2, 'message', 'string'], [3, 'code', 'enum', { enum: 'StatusCode' }]],
 
   ResourceLogs: [
     [1, 'resource', 'message', 'Resource'],
@@ -150,7 +152,7 @@ const SPECS = {
   LogRecord: [
     [1, 'time_unix_nano', 'fixed64'],
     [11, 'observed_time_unix_nano', 'fixed64'],
-    [2, 'severity_number', 'enum'],
+    [2, 'severity_number', 'enum', { enum: 'SeverityNumber' }],
     [3, 'severity_text', 'string'],
     [5, 'body', 'message', 'AnyValue'],
     [6, 'attributes', 'message', { msg: 'KeyValue', ...R }],
@@ -185,16 +187,16 @@ const SPECS = {
   Gauge: [[1, 'data_points', 'message', { msg: 'NumberDataPoint', ...R, counts: true }]],
   Sum: [
     [1, 'data_points', 'message', { msg: 'NumberDataPoint', ...R, counts: true }],
-    [2, 'aggregation_temporality', 'enum'],
+    [2, 'aggregation_temporality', 'enum', { enum: 'AggregationTemporality' }],
     [3, 'is_monotonic', 'bool'],
   ],
   Histogram: [
     [1, 'data_points', 'message', { msg: 'HistogramDataPoint', ...R, counts: true }],
-    [2, 'aggregation_temporality', 'enum'],
+    [2, 'aggregation_temporality', 'enum', { enum: 'AggregationTemporality' }],
   ],
   ExponentialHistogram: [
     [1, 'data_points', 'message', { msg: 'ExponentialHistogramDataPoint', ...R, counts: true }],
-    [2, 'aggregation_temporality', 'enum'],
+    [2, 'aggregation_temporality', 'enum', { enum: 'AggregationTemporality' }],
   ],
   Summary: [[1, 'data_points', 'message', { msg: 'SummaryDataPoint', ...R, counts: true }]],
   NumberDataPoint: [

@@ -4,25 +4,36 @@
 // Python's protobuf (upb) with opentelemetry-proto's classes. Every disagreement is reported:
 //   false accept: we answer 200, the reference cannot decode it (a poisoned batch);
 //   false reject: we refuse what the reference decodes, for a reason not in DELIBERATE.
-// OTLP/JSON bodies are mutated too; every one we accept must encode to protobuf bytes the
-// reference decodes.   `npm run fuzz` runs a longer campaign: node dist/test/harness/fuzz-campaign.js [cases] [seed]
+// OTLP/JSON bodies are mutated too (fuzz-json-mutators.ts) and judged against json_format with
+// OTLP's rules (py/otlp_json.py): a document only one side accepts is a false accept or reject;
+// one both accept must decode to equal messages (else: different).
+// `npm run fuzz` runs a longer campaign: node dist/test/harness/fuzz-campaign.js [cases] [seed] [jsonEvery]
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Signal } from '../../src/component.js';
 import { encodeRequest, parseOtlpJson } from '../../src/otlp/index.js';
 import { scanRequest } from '../../src/otlp/scanner.js';
+import { rng } from './prng.js';
+import { JSON_MUTATORS } from './fuzz-json-mutators.js';
 import { PythonOtlp } from './python-otlp.js';
 import { captureSdkBodies, type SdkBody } from './sdk-bodies.js';
 
 /** Refusals stricter than protobuf on purpose (see src/otlp/scanner.ts). */
 export const DELIBERATE: readonly RegExp[] = [/wire type \d, expected \d/, /must be \d+ bytes, got \d+/, /nesting deeper than/];
+/** OTLP/JSON refusals stricter than the reference on purpose: ids of another length than 16/8 bytes. */
+export const JSON_DELIBERATE: readonly RegExp[] = [/expected \d+ hex characters/];
 
 export interface Disagreement {
-  kind: 'false-accept' | 'false-reject';
+  /** different: both accept OTLP/JSON but decode it to different messages */
+  kind: 'false-accept' | 'false-reject' | 'different';
   signal: Signal;
   mutation: string;
   ours: string;
   reference: string;
-  hex: string;
+  /** the protobuf body in hex, or the OTLP/JSON text */
+  body: string;
 }
 
 export interface CampaignResult {
@@ -32,20 +43,9 @@ export interface CampaignResult {
   deliberate: number;
   jsonCases: number;
   jsonAccepted: number;
+  jsonDeliberate: number;
   disagreements: Disagreement[];
   seconds: number;
-}
-
-/** mulberry32: small, seeded, reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** protobuf varint bytes (also used by the hand-written scanner tests) */
@@ -112,18 +112,16 @@ const MUTATORS: Record<string, Mutator> = {
   },
 };
 
-const JSON_MUTATORS: Record<string, (t: string, r: () => number) => string> = {
-  char: (t, r) => {
-    const i = Math.floor(r() * t.length);
-    const chars = '{}[]":,0123456789e-+.aZ\\ ';
-    return t.slice(0, i) + chars[Math.floor(r() * chars.length)] + t.slice(i + 1);
-  },
-  number: (t, r) => t.replace(/\d+(\.\d+)?/g, (m) => (r() < 0.05 ? ['1e400', '-1e400', '1.5', '"NaN"', '18446744073709551616', '-1'][Math.floor(r() * 6)]! : m)),
-  oneof: (t) => t.replace(/\{"stringValue":"([^"]*)"\}/, '{"stringValue":"$1","intValue":"1"}'),
-  truncate: (t, r) => t.slice(0, Math.floor(r() * t.length)),
-};
+/** Our side of a case: its result, and 'accepted' or the refusal's message. */
+function attempt<T>(f: () => T): { value: T | undefined; ours: string } {
+  try {
+    return { value: f(), ours: 'accepted' };
+  } catch (e) {
+    return { value: undefined, ours: (e as Error).message };
+  }
+}
 
-export async function runCampaign(opts: { cases: number; seed: number; budgetMs: number; log?: (l: string) => void }): Promise<CampaignResult> {
+export async function runCampaign(opts: { cases: number; seed: number; budgetMs: number; jsonEvery?: number }): Promise<CampaignResult> {
   const t0 = Date.now();
   const seeds: SdkBody[] = [...(await captureSdkBodies('proto')), ...(await captureSdkBodies('json'))];
   const proto = seeds.filter((s) => s.wire === 'proto');
@@ -132,33 +130,49 @@ export async function runCampaign(opts: { cases: number; seed: number; budgetMs:
   const py = await PythonOtlp.start();
   const r = rng(opts.seed);
   const names = Object.keys(MUTATORS);
-  const res: CampaignResult = { cases: 0, accepted: 0, rejected: 0, deliberate: 0, jsonCases: 0, jsonAccepted: 0, disagreements: [], seconds: 0 };
+  const jsonNames = Object.keys(JSON_MUTATORS);
+  const jsonEvery = opts.jsonEvery ?? 5;
+  const res: CampaignResult = { cases: 0, accepted: 0, rejected: 0, deliberate: 0, jsonCases: 0, jsonAccepted: 0, jsonDeliberate: 0, disagreements: [], seconds: 0 };
   try {
     // the unmutated seeds first: both sides must accept them
     const pending: Promise<void>[] = [];
     const judge = (signal: Signal, body: Buffer, mutation: string): void => {
-      let ours = 'accepted';
-      let ok = true;
-      try {
-        scanRequest(signal, body);
-      } catch (e) {
-        ok = false;
-        ours = (e as Error).message;
-      }
+      const { value, ours } = attempt(() => scanRequest(signal, body));
+      const ok = value !== undefined;
       res.cases++;
       if (ok) res.accepted++;
       else res.rejected++;
       pending.push(
         py.parseProto(signal, body).then((v) => {
-          if (ok && !v.ok) res.disagreements.push({ kind: 'false-accept', signal, mutation, ours, reference: v.text.slice(0, 200), hex: body.toString('hex').slice(0, 400) });
+          if (ok && !v.ok) res.disagreements.push({ kind: 'false-accept', signal, mutation, ours, reference: v.text.slice(0, 200), body: body.toString('hex').slice(0, 400) });
           if (!ok && v.ok) {
             if (DELIBERATE.some((re) => re.test(ours))) res.deliberate++;
-            else res.disagreements.push({ kind: 'false-reject', signal, mutation, ours, reference: 'decoded', hex: body.toString('hex').slice(0, 400) });
+            else res.disagreements.push({ kind: 'false-reject', signal, mutation, ours, reference: 'decoded', body: body.toString('hex').slice(0, 400) });
           }
         }),
       );
     };
+    const judgeJson = (signal: Signal, text: string, mutation: string): void => {
+      const { value: bytes, ours } = attempt(() => {
+        const b = encodeRequest(signal, parseOtlpJson(text));
+        scanRequest(signal, b);
+        return b;
+      });
+      res.jsonCases++;
+      if (bytes) res.jsonAccepted++;
+      pending.push(
+        py.judgeJson(signal, text, bytes).then((v) => {
+          const d = { signal, mutation, ours, reference: v.detail.slice(0, 300), body: text };
+          if (bytes && !v.ok) res.disagreements.push({ kind: 'false-accept', ...d });
+          else if (!bytes && v.ok) {
+            if (JSON_DELIBERATE.some((re) => re.test(ours))) res.jsonDeliberate++;
+            else res.disagreements.push({ kind: 'false-reject', ...d });
+          } else if (v.equal === false) res.disagreements.push({ kind: 'different', ...d });
+        }),
+      );
+    };
     for (const s of proto) judge(s.signal, s.body, 'none');
+    for (const s of json) judgeJson(s.signal, s.body.toString('utf8'), 'json:none');
     while (res.cases < opts.cases && Date.now() - t0 < opts.budgetMs) {
       const s = proto[Math.floor(r() * proto.length)]!;
       let body = s.body;
@@ -170,31 +184,19 @@ export async function runCampaign(opts: { cases: number; seed: number; budgetMs:
         body = MUTATORS[m]!(body, r);
       }
       judge(s.signal, body, applied.join('+'));
-      if (pending.length >= 200) await Promise.all(pending.splice(0));
-      // JSON: one case for every ten protobuf cases
-      if (res.cases % 10 === 0) {
+      // OTLP/JSON: one case for every `jsonEvery` protobuf cases
+      if (res.cases % jsonEvery === 0) {
         const j = json[Math.floor(r() * json.length)]!;
-        const jm = Object.keys(JSON_MUTATORS)[Math.floor(r() * Object.keys(JSON_MUTATORS).length)]!;
-        const text = JSON_MUTATORS[jm]!(j.body.toString('utf8'), r);
-        res.jsonCases++;
-        let bytes: Uint8Array | undefined;
-        try {
-          bytes = encodeRequest(j.signal, parseOtlpJson(text));
-          scanRequest(j.signal, bytes);
-        } catch {
-          bytes = undefined;
+        let text = j.body.toString('utf8');
+        const applied: string[] = [];
+        for (let k = 1 + Math.floor(r() * 2); k > 0; k--) {
+          const m = jsonNames[Math.floor(r() * jsonNames.length)]!;
+          applied.push(m);
+          text = JSON_MUTATORS[m]!(text, r);
         }
-        if (bytes) {
-          res.jsonAccepted++;
-          const signal = j.signal;
-          const b = Buffer.from(bytes);
-          pending.push(
-            py.parseProto(signal, b).then((v) => {
-              if (!v.ok) res.disagreements.push({ kind: 'false-accept', signal, mutation: `json:${jm}`, ours: 'accepted', reference: v.text.slice(0, 200), hex: b.toString('hex').slice(0, 400) });
-            }),
-          );
-        }
+        judgeJson(j.signal, text, `json:${applied.join('+')}`);
       }
+      if (pending.length >= 200) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);
   } finally {
@@ -207,14 +209,28 @@ export async function runCampaign(opts: { cases: number; seed: number; budgetMs:
 export function summary(r: CampaignResult): string {
   const fa = r.disagreements.filter((d) => d.kind === 'false-accept').length;
   const fr = r.disagreements.filter((d) => d.kind === 'false-reject').length;
-  return `protobuf cases ${r.cases} (accepted ${r.accepted}, rejected ${r.rejected}, of which ${r.deliberate} deliberately stricter than protobuf), OTLP/JSON cases ${r.jsonCases} (accepted ${r.jsonAccepted}); false accepts ${fa}, false rejects ${fr}; ${r.seconds.toFixed(1)} s`;
+  const df = r.disagreements.filter((d) => d.kind === 'different').length;
+  return (
+    `protobuf cases ${r.cases} (accepted ${r.accepted}, rejected ${r.rejected}, of which ${r.deliberate} deliberately stricter than protobuf), ` +
+    `OTLP/JSON cases ${r.jsonCases} (accepted ${r.jsonAccepted}, rejected ${r.jsonCases - r.jsonAccepted}, of which ${r.jsonDeliberate} deliberately stricter); ` +
+    `false accepts ${fa}, false rejects ${fr}, accepted but decoded differently ${df}; ${r.seconds.toFixed(1)} s`
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const cases = Number(process.argv[2] ?? 100_000);
   const seed = Number(process.argv[3] ?? 15);
-  const r = await runCampaign({ cases, seed, budgetMs: 30 * 60_000 });
+  const jsonEvery = Number(process.argv[4] ?? 5);
+  const r = await runCampaign({ cases, seed, budgetMs: 30 * 60_000, jsonEvery });
   console.log(`fuzz (seed ${seed}): ${summary(r)}`);
-  for (const d of r.disagreements.slice(0, 20)) console.log(JSON.stringify(d));
+  for (const kind of ['false-accept', 'false-reject', 'different']) {
+    for (const d of r.disagreements.filter((x) => x.kind === kind).slice(0, 10)) console.log(JSON.stringify({ ...d, body: d.body.slice(0, 600) }));
+  }
+  if (r.disagreements.length > 0) {
+    // whole bodies, to replay a case by hand
+    const file = join(tmpdir(), `fuzz-disagreements-${seed}.json`);
+    writeFileSync(file, JSON.stringify(r.disagreements, null, 1));
+    console.log(`all disagreements: ${file}`);
+  }
   process.exit(r.disagreements.length === 0 ? 0 : 1);
 }

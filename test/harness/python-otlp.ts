@@ -1,15 +1,16 @@
 // Python's `protobuf` (upb) with `opentelemetry-proto`'s generated classes, from PyPI at
 // pinned versions, in a virtual environment in the shared cache (outside the repository):
 // an independent OTLP decoder for the fuzz tests. `PythonOtlp` drives py/otlp_decode.py as
-// one long-lived subprocess over length-prefixed frames.
+// one long-lived subprocess over length-prefixed frames; py/otlp_json.py adds OTLP/JSON's rules
+// to json_format for the OTLP/JSON comparison.
 //   node dist/test/harness/python-otlp.js install
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Signal } from '../../src/component.js';
-import { cacheDir } from './minio.js';
+import { cacheDir, cachedBuild, installFromCommandLine } from './cached-build.js';
 
 const execFileP = promisify(execFile);
 
@@ -21,53 +22,39 @@ export function pythonOtlpPath(): string {
   return join(cacheDir(), VENV_NAME, 'venv', 'bin', 'python');
 }
 
-let installing: Promise<string> | undefined;
-
-export function installPythonOtlp(log: (l: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
-  installing ??= (async () => {
-    const py = pythonOtlpPath();
-    const done = join(cacheDir(), VENV_NAME, 'installed');
-    if (existsSync(done)) return py;
-    const dir = join(cacheDir(), VENV_NAME);
-    mkdirSync(dir, { recursive: true });
-    const lock = join(dir, 'install.lock');
-    for (;;) {
-      try {
-        mkdirSync(lock);
-        break;
-      } catch {
-        if (existsSync(done)) return py;
-        const st = statSync(lock, { throwIfNoEntry: false });
-        if (st && Date.now() - st.mtimeMs > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-    try {
-      if (existsSync(done)) return py;
+/** A virtual environment with PY_PACKAGES unless it is already cached; returns its python. */
+export const installPythonOtlp = cachedBuild(() => {
+  const dir = join(cacheDir(), VENV_NAME);
+  const done = join(dir, 'installed');
+  return {
+    name: `a Python venv with ${PY_PACKAGES.join(' ')}`,
+    result: pythonOtlpPath(),
+    done,
+    lock: join(dir, 'install.lock'),
+    staleMs: 15 * 60_000,
+    build: async (log) => {
       log(`installing ${PY_PACKAGES.join(' ')} from PyPI into ${dir}/venv`);
       rmSync(join(dir, 'venv'), { recursive: true, force: true });
       await execFileP('python3', ['-m', 'venv', join(dir, 'venv')]);
-      await execFileP(py, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...PY_PACKAGES], { maxBuffer: 16 * 1024 * 1024 });
-      const { writeFileSync } = await import('node:fs');
+      await execFileP(pythonOtlpPath(), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...PY_PACKAGES], { maxBuffer: 16 * 1024 * 1024 });
       writeFileSync(done, `${PY_PACKAGES.join('\n')}\n`);
-    } catch (err) {
-      const e = err as { stderr?: string; message: string };
-      throw new Error(`installing ${PY_PACKAGES.join(' ')} failed: ${e.stderr?.slice(-4000) ?? e.message}`);
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
-    return py;
-  })();
-  installing.catch(() => {
-    installing = undefined;
-  });
-  return installing;
-}
+    },
+  };
+});
 
 export interface PyVerdict {
   ok: boolean;
   /** canonical JSON of the decoded message, or the error text */
   text: string;
+}
+
+export interface JsonVerdict {
+  /** the reference accepts the document */
+  ok: boolean;
+  /** both accept: whether the messages are equal; otherwise null */
+  equal: boolean | null;
+  /** the reference's error, or the first difference */
+  detail: string;
 }
 
 const SIGNAL_BYTE: Record<Signal, number> = { traces: 0x74, logs: 0x6c, metrics: 0x6d };
@@ -93,8 +80,19 @@ export class PythonOtlp {
     return this.send(0x50, signal, body);
   }
 
-  parseJson(signal: Signal, text: string): Promise<PyVerdict> {
-    return this.send(0x4a, signal, Buffer.from(text, 'utf8'));
+  /**
+   * Judges OTLP/JSON with the OTLP rules on top of json_format (py/otlp_json.py) and, when both
+   * sides accept, compares the messages: `ours` is the collector's protobuf encoding of the
+   * same text, or undefined when the collector refused it.
+   */
+  async judgeJson(signal: Signal, text: string, ours: Uint8Array | undefined): Promise<JsonVerdict> {
+    const t = Buffer.from(text, 'utf8');
+    const head = Buffer.alloc(5);
+    head[0] = ours ? 1 : 0;
+    head.writeUInt32BE(t.length, 1);
+    const v = await this.send(0x4f, signal, Buffer.concat([head, t, ours ?? Buffer.alloc(0)]));
+    const a = JSON.parse(v.text) as { equal: boolean | null; detail: string };
+    return { ok: v.ok, equal: a.equal, detail: a.detail };
   }
 
   close(): void {
@@ -127,12 +125,4 @@ export class PythonOtlp {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'install') {
-  installPythonOtlp().then(
-    (p) => console.log(p),
-    (e: Error) => {
-      console.error(e.message);
-      process.exit(1);
-    },
-  );
-}
+installFromCommandLine(import.meta.url, installPythonOtlp);

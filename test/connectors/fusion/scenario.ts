@@ -4,21 +4,11 @@
 // logs, logs whose spans never come, and every GPU event kind. Everything a test expects is
 // computed from this description, never from fusion's output.
 
+import { rng } from '../../harness/prng.js';
+
 export const BASE_MS = 1_790_000_000_000;
 /** ms since the scenario's start (fractions allowed) as ns since the epoch */
 export const ns = (ms: number): string => String(BigInt(BASE_MS) * 1_000_000n + BigInt(Math.round(ms * 1e6)));
-
-/** deterministic pseudo-random numbers (mulberry32) */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GpuDef { node: string; index: number; uuid: string; name: string; totalBytes: number }
 export interface ProcessDef { node: string; pid: number; gpu: GpuDef; nvml: boolean }

@@ -1,0 +1,14 @@
+// One seeded pseudo-random generator for every test that needs reproducible randomness (the
+// fuzz campaign, generated scenarios): the same seed gives the same sequence on every run.
+
+/** mulberry32: small and fast, 32 bits of state; numbers in [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
