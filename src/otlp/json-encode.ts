@@ -169,6 +169,7 @@ function writeScalar(w: ProtoWriter, f: FieldDef, v: unknown, path: string): voi
 }
 
 function toInt(v: unknown, path: string): number {
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 0xffffffff) return v; // the common case, no BigInt
   const n = integerFrom(v);
   if (n === undefined) throw new JsonShapeError(path, `expected an integer, got ${JSON.stringify(v)}`);
   if (n < -0x80000000n || n > 0xffffffffn) throw new JsonShapeError(path, 'out of range');

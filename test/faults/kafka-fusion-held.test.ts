@@ -9,22 +9,12 @@ import { spawnCollector } from '../harness/cli-process.js';
 import { readStored, storedSpans, tempDir } from '../harness/collector.js';
 import { startKafka, type KafkaServer } from '../harness/kafka.js';
 import { heldFusionConfig, heldSpans } from '../harness/held-spans.js';
+import { committedOffsets } from '../harness/kafka-readers.js';
 
 let kafka: KafkaServer | undefined;
 after(async () => {
   await kafka?.close();
 });
-
-async function committed(brokers: string[], topic: string, group: string): Promise<number> {
-  const admin = new Kafka({ clientId: 'atc-test', brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return t!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 test('offsets stay uncommitted while fusion holds the data; kill -9 and restart lose nothing', { timeout: 240_000 }, async () => {
   kafka = await startKafka({ partitions: 2 });
@@ -48,7 +38,7 @@ test('offsets stay uncommitted while fusion holds the data; kill -9 and restart 
   assert.equal(await metric('atc_fusion_held_traces'), 20, `fusion holds every trace\n${c.logs()}`);
   // many commit intervals later, still nothing committed: fusion holds all of it
   await new Promise((r) => setTimeout(r, 1000));
-  assert.equal(await committed(kafka.brokers, topic, group), 0, 'offsets were committed while fusion held the data');
+  assert.equal(await committedOffsets(kafka.brokers, topic, group), 0, 'offsets were committed while fusion held the data');
   c.child.kill('SIGKILL');
   await c.exited;
 
