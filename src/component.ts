@@ -1,5 +1,6 @@
 // Contracts every receiver, processor and exporter follows: a factory that knows its
 // defaults and validates its config with key paths, and a component with start/shutdown.
+import type { PipelineRefusal } from './errors/refusals.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ConfigErrors } from './config/errors.js';
@@ -52,8 +53,12 @@ export type ConsumeResult =
   | { readonly status: 'accepted'; readonly delivered?: Promise<AckStatus> }
   /** ring full and `when_full: drop_newest`: the data was dropped and counted */
   | { readonly status: 'dropped'; readonly reason: string }
-  /** refused for now (ring full, memory limit): the client should retry after the hint */
-  | { readonly status: 'refused'; readonly reason: string; readonly retryAfterMs: number };
+  /**
+   * refused (ring full, memory limit, too large, shutting down): `code` names the entry of
+   * the refusal catalogue (src/errors/refusals.ts) a receiver answers with; retryable codes
+   * come with a hint
+   */
+  | { readonly status: 'refused'; readonly code: PipelineRefusal; readonly reason: string; readonly retryAfterMs: number };
 
 export interface ConsumeOptions {
   /** ask for `delivered` on the accepted result */

@@ -92,7 +92,8 @@ function scrapeConfigs(targets: ScrapeTarget[], indent: string): string {
     .join('\n');
 }
 
-export function oursScrape(dir: string, ports: Ports, targets: ScrapeTarget[]): string {
+/** Both collectors' receivers: Prometheus scraping `targets`, and OTLP/HTTP. */
+function scrapeReceivers(ports: Ports, targets: ScrapeTarget[]): string {
   return `receivers:
   prometheus:
     config:
@@ -101,6 +102,11 @@ ${scrapeConfigs(targets, '        ')}
   otlp:
     protocols:
       http: { endpoint: "127.0.0.1:${ports.http}" }
+`.trimEnd();
+}
+
+export function oursScrape(dir: string, ports: Ports, targets: ScrapeTarget[]): string {
+  return `${scrapeReceivers(ports, targets)}
 exporters:
   file: { directory: ${dir}/ours-data, compression: zstd }
 spill: { directory: ${dir}/ours-spill }
@@ -113,14 +119,7 @@ service:
 }
 
 export function otelcolScrape(dir: string, ports: Ports, targets: ScrapeTarget[]): string {
-  return `receivers:
-  prometheus:
-    config:
-      scrape_configs:
-${scrapeConfigs(targets, '        ')}
-  otlp:
-    protocols:
-      http: { endpoint: "127.0.0.1:${ports.http}" }
+  return `${scrapeReceivers(ports, targets)}
 processors:
   batch: {}
 exporters:

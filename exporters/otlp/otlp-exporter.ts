@@ -48,6 +48,7 @@ export class OtlpExporter implements Exporter {
   private client: grpc.Client | undefined;
   private readonly inflight = new Set<{ cancel(): void }>();
   private stopped = false;
+  private sinkOk = true;
 
   constructor(
     private readonly cfg: OtlpExporterConfig,
@@ -79,6 +80,7 @@ export class OtlpExporter implements Exporter {
     const a = this.cfg.protocol === 'grpc' ? await this.sendGrpc(batch) : await this.sendHttp(batch);
     const labels = { exporter: this.ctx.id, signal: batch.signal };
     this.ctx.metrics.inc('atc_exporter_otlp_requests_total', { ...labels, status: a.status });
+    this.sinkHealth(a.result.outcome === 'retryable' ? `${a.status}: ${a.result.error.message}` : undefined);
     if (a.result.outcome !== 'success') {
       if (a.result.outcome === 'failure') {
         this.ctx.logger.error({ signal: batch.signal, items: batch.items, status: a.status, err: a.result.error.message }, 'OTLP endpoint refused the batch permanently');
@@ -99,6 +101,13 @@ export class OtlpExporter implements Exporter {
     if (a.sentBytes > 0) this.ctx.metrics.set('atc_exporter_compression_ratio', labels, batch.data.length / a.sentBytes);
     this.ctx.metrics.observe('atc_exporter_send_latency_seconds', labels, (performance.now() - started) / 1000);
     return SUCCESS;
+  }
+
+  /** /status shows the sink unreachable (degraded) until a send succeeds again; readiness ignores it. */
+  private sinkHealth(problem: string | undefined): void {
+    if ((problem === undefined) === this.sinkOk) return;
+    this.sinkOk = problem === undefined;
+    this.ctx.health.setReady(this.ctx.id, this.sinkOk, problem);
   }
 
   // ---- HTTP ----

@@ -171,7 +171,7 @@ export class KafkaReceiver implements Receiver {
         try {
           r = await this.next.consume(signal, data, items, { track: true });
         } catch (e) {
-          r = { status: 'refused' as const, reason: (e as Error).message, retryAfterMs: 1000 };
+          r = { status: 'refused' as const, code: 'internal' as const, reason: (e as Error).message, retryAfterMs: 1000 };
         }
         if (r.status === 'accepted') {
           this.ctx.metrics.inc(ACCEPTED_BY_SIGNAL[signal], labels, items);
@@ -182,7 +182,7 @@ export class KafkaReceiver implements Receiver {
           this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: 'dropped' }, items);
           return {};
         }
-        if (r.reason === 'too_large') return 'too_large';
+        if (r.code === 'too_large') return 'too_large';
         this.ctx.metrics.inc('atc_receiver_kafka_refusals_total', { receiver: this.ctx.id, topic });
         // Stop fetching this partition while the pipeline is full; the message is retried.
         resume ??= p.pause();

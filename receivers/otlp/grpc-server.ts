@@ -12,6 +12,7 @@ import { scanRequest, ScanError } from '../../src/otlp/scanner.js';
 import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
 import type { OtlpGrpcConfig } from './config.js';
 import { successBody } from './responses.js';
+import { REFUSALS, type RefusalCode } from '../../src/errors/refusals.js';
 
 export const GRPC_SERVICES: Record<Signal, { service: string; path: string }> = {
   traces: { service: 'opentelemetry.proto.collector.trace.v1.TraceService', path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export' },
@@ -101,47 +102,44 @@ export class OtlpGrpcServer {
   }
 
   private async handle(signal: Signal, call: ServerUnaryCall<Buffer, Buffer>): Promise<Buffer | GrpcError> {
-    const labels = { receiver: this.ctx.id, transport: 'grpc' };
     if (this.auth) {
       const v = call.metadata.get('authorization')[0];
-      if (!this.auth.check(typeof v === 'string' ? v : v?.toString('utf8'))) {
-        this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: 'unauthenticated' }, 0);
-        return { code: Status.UNAUTHENTICATED, details: 'missing or invalid bearer token' };
-      }
+      if (!this.auth.check(typeof v === 'string' ? v : v?.toString('utf8'))) return this.refuse(signal, 'unauthenticated', 'missing or invalid bearer token');
     }
-    if (!this.next.signals.has(signal)) {
-      return { code: Status.UNIMPLEMENTED, details: `no pipeline takes ${signal} from receiver ${this.ctx.id}` };
-    }
+    if (!this.next.signals.has(signal)) return this.refuse(undefined, 'signal_not_served', `no pipeline takes ${signal} from receiver ${this.ctx.id}`);
     const payload = call.request;
     let items: number;
     try {
       items = scanRequest(signal, payload).items;
     } catch (e) {
       if (!(e instanceof ScanError)) throw e;
-      this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: 'bad_request' }, 0);
-      return { code: Status.INVALID_ARGUMENT, details: `malformed protobuf request: ${e.message}` };
+      return this.refuse(signal, 'bad_request', `malformed protobuf request: ${e.message}`);
     }
     if (items === 0) return Buffer.alloc(0);
     const r = await this.next.consume(signal, payload, items);
     switch (r.status) {
       case 'accepted':
-        this.ctx.metrics.inc(ACCEPTED_BY_SIGNAL[signal], labels, items);
+        this.ctx.metrics.inc(ACCEPTED_BY_SIGNAL[signal], { receiver: this.ctx.id, transport: 'grpc' }, items);
         return Buffer.alloc(0);
       case 'dropped':
-        this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: 'dropped' }, items);
+        this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { receiver: this.ctx.id, transport: 'grpc', reason: 'dropped' }, items);
         return Buffer.from(successBody('proto', signal, items, r.reason));
-      case 'refused': {
-        this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: r.reason === 'too_large' ? 'too_large' : 'overload' }, items);
-        if (r.reason === 'too_large') {
-          // RESOURCE_EXHAUSTED without RetryInfo: not retryable, as the spec wants for this case
-          return { code: Status.RESOURCE_EXHAUSTED, details: 'request is larger than the ring buffer can hold' };
-        }
-        const details = `collector is overloaded (${r.reason}); retry later`;
-        const md = new Metadata();
-        md.set('grpc-status-details-bin', Buffer.from(encodeRetryInfoStatus(Status.RESOURCE_EXHAUSTED, details, Math.max(1, r.retryAfterMs))));
-        return { code: Status.RESOURCE_EXHAUSTED, details, metadata: md };
-      }
+      case 'refused':
+        return this.refuse(signal, r.code, REFUSALS[r.code].retryable ? `${r.reason}; retry later` : r.reason, items, r.retryAfterMs);
     }
+  }
+
+  /**
+   * A refusal as the catalogue says. Retryable ones carry RetryInfo: OTLP clients retry
+   * RESOURCE_EXHAUSTED only with it, so the non-retryable (too large) go without.
+   */
+  private refuse(signal: Signal | undefined, code: RefusalCode, details: string, items = 0, retryAfterMs = 1000): GrpcError {
+    const e = REFUSALS[code];
+    if (signal) this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { receiver: this.ctx.id, transport: 'grpc', reason: e.reason }, items);
+    if (!e.retryable) return { code: e.grpc, details };
+    const md = new Metadata();
+    md.set('grpc-status-details-bin', Buffer.from(encodeRetryInfoStatus(e.grpc, details, Math.max(1, retryAfterMs))));
+    return { code: e.grpc, details, metadata: md };
   }
 
   private count(signal: Signal, status: string): void {

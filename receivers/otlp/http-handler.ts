@@ -10,7 +10,8 @@ import { BearerAuth } from '../../src/auth/bearer.js';
 import { Cors } from '../../src/auth/cors.js';
 import type { OtlpHttpConfig } from './config.js';
 import { BodyError, decodeContent, readBody } from './read-body.js';
-import { CONTENT_TYPE, RPC_CODE, statusBody, successBody, type Wire } from './responses.js';
+import { REFUSALS, retryAfterSeconds, type RefusalCode } from '../../src/errors/refusals.js';
+import { CONTENT_TYPE, statusBody, successBody, type Wire } from './responses.js';
 
 export class OtlpHttpHandler {
   private readonly routes: Map<string, Signal>;
@@ -34,7 +35,7 @@ export class OtlpHttpHandler {
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.serve(req, res).catch((e: Error) => {
       this.ctx.logger.error({ err: e.message }, 'otlp http handler failed');
-      if (!res.headersSent) res.writeHead(500).end();
+      if (!res.headersSent) this.refuse(res, 'json', undefined, 'internal', 'internal error');
       else res.destroy();
     });
   };
@@ -47,20 +48,21 @@ export class OtlpHttpHandler {
     if (this.cors?.apply(req, res)) return;
     if (this.auth && !this.auth.check(req.headers.authorization)) {
       res.setHeader('www-authenticate', 'Bearer');
-      return this.reply(res, 401, wire ?? 'json', signal, RPC_CODE.UNAUTHENTICATED, 'missing or invalid bearer token', true, 'unauthenticated');
+      return this.refuse(res, wire ?? 'json', signal, 'unauthenticated', 'missing or invalid bearer token');
     }
     if (signal === undefined || !this.next.signals.has(signal)) {
       // a path another receiver serves on this port (the profiler's POST /v1/profiler)
       const extra = this.ctx.httpRoutes?.get(path);
       if (extra) return void (await extra(req, res));
-      return this.reply(res, 404, wire ?? 'json', undefined, RPC_CODE.NOT_FOUND, `no OTLP endpoint at ${path}`, true);
+      if (signal === undefined) return this.refuse(res, wire ?? 'json', undefined, 'not_found', `no OTLP endpoint at ${path}`);
+      return this.refuse(res, wire ?? 'json', undefined, 'signal_not_served', `no pipeline takes ${signal} from receiver ${this.ctx.id}`);
     }
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
-      return this.reply(res, 405, wire ?? 'json', signal, RPC_CODE.UNIMPLEMENTED, `${req.method} is not allowed; use POST`, true);
+      return this.refuse(res, wire ?? 'json', signal, 'method_not_allowed', `${req.method} is not allowed; use POST`);
     }
     if (wire === undefined) {
-      return this.reply(res, 415, 'json', signal, RPC_CODE.INVALID_ARGUMENT, `unsupported Content-Type "${req.headers['content-type'] ?? ''}"; use application/x-protobuf or application/json`, true);
+      return this.refuse(res, 'json', signal, 'unsupported_media_type', `unsupported Content-Type "${req.headers['content-type'] ?? ''}"; use application/x-protobuf or application/json`);
     }
     let payload: Uint8Array;
     let items: number;
@@ -74,28 +76,23 @@ export class OtlpHttpHandler {
       }
       items = scanRequest(signal, payload).items;
     } catch (e) {
-      if (e instanceof BodyError) return this.reply(res, e.status, wire, signal, RPC_CODE.INVALID_ARGUMENT, e.message, true, e.status === 413 ? 'too_large' : 'bad_request');
+      if (e instanceof BodyError) return this.refuse(res, wire, signal, e.status === 413 ? 'body_too_large' : e.status === 415 ? 'unsupported_media_type' : 'bad_request', e.message);
       if (e instanceof ScanError || e instanceof JsonShapeError || e instanceof SyntaxError) {
-        return this.reply(res, 400, wire, signal, RPC_CODE.INVALID_ARGUMENT, `malformed ${wire === 'proto' ? 'protobuf' : 'JSON'} request: ${e.message}`, false, 'bad_request');
+        return this.refuse(res, wire, signal, 'bad_request', `malformed ${wire === 'proto' ? 'protobuf' : 'JSON'} request: ${e.message}`, { bodyRead: true });
       }
       throw e;
     }
     if (items === 0) return this.replyOk(res, wire, signal, 0);
     const r = await this.next.consume(signal, payload, items);
-    const labels = { receiver: this.ctx.id, transport: 'http' };
     switch (r.status) {
       case 'accepted':
-        this.ctx.metrics.inc(ACCEPTED_BY_SIGNAL[signal], labels, items);
+        this.ctx.metrics.inc(ACCEPTED_BY_SIGNAL[signal], { receiver: this.ctx.id, transport: 'http' }, items);
         return this.replyOk(res, wire, signal, 0);
       case 'dropped':
-        this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: 'dropped' }, items);
+        this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { receiver: this.ctx.id, transport: 'http', reason: 'dropped' }, items);
         return this.replyOk(res, wire, signal, items, r.reason);
-      case 'refused': {
-        this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { ...labels, reason: 'overload' }, items);
-        res.setHeader('retry-after', String(Math.max(1, Math.ceil(r.retryAfterMs / 1000))));
-        const status = r.reason === 'too_large' ? 413 : 503;
-        return this.reply(res, status, wire, signal, status === 413 ? RPC_CODE.INVALID_ARGUMENT : RPC_CODE.UNAVAILABLE, r.reason === 'too_large' ? 'request is larger than the ring buffer can hold' : `collector is overloaded (${r.reason}); retry later`, false);
-      }
+      case 'refused':
+        return this.refuse(res, wire, signal, r.code, REFUSALS[r.code].retryable ? `${r.reason}; retry later` : r.reason, { bodyRead: true, items, retryAfterMs: r.retryAfterMs });
     }
   }
 
@@ -105,14 +102,22 @@ export class OtlpHttpHandler {
     res.writeHead(200, { 'content-type': CONTENT_TYPE[wire], 'content-length': body.length }).end(body);
   }
 
-  private reply(res: ServerResponse, status: number, wire: Wire, signal: Signal | undefined, code: number, message: string, closeConnection: boolean, refusedReason?: string): void {
-    const body = statusBody(wire, code, message);
-    if (signal) this.countRequest(signal, status);
-    if (refusedReason && signal) this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { receiver: this.ctx.id, transport: 'http', reason: refusedReason }, 0);
+  /**
+   * Answers a refusal as the catalogue says: status, google.rpc.Status body, Retry-After only
+   * when retryable, counted under the catalogue's reason with the items refused.
+   */
+  private refuse(res: ServerResponse, wire: Wire, signal: Signal | undefined, code: RefusalCode, message: string, opts: { bodyRead?: boolean; items?: number; retryAfterMs?: number } = {}): void {
+    const e = REFUSALS[code];
+    const body = statusBody(wire, e.grpc, message);
+    if (signal) {
+      this.countRequest(signal, e.http);
+      this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { receiver: this.ctx.id, transport: 'http', reason: e.reason }, opts.items ?? 0);
+    }
+    if (e.retryable) res.setHeader('retry-after', String(retryAfterSeconds(opts.retryAfterMs ?? 1000)));
     // The unread rest of a refused body would otherwise be parsed as the next request.
-    if (closeConnection) res.setHeader('connection', 'close');
-    res.writeHead(status, { 'content-type': CONTENT_TYPE[wire], 'content-length': body.length }).end(body);
-    this.ctx.logger.debug({ status, message }, 'otlp http request refused');
+    if (!opts.bodyRead) res.setHeader('connection', 'close');
+    res.writeHead(e.http, { 'content-type': CONTENT_TYPE[wire], 'content-length': body.length }).end(body);
+    this.ctx.logger.debug({ status: e.http, code: e.code, message }, 'otlp http request refused');
   }
 
   private countRequest(signal: Signal, status: number): void {

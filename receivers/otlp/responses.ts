@@ -8,8 +8,6 @@ export type Wire = 'proto' | 'json';
 
 export const CONTENT_TYPE: Record<Wire, string> = { proto: 'application/x-protobuf', json: 'application/json' };
 
-/** gRPC status codes used in google.rpc.Status bodies. */
-export const RPC_CODE = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
 const EMPTY = new Uint8Array(0);
 const EMPTY_JSON = Buffer.from('{}');

@@ -61,9 +61,11 @@ export interface ServiceConfig {
   readonly shutdownTimeoutMs: number;
   /** /readyz turns 503 once the ring has refused data (full) for this long */
   readonly ringFullUnreadyAfterMs: number;
+  /** /healthz turns 503 once the flush worker's heartbeat has stopped this long */
+  readonly flushStallUnhealthyAfterMs: number;
 }
 
-export const DEFAULT_SERVICE: ServiceConfig = { shutdownTimeoutMs: 30_000, ringFullUnreadyAfterMs: 10_000 };
+export const DEFAULT_SERVICE: ServiceConfig = { shutdownTimeoutMs: 30_000, ringFullUnreadyAfterMs: 10_000, flushStallUnhealthyAfterMs: 30_000 };
 
 export interface CollectorConfig {
   readonly receivers: ReadonlyMap<string, ComponentEntry>;
@@ -103,7 +105,7 @@ export const WAL_FIELDS = fieldTable({
 
 export const BUFFER_FIELDS = fieldTable({
   size: { type: 'bytes', default: d.sizeBytes, min: 1024 * 1024, max: 2 ** 30, check: (n: number) => ((n & (n - 1)) !== 0 ? `must be a power of two such as 64MiB, got ${n}` : undefined), doc: 'Size of the shared ring between receivers and the flush worker; a power of two.' },
-  when_full: { type: 'enum', values: ['block', 'drop_newest'], default: d.whenFull, doc: 'Ring full: block refuses with 503 + Retry-After (gRPC UNAVAILABLE) after block_timeout; drop_newest answers 200 with partial_success and counts the drop.' },
+  when_full: { type: 'enum', values: ['block', 'drop_newest'], default: d.whenFull, doc: 'Ring full: block refuses with 503 + Retry-After (gRPC RESOURCE_EXHAUSTED with RetryInfo) after block_timeout; drop_newest answers 200 with partial_success and counts the drop.' },
   block_timeout: { type: 'duration', default: d.blockTimeoutMs, doc: 'How long a request waits for ring space before it is refused (when_full: block).' },
   flush_interval: { type: 'duration', default: d.flushIntervalMs, min: 1, doc: 'Longest time data waits in the ring before a batch is cut.' },
   max_batch_bytes: { type: 'bytes', default: d.maxBatchBytes, min: 1024, doc: 'Largest batch handed to exporters; at most half of size.' },
@@ -152,7 +154,14 @@ export const SERVICE_FIELDS = fieldTable({
     type: 'section',
     doc: 'What /readyz reports.',
     fields: {
-      ring_full_for: { type: 'duration', default: DEFAULT_SERVICE.ringFullUnreadyAfterMs, doc: 'The ring may refuse data (full) this long before /readyz answers 503; short bursts of backpressure do not take the collector out of its Service.' },
+      ring_full_for: { type: 'duration', default: DEFAULT_SERVICE.ringFullUnreadyAfterMs, doc: 'The ring may refuse data (full, over the memory limit, write-ahead log failing) this long before /readyz answers 503; short bursts of backpressure do not take the collector out of its Service. Sink outages never make it unready: data spills.' },
+    },
+  },
+  liveness: {
+    type: 'section',
+    doc: 'What /healthz reports.',
+    fields: {
+      flush_stall_for: { type: 'duration', default: DEFAULT_SERVICE.flushStallUnhealthyAfterMs, min: 2000, doc: 'The flush worker beats once a second while its loop turns (or waits on exporters); /healthz answers 503 once no beat came for this long, so that the kubelet restarts a collector whose flush worker hangs.' },
     },
   },
 });
@@ -220,7 +229,11 @@ export function checkCollectorConfig(raw: Record<string, unknown>, errors: Confi
 
   const buffer = parseBuffer(top.sub('buffer'));
   const spill = parseSpill(top.sub('spill'));
-  const serviceCfg: ServiceConfig = { shutdownTimeoutMs: service.get('shutdown_timeout'), ringFullUnreadyAfterMs: service.sub('readiness').get('ring_full_for') };
+  const serviceCfg: ServiceConfig = {
+    shutdownTimeoutMs: service.get('shutdown_timeout'),
+    ringFullUnreadyAfterMs: service.sub('readiness').get('ring_full_for'),
+    flushStallUnhealthyAfterMs: service.sub('liveness').get('flush_stall_for'),
+  };
   return { receivers, processors, exporters, connectors, pipelines, buffer, telemetry, spill, service: serviceCfg, raw };
 }
 

@@ -1,6 +1,7 @@
 // Builds the processors, exporters and connectors the pipelines use, one instance per id,
 // and wires the pipeline graph: a connector is an exporter of the pipelines that list it under
 // `exporters` and feeds the pipelines that list it under `receivers`.
+import { scopedHealth, type HealthKind } from '../telemetry/health.js';
 import { AckSet } from '../acks/ack-set.js';
 import type { Connector, CreateContext, Exporter, Health, Processor } from '../component.js';
 import { SUCCESS } from '../component.js';
@@ -37,7 +38,7 @@ function connectorAsExporter(c: Connector): Exporter {
 }
 
 export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: MetricsSink, health: Health): BuiltPipelines {
-  const ctxFor = (id: string, kind: string): CreateContext => ({ id, logger: logger.child({ [kind]: id }), metrics, health });
+  const ctxFor = (id: string, kind: HealthKind): CreateContext => ({ id, logger: logger.child({ [kind]: id }), metrics, health: scopedHealth(health, kind) });
   const exporters = new Map<string, Exporter>();
   const processors = new Map<string, Processor>();
   const connectors = new Map<string, Connector>();

@@ -44,7 +44,7 @@ export class FlushHost {
             applyOps(this.metrics, m.ops);
             break;
           case 'health':
-            this.health.setReady(m.id, m.ready, m.reason);
+            this.health.set(m.id, m.ready, m.reason);
             break;
           case 'acked':
             this.onAcked(m.acks, m.status);

@@ -18,6 +18,9 @@ export class FlushLoop {
   private inflightWaiters: (() => void)[] = [];
   private draining = false;
   private stopped: Promise<void> | undefined;
+  /** when the loop last turned, and whether it waits on exporters (slow ones are no stall) */
+  private lastTurnAt = Date.now();
+  private waitingOnExports = false;
   batchesCut = 0;
 
   constructor(
@@ -46,6 +49,14 @@ export class FlushLoop {
     return this.stopped;
   }
 
+  /**
+   * Alive: the loop turned recently or is waiting for exports to finish. A loop stuck in
+   * synchronous code or on a promise that never settles is not (the worker's heartbeat stops).
+   */
+  alive(now: number): boolean {
+    return this.waitingOnExports || now - this.lastTurnAt < 5000;
+  }
+
   /** Finish: read what is left in the ring, cut every batch, wait for every export. */
   drain(): Promise<void> {
     this.draining = true;
@@ -69,6 +80,7 @@ export class FlushLoop {
   private async loop(): Promise<void> {
     const maxDrainBytes = Math.max(this.buffer.maxBatchBytes, 1024 * 1024);
     for (;;) {
+      this.lastTurnAt = Date.now();
       const seq = this.ring.commitSeq();
       let read = 0;
       if (this.inflight < this.buffer.maxInflightBatches) read = this.ring.drain(this.onRecord, maxDrainBytes);
@@ -83,7 +95,9 @@ export class FlushLoop {
       });
       if (this.draining && this.ring.usedBytes() === 0 && read === 0) break;
       if (this.inflight >= this.buffer.maxInflightBatches) {
+        this.waitingOnExports = true;
         await this.inflightBelowLimit();
+        this.waitingOnExports = false;
       } else if (read === 0) {
         const wait = this.draining ? 10 : Math.min(1000, nextDeadline === Infinity ? 1000 : Math.max(1, nextDeadline - Date.now()));
         await this.ring.waitForData(seq, wait);
@@ -92,7 +106,9 @@ export class FlushLoop {
         await new Promise<void>((r) => setImmediate(r));
       }
     }
+    this.waitingOnExports = true;
     while (this.inflight > 0) await this.inflightBelowLimit(1);
+    this.waitingOnExports = false;
   }
 
   private dispatch(pi: number, batch: CutBatch, trigger: 'size' | 'timeout' | 'shutdown'): void {

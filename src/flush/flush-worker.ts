@@ -8,6 +8,7 @@ import { ForwardingSink } from '../telemetry/forwarding-sink.js';
 import { createLogger } from '../telemetry/logger.js';
 import { setRecentFusedTraceListener } from '../telemetry/recent-fused-traces.js';
 import { RecentForwarder } from './recent-forwarder.js';
+import { healthKey } from '../telemetry/health.js';
 import { buildPipelines } from './build-exporters.js';
 import { FlushLoop } from './flush-loop.js';
 import type { FlushWorkerData, FromWorker, ToWorker } from './messages.js';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   const ring = new Ring(data.sab);
   const built = buildPipelines(cfg, logger, metrics, health);
   for (const [id, e] of built.exporters) {
-    health.setReady(id, false, 'starting');
+    health.setReady(healthKey('exporter', id), false, 'starting');
     await e.start();
   }
   for (const p of built.processors) await p.start();
@@ -62,6 +63,12 @@ async function main(): Promise<void> {
       .catch((e: Error) => post({ type: 'fatal', message: `drain failed: ${e.message}` }));
   });
   void loop.start();
+  // the heartbeat /healthz watches: only while the loop is alive, not merely this thread
+  const beat = setInterval(() => {
+    if (loop.alive(Date.now())) ring.beat();
+  }, 1000);
+  beat.unref();
+  ring.beat();
   post({ type: 'ready' });
 }
 

@@ -19,6 +19,7 @@ export type ToWorker = { type: 'drain' };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'metrics'; ops: MetricOp[] }
+  /** id: the health key, `kind/id` */
   | { type: 'health'; id: string; ready: boolean; reason?: string }
   | { type: 'drained'; batches: number }
   /**

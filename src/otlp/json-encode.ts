@@ -41,7 +41,7 @@ function writeMessage(w: ProtoWriter, def: MessageDef, obj: Record<string, unkno
     const f = def.byJson.get(key);
     if (f === undefined) continue;
     // byJson holds both spellings; one field under both is ambiguous (which value wins?)
-    if (key !== f.json && f.json in obj) throw new JsonShapeError(path, `field ${f.name} given twice (${f.json}, ${key})`);
+    if (key !== f.json && Object.hasOwn(obj, f.json)) throw new JsonShapeError(path, `field ${f.name} given twice (${f.json}, ${key})`);
     const v = obj[key];
     if (v === undefined || v === null) continue;
     const fpath = join(path, key);
@@ -98,8 +98,6 @@ function isDefault(f: FieldDef, v: unknown): boolean {
   return false;
 }
 
-// a UTF-16 surrogate without its partner: no UTF-8 form (it would be stored as U+FFFD)
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 // standard or URL-safe base64 (not mixed), with or without padding
 const BASE64 = /^(?:[A-Za-z0-9+/]*|[A-Za-z0-9_-]*)(?:={1,2})?$/;
 
@@ -113,7 +111,8 @@ function writeScalar(w: ProtoWriter, f: FieldDef, v: unknown, path: string): voi
   switch (f.type) {
     case 'string':
       if (typeof v !== 'string' || longInteger(v) !== undefined) throw new JsonShapeError(path, `expected a string, got ${kind(v)}`);
-      if (LONE_SURROGATE.test(v)) throw new JsonShapeError(path, 'a lone UTF-16 surrogate is not text');
+      // a UTF-16 surrogate without its partner has no UTF-8 form (it would be stored as U+FFFD)
+      if (!v.isWellFormed()) throw new JsonShapeError(path, 'a lone UTF-16 surrogate is not text');
       w.string(v);
       return;
     case 'bytes': {
@@ -170,6 +169,7 @@ function writeScalar(w: ProtoWriter, f: FieldDef, v: unknown, path: string): voi
 }
 
 function toInt(v: unknown, path: string): number {
+  if (typeof v === 'number' && Number.isInteger(v) && Math.abs(v) <= 0xffffffff) return v; // the common case, no BigInt
   const n = integerFrom(v);
   if (n === undefined) throw new JsonShapeError(path, `expected an integer, got ${JSON.stringify(v)}`);
   if (n < -0x80000000n || n > 0xffffffffn) throw new JsonShapeError(path, 'out of range');

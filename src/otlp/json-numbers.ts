@@ -5,12 +5,14 @@
 
 import { longInteger } from './json-text.js';
 
+const PLAIN_INTEGER = /^-?(?:0|[1-9]\d{0,19})$/;
 const JSON_NUMBER = /^(-?)(0|[1-9]\d*)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
 
 /** An integer from a JSON number or number string, exactly; undefined when it is no integer. */
 export function integerFrom(v: unknown): bigint | undefined {
   if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : undefined;
   if (typeof v !== 'string') return undefined;
+  if (PLAIN_INTEGER.test(v)) return BigInt(v); // the common case: "1796223296232000000"
   const long = longInteger(v);
   if (long !== undefined) return BigInt(long);
   const m = JSON_NUMBER.exec(v);

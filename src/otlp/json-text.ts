@@ -17,10 +17,20 @@ export function parseOtlpJson(text: string): unknown {
   return JSON.parse(LONG_INT.test(text) ? quoteLongIntegers(text) : text);
 }
 
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+
+/**
+ * Quotes integer literals of 16+ digits. Only a whole number token in a value position (after
+ * ':', or after '[' or ',' inside an array) followed by a delimiter is swapped for a string, so
+ * the swap is token for token: invalid JSON stays invalid (a number used as a key, or digits
+ * glued to a stray quote, must not turn into valid JSON).
+ */
 function quoteLongIntegers(text: string): string {
   let out = '';
   let last = 0;
   let i = 0;
+  let prev = 0; // the last character outside strings and whitespace
+  const open: number[] = []; // the '{' and '[' around i
   const n = text.length;
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -33,6 +43,7 @@ function quoteLongIntegers(text: string): string {
         else i++;
       }
       i++;
+      prev = 34;
     } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
       const start = i;
       i++;
@@ -41,12 +52,18 @@ function quoteLongIntegers(text: string): string {
         if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45) i++;
         else break;
       }
-      const lit = text.slice(start, i);
-      if (/^-?\d{16,}$/.test(lit)) {
-        out += `${text.slice(last, start)}"${MARK_TEXT}${lit}"`;
+      const next = i < n ? text.charCodeAt(i) : 32;
+      const valuePosition = prev === 58 /* : */ || (open[open.length - 1] === 91 /* [ */ && (prev === 91 || prev === 44 /* , */));
+      const delimited = next === 44 || next === 93 /* ] */ || next === 125 /* } */ || isSpace(next);
+      if (valuePosition && delimited && /^-?[1-9]\d{15,}$/.test(text.slice(start, i))) {
+        out += `${text.slice(last, start)}"${MARK_TEXT}${text.slice(start, i)}"`;
         last = i;
       }
+      prev = 48;
     } else {
+      if (c === 123 /* { */ || c === 91) open.push(c);
+      else if (c === 125 || c === 93) open.pop();
+      if (!isSpace(c)) prev = c;
       i++;
     }
   }

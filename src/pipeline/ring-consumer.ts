@@ -9,9 +9,10 @@ import type { Ring } from '../ring/ring.js';
 import type { MetricsSink } from '../telemetry/sink.js';
 import type { IngestWal } from '../wal/ingest-wal.js';
 import type { MemoryGuard } from './memory-guard.js';
+import type { IntakePressure } from './intake-pressure.js';
 
 const ACCEPTED: ConsumeResult = Object.freeze({ status: 'accepted' });
-const SHUTTING_DOWN: ConsumeResult = Object.freeze({ status: 'refused', reason: 'shutting_down', retryAfterMs: 1000 });
+const SHUTTING_DOWN: ConsumeResult = Object.freeze({ status: 'refused', code: 'shutting_down', reason: 'the collector is shutting down', retryAfterMs: 1000 });
 
 export class RingConsumer implements Consumer {
   constructor(
@@ -30,13 +31,26 @@ export class RingConsumer implements Consumer {
       wal?: IngestWal;
       /** closed by the service when the ring's drain begins */
       gate?: { readonly closed: boolean };
+      /** told whether requests are taken, for /readyz */
+      pressure?: IntakePressure;
     } = {},
   ) {}
 
   async consume(signal: Signal, data: Uint8Array, items: number, opts?: ConsumeOptions): Promise<ConsumeResult> {
+    const r = await this.intake(signal, data, items, opts);
+    const pressure = this.acks.pressure;
+    if (pressure) {
+      if (r.status === 'accepted') pressure.accepted();
+      // no room (ring, memory, log): the intake is stuck; too large or shutting down is not that
+      else if (r.status === 'dropped' || r.code === 'ring_full' || r.code === 'memory_limit' || r.code === 'wal_error') pressure.refused(Date.now());
+    }
+    return r;
+  }
+
+  private async intake(signal: Signal, data: Uint8Array, items: number, opts?: ConsumeOptions): Promise<ConsumeResult> {
     // after the receivers' shutdown stage nothing may enter the ring: its drain has begun
     if (this.acks.gate?.closed) return SHUTTING_DOWN;
-    if (this.memory?.overLimit) return { status: 'refused', reason: 'memory limit reached', retryAfterMs: 1000 };
+    if (this.memory?.overLimit) return { status: 'refused', code: 'memory_limit', reason: 'memory limit reached', retryAfterMs: 1000 };
     let segment = 0;
     const { wal, tracker } = this.acks;
     const deliveries = this.acks.deliveries?.[signal] ?? 0;
@@ -44,7 +58,7 @@ export class RingConsumer implements Consumer {
       try {
         segment = await wal.append(this.source, SIGNAL_CODE[signal], items, data, deliveries);
       } catch (e) {
-        return { status: 'refused', reason: `write-ahead log: ${(e as Error).message}`, retryAfterMs: 1000 };
+        return { status: 'refused', code: 'wal_error', reason: `write-ahead log: ${(e as Error).message}`, retryAfterMs: 1000 };
       }
     }
     // A source that asks is told when every pipeline finished with the record (a ticket in
@@ -66,7 +80,7 @@ export class RingConsumer implements Consumer {
       if (this.acks.gate?.closed) return SHUTTING_DOWN;
       const st = this.ring.write(SIGNAL_CODE[signal], this.source, items, data, 0, Date.now(), ack);
       if (st === 'ok') return ACCEPTED;
-      if (st === 'too_large') return { status: 'refused', reason: 'too_large', retryAfterMs: 0 };
+      if (st === 'too_large') return { status: 'refused', code: 'too_large', reason: 'request is larger than the ring buffer can hold', retryAfterMs: 0 };
       if (this.buffer.whenFull === 'drop_newest') {
         this.metrics.inc('atc_ring_dropped_records_total', { signal });
         this.metrics.inc('atc_ring_dropped_items_total', { signal }, items);
@@ -75,7 +89,7 @@ export class RingConsumer implements Consumer {
       const left = deadline - Date.now();
       if (left <= 0) {
         this.metrics.inc('atc_ring_full_refusals_total', { signal });
-        return { status: 'refused', reason: 'ring buffer full', retryAfterMs: 1000 };
+        return { status: 'refused', code: 'ring_full', reason: 'ring buffer full', retryAfterMs: 1000 };
       }
       await this.ring.waitForSpace(left);
     }

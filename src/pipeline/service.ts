@@ -13,7 +13,9 @@ import { HealthRegistry } from '../telemetry/health.js';
 import { statusDocument } from '../telemetry/status-document.js';
 import { VERSION } from '../version.js';
 import { PromMetrics } from '../telemetry/registry.js';
-import { TelemetryServer } from '../telemetry/server.js';
+import { TelemetryServer, type Probes } from '../telemetry/server.js';
+import { liveness, readiness, type ProbeResult } from '../telemetry/probes.js';
+import { IntakePressure } from './intake-pressure.js';
 import { RecentLogs } from '../telemetry/recent-logs.js';
 import { RecentFusedTraces } from '../telemetry/recent-fused-traces.js';
 import { RingConsumer } from './ring-consumer.js';
@@ -59,6 +61,9 @@ export class Service {
   private wal: IngestWal | undefined;
   private readonly tracker = new DeliveryTracker();
   private memory: MemoryGuard | undefined;
+  private readonly pressure = new IntakePressure();
+  /** the flush worker's heartbeat count and when it last moved (set once the worker runs) */
+  private beat: { count: number; at: number } | undefined;
   telemetryAddress: { address: string; port: number } | undefined;
   /** for the status page: recent warn/error lines of every thread, recently fused traces */
   readonly recentLogs: RecentLogs;
@@ -110,7 +115,14 @@ export class Service {
     const { cfg } = this;
     const logger = this.opts.logger;
     if (cfg.telemetry.metricsEnabled) {
-      this.telemetry = new TelemetryServer(cfg.telemetry.metricsEndpoint, this.metrics, this.health, () => this.state !== 'running', { tls: cfg.telemetry.tls, auth: cfg.telemetry.auth }, { logs: this.recentLogs, fusedTraces: this.recentFusedTraces, document: () => statusDocument({ state: this.state, since: this.since, version: VERSION, cfg: this.cfg, health: this.health }) });
+      const probes: Probes = {
+        readiness: () => this.readiness(),
+        liveness: () => this.liveness(),
+        components: () => this.health.report(),
+        shuttingDown: () => this.state === 'stopping' || this.state === 'stopped',
+      };
+      const document = (): unknown => statusDocument({ state: this.state, since: this.since, version: VERSION, cfg: this.cfg, health: this.health, readiness: this.readiness() });
+      this.telemetry = new TelemetryServer(cfg.telemetry.metricsEndpoint, this.metrics, probes, { tls: cfg.telemetry.tls, auth: cfg.telemetry.auth }, { logs: this.recentLogs, fusedTraces: this.recentFusedTraces, document });
       this.telemetryAddress = await this.telemetry.start();
       this.checkStop();
     }
@@ -118,6 +130,7 @@ export class Service {
     this.ring = ring;
     this.metrics.set('atc_ring_capacity_bytes', {}, ring.capacity);
     this.ringGaugeTimer = setInterval(() => {
+      this.watchBeat(ring);
       this.metrics.set('atc_ring_used_bytes', {}, ring.usedBytes());
       if (this.wal) this.metrics.set('atc_wal_bytes', {}, this.wal.sizeBytes);
     }, 500).unref();
@@ -145,6 +158,7 @@ export class Service {
       },
     );
     await this.orStop(this.flush.start());
+    this.beat = { count: ring.beats(), at: Date.now() };
     if (this.wal) await this.replayWal(this.wal, ring, sources, deliveries);
     this.checkStop();
     this.memory = new MemoryGuard(cfg.buffer.memoryLimitBytes);
@@ -156,12 +170,12 @@ export class Service {
       const entry = cfg.receivers.get(id)!;
       const signals = new Set<Signal>(cfg.pipelines.filter((p) => p.receivers.includes(id)).map((p) => p.signal));
       const perSignal = Object.fromEntries([...signals].map((sg) => [sg, deliveries(id, sg)]));
-      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, { deliveries: perSignal, tracker: this.tracker, wal: this.wal, gate: this.gate });
+      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, { deliveries: perSignal, tracker: this.tracker, wal: this.wal, gate: this.gate, pressure: this.pressure });
       const r = components().receivers.get(entry.type)!.create(entry.config, next, {
         id,
         logger: logger.child({ receiver: id }),
         metrics: this.metrics,
-        health: this.health,
+        health: this.health.scope('receiver'),
         httpRoutes,
       });
       this.receivers.set(id, r);
@@ -172,6 +186,24 @@ export class Service {
     }
     this.checkStop();
     logger.info({ pipelines: cfg.pipelines.map((p) => p.id), receivers: sources, exporters: [...cfg.exporters.keys()], durability: cfg.buffer.durability }, 'collector started');
+  }
+
+  /** /readyz: see src/telemetry/probes.ts */
+  readiness(): ProbeResult {
+    return readiness({ state: this.state, cfg: this.cfg, health: this.health, refusingForMs: this.pressure.refusingFor(Date.now()) });
+  }
+
+  /** /healthz: see src/telemetry/probes.ts */
+  liveness(): ProbeResult {
+    if (this.beat && this.ring) this.watchBeat(this.ring);
+    return liveness({ state: this.state, beatAgeMs: this.beat ? Date.now() - this.beat.at : undefined, stallMs: this.cfg.service.flushStallUnhealthyAfterMs });
+  }
+
+  /** Notes when the flush worker's heartbeat last moved. */
+  private watchBeat(ring: Ring): void {
+    if (!this.beat) return;
+    const n = ring.beats();
+    if (n !== this.beat.count) this.beat = { count: n, at: Date.now() };
   }
 
   /** A batch's acknowledgements completed in the flush worker: release what the sources hold. */

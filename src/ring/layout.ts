@@ -17,6 +17,7 @@ export const COMMITS = 32; // bumped after each commit; the consumer waits on it
 export const RELEASES = 48; // bumped after the consumer frees space; blocked producers wait on it
 export const CONSUMER_WAITING = 40; // 1 while the consumer sleeps: producers notify only then
 export const PRODUCERS_WAITING = 56; // producers sleeping for space: the consumer notifies only then
+export const CONSUMER_BEAT = 24; // bumped by the consumer's thread while its loop is alive (/healthz)
 
 export const HEADER_BYTES = 24;
 export const PADDING = -1;

@@ -3,7 +3,7 @@
 // store of the commit word. The consumer reads committed records in claim order, zeroes what
 // it consumed (so stale bytes never look committed) and then advances TAIL. Atomics only:
 // any thread that has the SharedArrayBuffer can produce, without locks or postMessage.
-import { align8, COMMITS, CONSUMER_WAITING, CONTROL_BYTES, HEAD, HEADER_BYTES, isPowerOfTwo, PADDING, PRODUCERS_WAITING, RELEASES, TAIL } from './layout.js';
+import { align8, COMMITS, CONSUMER_BEAT, CONSUMER_WAITING, CONTROL_BYTES, HEAD, HEADER_BYTES, isPowerOfTwo, PADDING, PRODUCERS_WAITING, RELEASES, TAIL } from './layout.js';
 
 // Zeroing through memcpy from a zero page: TypedArray.fill on shared memory stores byte by
 // byte and runs at a fifth of memcpy speed.
@@ -117,6 +117,16 @@ export class Ring {
     } finally {
       Atomics.store(this.ctl, CONSUMER_WAITING, 0);
     }
+  }
+
+  /** Consumer side: one heartbeat (the consumer's loop is alive). */
+  beat(): void {
+    Atomics.add(this.ctl, CONSUMER_BEAT, 1);
+  }
+
+  /** The consumer's heartbeat counter: unchanged over a while = a stalled consumer. */
+  beats(): number {
+    return Atomics.load(this.ctl, CONSUMER_BEAT);
   }
 
   /** Wakes a consumer blocked in waitForData (shutdown, a change it must notice). */

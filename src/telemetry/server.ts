@@ -1,5 +1,5 @@
-// Own-telemetry endpoint: /metrics (Prometheus text), /healthz (process alive),
-// /readyz (every component ready), and the status page: / (HTML) with its data on /status (JSON),
+// Own-telemetry endpoint: /metrics (Prometheus text), /healthz (liveness) and /readyz
+// (readiness) as src/telemetry/probes.ts defines them, and the status page: / (HTML) with its data on /status (JSON),
 // /status/logs,
 // /status/traces and /status/traces/<trace id>.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -9,11 +9,20 @@ import type { AuthConfig, TlsConfig } from '../auth/config.js';
 import { serverTlsOptions } from '../auth/tls.js';
 import type { AddressInfo } from 'node:net';
 import { parseEndpoint } from '../config/fields.js';
-import type { HealthRegistry } from './health.js';
+import type { ComponentHealth } from './health.js';
+import type { ProbeResult } from './probes.js';
 import type { PromMetrics } from './registry.js';
 import type { RecentFusedTraces } from './recent-fused-traces.js';
 import type { RecentLogs } from './recent-logs.js';
 import { STATUS_PAGE_HTML, STATUS_PAGE_HEADERS } from './status-page/page.js';
+
+export interface Probes {
+  readiness(): ProbeResult;
+  liveness(): ProbeResult;
+  /** every component's health by `kind/id`, shown with /readyz */
+  components(): Record<string, ComponentHealth>;
+  shuttingDown(): boolean;
+}
 
 export interface StatusSources {
   logs: RecentLogs;
@@ -32,8 +41,7 @@ export class TelemetryServer {
   constructor(
     private readonly endpoint: string,
     private readonly metrics: PromMetrics,
-    private readonly health: HealthRegistry,
-    private readonly isShuttingDown: () => boolean,
+    private readonly probes: Probes,
     private readonly security: { tls?: TlsConfig | undefined; auth?: AuthConfig | undefined } = {},
     private readonly status?: StatusSources,
   ) {}
@@ -61,11 +69,11 @@ export class TelemetryServer {
           (err: Error) => res.writeHead(500).end(err.message),
         );
       } else if (url === '/healthz') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        const live = this.probes.liveness();
+        json(res, live.ok ? 200 : 503, { status: live.ok ? 'ok' : 'unhealthy', reason: live.reason });
       } else if (url === '/readyz') {
-        const ready = this.health.isReady() && !this.isShuttingDown();
-        const body = JSON.stringify({ status: ready ? 'ready' : 'not ready', shuttingDown: this.isShuttingDown(), components: this.health.report() });
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(body);
+        const ready = this.probes.readiness();
+        json(res, ready.ok ? 200 : 503, { status: ready.ok ? 'ready' : 'not ready', reason: ready.reason, shuttingDown: this.probes.shuttingDown(), components: this.probes.components() });
       } else if (url === '/' && this.status) {
         res.writeHead(200, STATUS_PAGE_HEADERS).end(STATUS_PAGE_HTML);
       } else if (url === '/status' && this.status) {

@@ -3,6 +3,7 @@
 // and by operators (curl); the shape is documented in docs/deployment.md.
 import type { CollectorConfig, ComponentEntry } from '../config/collector-config.js';
 import type { HealthRegistry } from './health.js';
+import { isOptional, type ProbeResult } from './probes.js';
 
 export type ComponentKind = 'receiver' | 'processor' | 'connector' | 'exporter';
 export type ComponentState = 'starting' | 'running' | 'degraded' | 'failed' | 'stopping' | 'stopped';
@@ -33,20 +34,16 @@ export interface StatusInput {
   version: string;
   cfg: CollectorConfig;
   health: HealthRegistry;
+  /** the readiness probe's answer (src/telemetry/probes.ts) */
+  readiness: ProbeResult;
 }
-
-const isOptional = (entry: ComponentEntry): boolean => {
-  const c = entry.config as { required?: unknown } | undefined;
-  return entry.type === 'nvml' && c?.required === false;
-};
 
 export function statusDocument(input: StatusInput): StatusDocument {
   const { cfg, health, state } = input;
-  const report = health.report();
   const components: ComponentStatus[] = [];
   const add = (kind: ComponentKind, entries: ReadonlyMap<string, ComponentEntry>, member: (p: CollectorConfig['pipelines'][number], id: string) => boolean): void => {
     for (const [id, entry] of entries) {
-      const h = report[id];
+      const h = health.get(kind, id);
       let st: ComponentState;
       if (state === 'stopping' || state === 'stopped') st = state;
       else if (!h) st = state === 'running' ? 'running' : 'starting';
@@ -68,8 +65,5 @@ export function statusDocument(input: StatusInput): StatusDocument {
   add('exporter', cfg.exporters, (p, id) => p.exporters.includes(id));
   const pipelines: StatusDocument['pipelines'] = {};
   for (const p of cfg.pipelines) pipelines[p.id] = { receivers: [...p.receivers], processors: [...p.processors], exporters: [...p.exporters] };
-  const notReady = Object.entries(report).find(([, h]) => !h.ready);
-  const ready = state === 'running' && notReady === undefined;
-  const readyReason = ready ? null : state !== 'running' ? `service is ${state}` : `${notReady![0]}: ${notReady![1].reason ?? 'not ready'}`;
-  return { state, since: input.since.toISOString(), version: input.version, ready, ready_reason: readyReason, components, pipelines };
+  return { state, since: input.since.toISOString(), version: input.version, ready: input.readiness.ok, ready_reason: input.readiness.reason, components, pipelines };
 }

@@ -236,7 +236,7 @@ service:
   const ready = await fetch(`${noGpu.telemetryUrl}/readyz`);
   const readyBody = (await ready.json()) as { components: Record<string, { ready: boolean; reason?: string }> };
   assert.equal(ready.status, 200, JSON.stringify(readyBody));
-  assert.match(String(readyBody.components['nvml']?.reason), /no-driver/);
+  assert.match(String(readyBody.components['receiver/nvml']?.reason), /no-driver/);
   appendFileSync(podLog, cri({ msg: 'after the restart' }));
   await consumeTopics(kafka!.brokers, ['otlp_logs'], { timeoutMs: 60_000, until: (ms) => decodeTopics(ms).logs.some((l) => body(l.record) === 'after the restart') });
   // then every message of the topic, up to its end offsets

@@ -1,12 +1,12 @@
 // durability: disk with fusion holding traces (decision_wait 60s): the write-ahead log keeps
 // what fusion holds, so a kill -9 while the traces are held loses nothing acknowledged.
 import assert from 'node:assert/strict';
-import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawnCollector } from '../harness/cli-process.js';
 import { readStored, storedSpans, tempDir } from '../harness/collector.js';
-import { heldSpans } from '../harness/held-spans.js';
+import { heldFusionConfig, heldSpans } from '../harness/held-spans.js';
 
 function walBytes(dir: string): number {
   return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
@@ -14,16 +14,7 @@ function walBytes(dir: string): number {
 
 test('kill -9 while fusion holds acknowledged spans: all of them come out after restart', { timeout: 90_000 }, async () => {
   const dir = tempDir();
-  const config = join(dir, 'config.yaml');
-  writeFileSync(config, `receivers: { otlp: { protocols: { http: { endpoint: "127.0.0.1:0" } } } }
-connectors: { fusion: { decision_wait: 60s, root_wait: 60s, documents: false } }
-exporters: { file: { directory: ${dir}/out, fsync: true } }
-buffer: { durability: disk, wal: { directory: ${dir}/wal }, flush_interval: 50ms }
-spill: { directory: ${dir}/spill }
-service:
-  telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: info } }
-  pipelines: { traces/in: { receivers: [otlp], exporters: [fusion] }, traces: { receivers: [fusion], exporters: [file] } }
-`);
+  const config = heldFusionConfig(dir, 'otlp', '{ protocols: { http: { endpoint: "127.0.0.1:0" } } }');
   let c = await spawnCollector(['--config', config]);
   const acked = new Set<string>();
   for (let r = 0; r < 10; r++) {

@@ -2,30 +2,19 @@
 // messages whose spans fusion holds are not committed; kill -9, restart: nothing is lost.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Kafka, logLevel } from '../../src/kafka/kafkajs.js';
 import { spawnCollector } from '../harness/cli-process.js';
 import { readStored, storedSpans, tempDir } from '../harness/collector.js';
 import { startKafka, type KafkaServer } from '../harness/kafka.js';
-import { heldSpans } from '../harness/held-spans.js';
+import { heldFusionConfig, heldSpans } from '../harness/held-spans.js';
+import { committedOffsets } from '../harness/kafka-readers.js';
 
 let kafka: KafkaServer | undefined;
 after(async () => {
   await kafka?.close();
 });
-
-async function committed(brokers: string[], topic: string, group: string): Promise<number> {
-  const admin = new Kafka({ clientId: 'atc-test', brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return t!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 test('offsets stay uncommitted while fusion holds the data; kill -9 and restart lose nothing', { timeout: 240_000 }, async () => {
   kafka = await startKafka({ partitions: 2 });
@@ -42,24 +31,14 @@ test('offsets stay uncommitted while fusion holds the data; kill -9 and restart 
   await producer.disconnect();
 
   const dir = tempDir();
-  const config = join(dir, 'config.yaml');
-  writeFileSync(config, `receivers:
-  kafka: { brokers: ["${kafka.brokers[0]}"], group_id: ${group}, initial_offset: earliest, commit_interval: 100ms, traces: { topic: ${topic} } }
-connectors: { fusion: { decision_wait: 60s, root_wait: 60s, documents: false } }
-exporters: { file: { directory: ${dir}/out, fsync: true } }
-buffer: { durability: disk, wal: { directory: ${dir}/wal }, flush_interval: 50ms }
-spill: { directory: ${dir}/spill }
-service:
-  telemetry: { metrics: { endpoint: "127.0.0.1:0" }, logs: { level: info } }
-  pipelines: { traces/in: { receivers: [kafka], exporters: [fusion] }, traces: { receivers: [fusion], exporters: [file] } }
-`);
+  const config = heldFusionConfig(dir, 'kafka', `{ brokers: ["${kafka.brokers[0]}"], group_id: ${group}, initial_offset: earliest, commit_interval: 100ms, traces: { topic: ${topic} } }`);
   let c = await spawnCollector(['--config', config]);
   const metric = async (name: string): Promise<number> => Number((await (await fetch(`${c.telemetryUrl}/metrics`)).text()).match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)`, 'm'))?.[1] ?? 0);
   for (let i = 0; i < 600 && (await metric('atc_fusion_held_traces')) < 20; i++) await new Promise((r) => setTimeout(r, 100));
   assert.equal(await metric('atc_fusion_held_traces'), 20, `fusion holds every trace\n${c.logs()}`);
   // many commit intervals later, still nothing committed: fusion holds all of it
   await new Promise((r) => setTimeout(r, 1000));
-  assert.equal(await committed(kafka.brokers, topic, group), 0, 'offsets were committed while fusion held the data');
+  assert.equal(await committedOffsets(kafka.brokers, topic, group), 0, 'offsets were committed while fusion held the data');
   c.child.kill('SIGKILL');
   await c.exited;
 

@@ -41,7 +41,22 @@ service:
   await new Promise((r) => setTimeout(r, 3000));
   await kafka.stop();
   const stoppedAt = Date.now();
-  await new Promise((r) => setTimeout(r, OUTAGE_MS));
+  // the collector spills: it stays in its Service (/readyz 200) the whole outage
+  const readyz: Record<string, number> = {};
+  while (Date.now() - stoppedAt < OUTAGE_MS) {
+    let st = 'down';
+    try {
+      st = String((await fetch(`${c.telemetryUrl}/readyz`, { signal: AbortSignal.timeout(5000) })).status);
+    } catch {
+      // counted as down
+    }
+    readyz[st] = (readyz[st] ?? 0) + 1;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(Object.keys(readyz), ['200'], `/readyz during the outage: ${JSON.stringify(readyz)}`);
+  const doc = (await (await fetch(`${c.telemetryUrl}/status`)).json()) as { components: { id: string; kind: string; state: string; reason: string | null }[] };
+  const exp = doc.components.find((x) => x.kind === 'exporter' && x.id === 'kafka');
+  assert.equal(exp?.state, 'degraded', JSON.stringify(exp));
   const spilled = await c.service.metrics.value('atc_spill_enqueued_batches_total');
   assert.ok(spilled > 0, 'nothing was spilled during the outage');
   await kafka.start();

@@ -8,6 +8,9 @@
 // OTLP's rules (py/otlp_json.py): a document only one side accepts is a false accept or reject;
 // one both accept must decode to equal messages (else: different).
 // `npm run fuzz` runs a longer campaign: node dist/test/harness/fuzz-campaign.js [cases] [seed] [jsonEvery]
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Signal } from '../../src/component.js';
 import { encodeRequest, parseOtlpJson } from '../../src/otlp/index.js';
@@ -109,6 +112,15 @@ const MUTATORS: Record<string, Mutator> = {
   },
 };
 
+/** Our side of a case: its result, and 'accepted' or the refusal's message. */
+function attempt<T>(f: () => T): { value: T | undefined; ours: string } {
+  try {
+    return { value: f(), ours: 'accepted' };
+  } catch (e) {
+    return { value: undefined, ours: (e as Error).message };
+  }
+}
+
 export async function runCampaign(opts: { cases: number; seed: number; budgetMs: number; jsonEvery?: number }): Promise<CampaignResult> {
   const t0 = Date.now();
   const seeds: SdkBody[] = [...(await captureSdkBodies('proto')), ...(await captureSdkBodies('json'))];
@@ -125,14 +137,8 @@ export async function runCampaign(opts: { cases: number; seed: number; budgetMs:
     // the unmutated seeds first: both sides must accept them
     const pending: Promise<void>[] = [];
     const judge = (signal: Signal, body: Buffer, mutation: string): void => {
-      let ours = 'accepted';
-      let ok = true;
-      try {
-        scanRequest(signal, body);
-      } catch (e) {
-        ok = false;
-        ours = (e as Error).message;
-      }
+      const { value, ours } = attempt(() => scanRequest(signal, body));
+      const ok = value !== undefined;
       res.cases++;
       if (ok) res.accepted++;
       else res.rejected++;
@@ -147,21 +153,16 @@ export async function runCampaign(opts: { cases: number; seed: number; budgetMs:
       );
     };
     const judgeJson = (signal: Signal, text: string, mutation: string): void => {
-      let bytes: Uint8Array | undefined;
-      let ours = 'accepted';
-      try {
-        bytes = encodeRequest(signal, parseOtlpJson(text));
-        scanRequest(signal, bytes);
-      } catch (e) {
-        bytes = undefined;
-        ours = (e as Error).message;
-      }
+      const { value: bytes, ours } = attempt(() => {
+        const b = encodeRequest(signal, parseOtlpJson(text));
+        scanRequest(signal, b);
+        return b;
+      });
       res.jsonCases++;
       if (bytes) res.jsonAccepted++;
-
       pending.push(
         py.judgeJson(signal, text, bytes).then((v) => {
-          const d = { signal, mutation, ours, reference: v.detail.slice(0, 300), body: text.length > 3000 ? `${text.slice(0, 3000)}…` : text };
+          const d = { signal, mutation, ours, reference: v.detail.slice(0, 300), body: text };
           if (bytes && !v.ok) res.disagreements.push({ kind: 'false-accept', ...d });
           else if (!bytes && v.ok) {
             if (JSON_DELIBERATE.some((re) => re.test(ours))) res.jsonDeliberate++;
@@ -223,7 +224,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const r = await runCampaign({ cases, seed, budgetMs: 30 * 60_000, jsonEvery });
   console.log(`fuzz (seed ${seed}): ${summary(r)}`);
   for (const kind of ['false-accept', 'false-reject', 'different']) {
-    for (const d of r.disagreements.filter((x) => x.kind === kind).slice(0, 10)) console.log(JSON.stringify(d));
+    for (const d of r.disagreements.filter((x) => x.kind === kind).slice(0, 10)) console.log(JSON.stringify({ ...d, body: d.body.slice(0, 600) }));
+  }
+  if (r.disagreements.length > 0) {
+    // whole bodies, to replay a case by hand
+    const file = join(tmpdir(), `fuzz-disagreements-${seed}.json`);
+    writeFileSync(file, JSON.stringify(r.disagreements, null, 1));
+    console.log(`all disagreements: ${file}`);
   }
   process.exit(r.disagreements.length === 0 ? 0 : 1);
 }

@@ -95,3 +95,15 @@ export async function kcatList(brokers: string[], topic: string, timeoutMs = 30_
 export async function kcatValues(brokers: string[], topic: string, timeoutMs = 30_000): Promise<Buffer> {
   return kcat(brokers, ['-t', topic, '-f', '%s'], timeoutMs);
 }
+
+/** The sum of a consumer group's committed offsets over the partitions of `topic` (0 when none). */
+export async function committedOffsets(brokers: string[], topic: string, group: string): Promise<number> {
+  const admin = new Kafka({ clientId: 'atc-test', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return t!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}

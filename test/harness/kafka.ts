@@ -10,11 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from '../../src/kafka/kafkajs.js';
+import { cacheDir, cachedBuild, type Log } from './cached-build.js';
 
 const execFileP = promisify(execFile);
 
@@ -25,10 +26,6 @@ const SCALA_VERSION = '2.13';
 const LOG4J_VERSION = '2.24.3';
 const SLF4J_VERSION = '2.0.17';
 const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
-
-export function cacheDir(): string {
-  return process.env.ATC_CACHE_DIR || join(homedir(), '.cache', 'ai-trace-collector');
-}
 
 export function kafkaHome(): string {
   return join(cacheDir(), `kafka-${KAFKA_VERSION}`);
@@ -60,43 +57,27 @@ ${dep('org.slf4j', 'slf4j-api', SLF4J_VERSION)}
 `;
 }
 
-let installing: Promise<string> | undefined;
-
 /**
  * Resolves the broker's jars with Maven unless they are cached; returns the lib directory.
  * Idempotent: a complete cache is recognised by its marker file and costs no network.
  */
-export function installKafka(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
-  installing ??= (async () => {
-    const lib = kafkaLibDir();
-    if (existsSync(join(lib, '.complete'))) return lib;
-    const home = kafkaHome();
-    mkdirSync(home, { recursive: true });
-    // Test files run in parallel: one process resolves, the others wait for its marker.
-    const release = await acquireLock(join(home, '.install-lock'), () => existsSync(join(lib, '.complete')));
-    if (!release) return lib;
-    try {
-      if (existsSync(join(lib, '.complete'))) return lib;
-      await resolveJars(home, lib, log);
-      return lib;
-    } finally {
-      release();
-    }
-  })();
-  installing.catch(() => {
-    installing = undefined;
-  });
-  return installing;
-}
+export const installKafka = cachedBuild(() => ({
+  name: `Apache Kafka ${KAFKA_VERSION}`,
+  result: kafkaLibDir(),
+  done: join(kafkaLibDir(), '.complete'),
+  lock: join(kafkaHome(), '.install-lock'),
+  staleMs: 20 * 60_000,
+  pollMs: 500,
+  build: (log) => resolveJars(kafkaHome(), kafkaLibDir(), log),
+}));
 
-async function resolveJars(home: string, lib: string, log: (line: string) => void): Promise<void> {
+async function resolveJars(home: string, lib: string, log: Log): Promise<void> {
   writeFileSync(join(home, 'pom.xml'), pom());
   // Copy into a private directory and rename at the end, so that an interrupted install
   // never leaves a half-filled lib/ that looks complete.
   const tmpLib = `${lib}.tmp-${process.pid}`;
   rmSync(tmpLib, { recursive: true, force: true });
   log(`resolving Apache Kafka ${KAFKA_VERSION} from Maven Central into ${lib}`);
-  const t0 = Date.now();
   try {
     await execFileP('mvn', [
       '-B', '-q',
@@ -118,43 +99,6 @@ async function resolveJars(home: string, lib: string, log: (line: string) => voi
   writeFileSync(join(tmpLib, '.complete'), `${new Date().toISOString()}\n`);
   rmSync(lib, { recursive: true, force: true });
   renameSync(tmpLib, lib);
-  log(`Apache Kafka ${KAFKA_VERSION} resolved in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-}
-
-/**
- * A lock directory holding its owner's pid (a dead owner's lock is taken over). Resolves with
- * a release function, or with undefined once `done()` holds while waiting (someone else did it).
- */
-async function acquireLock(dir: string, done: () => boolean, timeoutMs = 20 * 60_000): Promise<(() => void) | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      mkdirSync(dir);
-      writeFileSync(join(dir, 'pid'), String(process.pid));
-      return () => rmSync(dir, { recursive: true, force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    if (done()) return undefined;
-    let owner = NaN;
-    try {
-      owner = Number(readFileSync(join(dir, 'pid'), 'utf8'));
-    } catch {
-      // being created or removed right now
-    }
-    if (Number.isInteger(owner) && !isAlive(owner)) rmSync(dir, { recursive: true, force: true });
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${dir} (held by pid ${owner})`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 let kcatChecked: Promise<string> | undefined;

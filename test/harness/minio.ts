@@ -4,87 +4,26 @@
 //
 //   node dist/test/harness/minio.js install   # build once (≈5 min cold on 2 cores)
 //   node dist/test/harness/minio.js run       # start one and print its endpoint until ^C
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, createWriteStream, type WriteStream } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-
-const execFileP = promisify(execFile);
+import { cacheDir, cachedGoInstall } from './cached-build.js';
 
 /** Last commit of github.com/minio/minio on the module proxy (2026-02-12), go 1.24, no replace directives. */
 export const MINIO_VERSION = 'v0.0.0-20260212201848-7aac2a2c5b7c';
 const MINIO_MODULE = 'github.com/minio/minio';
 
-export function cacheDir(): string {
-  return process.env.ATC_CACHE_DIR || join(homedir(), '.cache', 'ai-trace-collector');
-}
-
 export function minioBinaryPath(): string {
   return join(cacheDir(), 'minio', MINIO_VERSION, 'bin', 'minio');
 }
 
-let installing: Promise<string> | undefined;
-
 /** Builds MinIO with `go install` unless the pinned binary is already cached; returns its path. */
-export function installMinio(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
-  installing ??= (async () => {
-    const bin = minioBinaryPath();
-    if (existsSync(bin)) return bin;
-    const cache = cacheDir();
-    const gobin = join(cache, 'minio', MINIO_VERSION, 'bin');
-    mkdirSync(gobin, { recursive: true });
-    // Test files run in parallel processes: one builds, the others wait for its binary.
-    const lock = join(cache, 'minio', MINIO_VERSION, 'build.lock');
-    for (;;) {
-      try {
-        mkdirSync(lock);
-        break;
-      } catch {
-        if (existsSync(bin)) return bin;
-        // A builder that died leaves its lock: take it over after the longest sane build.
-        const st = statSync(lock, { throwIfNoEntry: false });
-        if (st && Date.now() - st.mtimeMs > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-    if (existsSync(bin)) {
-      rmSync(lock, { recursive: true, force: true });
-      return bin;
-    }
-    log(`building MinIO ${MINIO_VERSION} with go install (several minutes on a cold cache) into ${gobin}`);
-    const t0 = Date.now();
-    try {
-      await execFileP('go', ['install', `${MINIO_MODULE}@${MINIO_VERSION}`], {
-        env: {
-          ...process.env,
-          // Module and build caches live in the shared cache dir, never in the repository;
-          // -modcacherw so that `rm -rf` of the cache works.
-          GOPATH: join(cache, 'go'),
-          GOBIN: gobin,
-          GOCACHE: process.env.GOCACHE || join(cache, 'go-build'),
-          GOFLAGS: '-modcacherw -buildvcs=false',
-          CGO_ENABLED: '0',
-          GOTOOLCHAIN: process.env.GOTOOLCHAIN || 'local',
-        },
-        maxBuffer: 64 * 1024 * 1024,
-      });
-    } catch (err) {
-      const e = err as { stderr?: string; message: string };
-      throw new Error(`go install ${MINIO_MODULE}@${MINIO_VERSION} failed (Go >= 1.24 needed): ${e.stderr?.slice(-4000) ?? e.message}`);
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
-    log(`MinIO built in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-    return bin;
-  })();
-  installing.catch(() => { installing = undefined; });
-  return installing;
-}
+export const installMinio = cachedGoInstall({ name: 'MinIO', module: MINIO_MODULE, version: MINIO_VERSION, binary: minioBinaryPath, hint: 'Go >= 1.24 needed' });
 
 export interface MinioServer {
   /** http://127.0.0.1:<port> */

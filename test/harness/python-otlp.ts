@@ -5,12 +5,12 @@
 // to json_format for the OTLP/JSON comparison.
 //   node dist/test/harness/python-otlp.js install
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Signal } from '../../src/component.js';
-import { cacheDir } from './minio.js';
+import { cacheDir, cachedBuild, installFromCommandLine } from './cached-build.js';
 
 const execFileP = promisify(execFile);
 
@@ -22,48 +22,25 @@ export function pythonOtlpPath(): string {
   return join(cacheDir(), VENV_NAME, 'venv', 'bin', 'python');
 }
 
-let installing: Promise<string> | undefined;
-
-export function installPythonOtlp(log: (l: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<string> {
-  installing ??= (async () => {
-    const py = pythonOtlpPath();
-    const done = join(cacheDir(), VENV_NAME, 'installed');
-    if (existsSync(done)) return py;
-    const dir = join(cacheDir(), VENV_NAME);
-    mkdirSync(dir, { recursive: true });
-    const lock = join(dir, 'install.lock');
-    for (;;) {
-      try {
-        mkdirSync(lock);
-        break;
-      } catch {
-        if (existsSync(done)) return py;
-        const st = statSync(lock, { throwIfNoEntry: false });
-        if (st && Date.now() - st.mtimeMs > 15 * 60_000) rmSync(lock, { recursive: true, force: true });
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-    try {
-      if (existsSync(done)) return py;
+/** A virtual environment with PY_PACKAGES unless it is already cached; returns its python. */
+export const installPythonOtlp = cachedBuild(() => {
+  const dir = join(cacheDir(), VENV_NAME);
+  const done = join(dir, 'installed');
+  return {
+    name: `a Python venv with ${PY_PACKAGES.join(' ')}`,
+    result: pythonOtlpPath(),
+    done,
+    lock: join(dir, 'install.lock'),
+    staleMs: 15 * 60_000,
+    build: async (log) => {
       log(`installing ${PY_PACKAGES.join(' ')} from PyPI into ${dir}/venv`);
       rmSync(join(dir, 'venv'), { recursive: true, force: true });
       await execFileP('python3', ['-m', 'venv', join(dir, 'venv')]);
-      await execFileP(py, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...PY_PACKAGES], { maxBuffer: 16 * 1024 * 1024 });
-      const { writeFileSync } = await import('node:fs');
+      await execFileP(pythonOtlpPath(), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...PY_PACKAGES], { maxBuffer: 16 * 1024 * 1024 });
       writeFileSync(done, `${PY_PACKAGES.join('\n')}\n`);
-    } catch (err) {
-      const e = err as { stderr?: string; message: string };
-      throw new Error(`installing ${PY_PACKAGES.join(' ')} failed: ${e.stderr?.slice(-4000) ?? e.message}`);
-    } finally {
-      rmSync(lock, { recursive: true, force: true });
-    }
-    return py;
-  })();
-  installing.catch(() => {
-    installing = undefined;
-  });
-  return installing;
-}
+    },
+  };
+});
 
 export interface PyVerdict {
   ok: boolean;
@@ -148,12 +125,4 @@ export class PythonOtlp {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === 'install') {
-  installPythonOtlp().then(
-    (p) => console.log(p),
-    (e: Error) => {
-      console.error(e.message);
-      process.exit(1);
-    },
-  );
-}
+installFromCommandLine(import.meta.url, installPythonOtlp);

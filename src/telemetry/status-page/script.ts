@@ -112,8 +112,10 @@ export const STATUS_PAGE_SCRIPT = String.raw`
         if (c.id === id && (!kind || c.kind === kind)) return { state: c.state, reason: c.reason, required: c.required };
       }
     }
-    if (ready && ready.components && ready.components[id]) {
-      var r = ready.components[id];
+    // /readyz keys components by kind/id
+    var key = (kind || 'receiver') + '/' + id;
+    if (ready && ready.components && ready.components[key]) {
+      var r = ready.components[key];
       return { state: r.ready ? 'ready' : 'notready', reason: r.reason || null };
     }
     return { state: 'unknown', reason: null };
@@ -212,7 +214,7 @@ export const STATUS_PAGE_SCRIPT = String.raw`
     if (status && status.components) {
       rows = status.components.map(function (c) { return [c.id, c.kind, (c.pipelines || []).join(', '), c.state, c.reason || '', c.required === false ? 'no' : 'yes']; });
     } else if (ready && ready.components) {
-      rows = Object.keys(ready.components).map(function (id) { var r = ready.components[id]; return [id, '', '', r.ready ? 'ready' : 'notready', r.reason || '', '']; });
+      rows = Object.keys(ready.components).map(function (key) { var r = ready.components[key]; var at = key.indexOf('/'); return [key.slice(at + 1), key.slice(0, at), '', r.ready ? 'ready' : 'notready', r.reason || '', '']; });
     }
     var html = '<table><tr><th>component</th><th>kind</th><th>pipelines</th><th>state</th><th>reason</th><th>required</th></tr>';
     rows.forEach(function (r) {

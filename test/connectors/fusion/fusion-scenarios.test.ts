@@ -128,7 +128,7 @@ async function run(sc: Scenario): Promise<Run> {
   const metrics = new PromMetrics({ processMetrics: false });
   const calls: J[][] = [];
   const docs: FusedDoc[] = [];
-  const core = new FusionCore(createDefaultConfig(), { id: 'fusion', logger: pino({ level: 'silent' }), metrics, health: new HealthRegistry() }, {
+  const core = new FusionCore(createDefaultConfig(), { id: 'fusion', logger: pino({ level: 'silent' }), metrics, health: new HealthRegistry().scope('connector') }, {
     traces: (data) => {
       const req = decodeRequest('traces', data) as J;
       calls.push(((req['resourceSpans'] ?? []) as J[]).flatMap((rs) => ((rs['scopeSpans'] ?? []) as J[]).flatMap((ss) => ((ss['spans'] ?? []) as J[]).map((s) => ({ ...s, resource: rs['resource'] })))));

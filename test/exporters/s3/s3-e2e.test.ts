@@ -113,14 +113,19 @@ describe('OpenTelemetry SDK → collector → S3', { timeout: 90_000 }, () => {
     assert.match(missing.stderr, /s3:\/\/atc-no-such-bucket\/x: /);
   });
 
-  test('a missing bucket makes /readyz say so, and the collector keeps running', async () => {
+  test('a missing bucket: /status shows the exporter degraded with the reason; /readyz stays 200 (a sink never takes the collector out of its Service)', async () => {
     const c = await startCollector({ yaml: yaml('atc-e2e-no-such-bucket') });
     collectors.push(c);
     const res = await fetch(`${c.telemetryUrl}/readyz`);
-    assert.equal(res.status, 503);
     const body = (await res.json()) as { components: Record<string, { ready: boolean; reason?: string }> };
-    assert.equal(body.components['s3']?.ready, false);
-    assert.match(body.components['s3']?.reason ?? '', /bucket "atc-e2e-no-such-bucket" does not exist/);
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.equal(body.components['exporter/s3']?.ready, false);
+    assert.match(body.components['exporter/s3']?.reason ?? '', /bucket "atc-e2e-no-such-bucket" does not exist/);
+    const status = (await (await fetch(`${c.telemetryUrl}/status`)).json()) as { ready: boolean; components: { id: string; kind: string; state: string; reason: string | null }[] };
+    assert.equal(status.ready, true);
+    const s3 = status.components.find((x) => x.kind === 'exporter' && x.id === 's3');
+    assert.equal(s3?.state, 'degraded');
+    assert.match(s3?.reason ?? '', /does not exist/);
     assert.equal((await fetch(`${c.telemetryUrl}/healthz`)).status, 200);
     await c.shutdown();
   });

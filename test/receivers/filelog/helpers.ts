@@ -24,7 +24,7 @@ export class Collecting implements Consumer {
   async consume(signal: Signal, data: Uint8Array, items: number): Promise<ConsumeResult> {
     if (this.refuseNext > 0) {
       this.refuseNext--;
-      return { status: 'refused', reason: 'test', retryAfterMs: 10 };
+      return { status: 'refused', code: 'ring_full', reason: 'test', retryAfterMs: 10 };
     }
     if (scanRequest(signal, data).items !== items) throw new Error('item count mismatch');
     this.requests++;
@@ -53,7 +53,7 @@ export function makeReceiver(raw: Record<string, unknown>, next: Consumer, id = 
   const cfg = parseConfig(raw, `receivers.${id}`, errors);
   if (!errors.empty) throw new Error(errors.toString());
   const metrics = new PromMetrics({ processMetrics: false });
-  return { r: new FilelogReceiver(cfg, next, { id, logger: pino({ level: process.env['ATC_TEST_LOG_LEVEL'] ?? 'silent' }), metrics, health: new HealthRegistry() }), metrics };
+  return { r: new FilelogReceiver(cfg, next, { id, logger: pino({ level: process.env['ATC_TEST_LOG_LEVEL'] ?? 'silent' }), metrics, health: new HealthRegistry().scope('receiver') }), metrics };
 }
 
 export async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {

@@ -11,7 +11,7 @@ import { Kafka, logLevel } from '../../../src/kafka/kafkajs.js';
 import { parseConfig } from '../../../receivers/kafka/config.js';
 import { KafkaReceiver, decodeMessage } from '../../../receivers/kafka/kafka-receiver.js';
 import { startKafka, type KafkaServer } from '../../harness/kafka.js';
-import { consumeTopics } from '../../harness/kafka-readers.js';
+import { committedOffsets, consumeTopics } from '../../harness/kafka-readers.js';
 import { testContext } from '../../exporters/kafka/fixtures.js';
 
 const logs = (body: string): Uint8Array => encodeRequest('logs', { resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: body } }] }] }] });
@@ -25,7 +25,7 @@ class ScriptedConsumer implements Consumer {
     this.calls++;
     if (this.refuseNext > 0) {
       this.refuseNext--;
-      return { status: 'refused', reason: 'ring buffer full', retryAfterMs: 200 };
+      return { status: 'refused', code: 'ring_full', reason: 'ring buffer full', retryAfterMs: 200 };
     }
     const j = decodeRequest(signal, data) as { resourceLogs: { scopeLogs: { logRecords: { body: { stringValue: string } }[] }[] }[] };
     for (const rl of j.resourceLogs) for (const sl of rl.scopeLogs) for (const r of sl.logRecords) this.got.push(r.body.stringValue);
@@ -96,16 +96,7 @@ describe('against the broker', () => {
     await p.disconnect();
   }
 
-  async function committed(topic: string, group: string): Promise<number> {
-    const admin = new Kafka({ clientId: 'atc-test', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      const [t] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-      return t!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-    } finally {
-      await admin.disconnect();
-    }
-  }
+  const committed = (topic: string, group: string): Promise<number> => committedOffsets(kafka.brokers, topic, group);
 
   async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
     const deadline = Date.now() + ms;

@@ -198,7 +198,7 @@ events: { wait_timeout: 100ms }`);
     assert.equal(st.symbols['eventSetWait'], 'nvmlEventSetWait_v2');
     assert.equal(st.symbols['processes'], 'nvmlDeviceGetComputeRunningProcesses_v3');
     assert.equal(st.symbols['clocksEventReasons'], 'nvmlDeviceGetCurrentClocksEventReasons');
-    assert.equal(c.service.health.report()['nvml']?.ready, true);
+    assert.equal(c.service.health.get('receiver', 'nvml')?.ready, true);
     const self = await (await fetch(`${c.telemetryUrl}/metrics`)).text();
     assert.match(self, /atc_nvml_devices\{receiver="nvml"\} 2/);
     assert.match(self, /atc_nvml_poll_duration_seconds_count\{receiver="nvml"\} [1-9]/);
@@ -326,7 +326,7 @@ events: { wait_timeout: 100ms }`);
     const c = await start(`
 library_path: ${join(dir, 'missing', 'libnvidia-ml.so.1')}
 collection_interval: 100ms`);
-    const h = c.service.health.report()['nvml']!;
+    const h = c.service.health.get('receiver', 'nvml')!;
     assert.equal(h.ready, true, 'a GPU-less node is ready: nvml is optional unless required: true');
     assert.match(String(h.reason), /cannot load .*missing\/libnvidia-ml\.so\.1/);
     assert.equal(receiver(c).status.state, 'unavailable');
@@ -340,9 +340,9 @@ collection_interval: 100ms`);
 library_path: ${STUB}
 collection_interval: 100ms
 init_retry_interval: 200ms`);
-    assert.match(String(c2.service.health.report()['nvml']!.reason), /nvmlInit failed: .*DRIVER_NOT_LOADED/);
+    assert.match(String(c2.service.health.get('receiver', 'nvml')!.reason), /nvmlInit failed: .*DRIVER_NOT_LOADED/);
     writeScenario(path, { devices: [H100] });
-    await until('NVML found on a retry', () => (receiver(c2).status.state === 'ready' && c2.service.health.report()['nvml']!.reason === undefined ? true : undefined));
+    await until('NVML found on a retry', () => (receiver(c2).status.state === 'ready' && c2.service.health.get('receiver', 'nvml')!.reason === undefined ? true : undefined));
     await until('samples after the retry', () => (latest(points(c2), 'hw.gpu.utilization') ? true : undefined));
     await stop(c2);
   });
@@ -352,7 +352,7 @@ init_retry_interval: 200ms`);
     const c = await start(`
 library_path: ${STUB}
 init_retry_interval: 0s`);
-    assert.match(String(c.service.health.report()['nvml']!.reason), /no GPU/);
+    assert.match(String(c.service.health.get('receiver', 'nvml')!.reason), /no GPU/);
     await stop(c);
     // required: true — start() fails (checked on the receiver itself: a collector whose start
     // fails halfway is not shut down by the harness)
@@ -362,9 +362,9 @@ init_retry_interval: 0s`);
     const health = new HealthRegistry();
     const metrics = new PromMetrics();
     const next = new RingConsumer(Ring.create(1 << 16), 0, new Set(['metrics', 'logs'] as const), DEFAULT_BUFFER, metrics);
-    const r = nvmlReceiverFactory.create(cfg, next, { id: 'nvml', logger: pino({ level: 'silent' }), metrics, health });
+    const r = nvmlReceiverFactory.create(cfg, next, { id: 'nvml', logger: pino({ level: 'silent' }), metrics, health: health.scope('receiver') });
     await assert.rejects(r.start(), /cannot load .*nope\.so.*required: true/);
-    assert.equal(health.report()['nvml']?.ready, false);
+    assert.equal(health.get('receiver', 'nvml')?.ready, false);
     await r.shutdown();
   });
 

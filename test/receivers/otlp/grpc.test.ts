@@ -168,7 +168,7 @@ describe('OTLP/gRPC when the ring is full', { timeout: 30_000 }, () => {
     const ring = Ring.create(8192);
     const metrics = new PromMetrics({ processMetrics: false });
     const consumer = new RingConsumer(ring, 0, new Set(['traces'] as const), { ...DEFAULT_BUFFER, whenFull, blockTimeoutMs: 50 }, metrics);
-    const r = new Receiver({ http: undefined, grpc: { ...DEFAULT_GRPC, endpoint: '127.0.0.1:0' } }, consumer, { id: 'otlp', logger: pino({ level: 'silent' }), metrics, health: new HealthRegistry() });
+    const r = new Receiver({ http: undefined, grpc: { ...DEFAULT_GRPC, endpoint: '127.0.0.1:0' } }, consumer, { id: 'otlp', logger: pino({ level: 'silent' }), metrics, health: new HealthRegistry().scope('receiver') });
     await r.start();
     try {
       await fn(r.grpcAddress()!.port, ring, metrics);
@@ -204,6 +204,19 @@ describe('OTLP/gRPC when the ring is full', { timeout: 30_000 }, () => {
       ring.drain(() => {});
       assert.equal((await exportRaw(cl, spans)).err, null);
       cl.close();
+    });
+  });
+
+  test('a request larger than the ring can ever hold: RESOURCE_EXHAUSTED without RetryInfo (not retryable), counted as too_large', async () => {
+    await withReceiver('block', async (port, _ring, metrics) => {
+      const cl = rawClient('traces', port);
+      const big = Buffer.from(encodeRequest('traces', { resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'x'.repeat(6000) }, { name: 'y' }] }] }] }));
+      const { err } = await exportRaw(cl, big);
+      cl.close();
+      assert.equal(err?.code, Status.RESOURCE_EXHAUSTED);
+      assert.equal(err!.metadata.get('grpc-status-details-bin').length, 0, 'no RetryInfo: OTLP clients must not retry it');
+      assert.match(err!.details, /larger than the ring buffer/);
+      assert.equal(await metrics.value('atc_receiver_refused_spans_total', { reason: 'too_large', transport: 'grpc' }), 2);
     });
   });
 

@@ -21,7 +21,7 @@ async function withReceiver(whenFull: 'block' | 'drop_newest', fn: (url: string,
   const ring = Ring.create(8192);
   const metrics = new PromMetrics({ processMetrics: false });
   const consumer = new RingConsumer(ring, 0, new Set(['traces'] as const), { ...DEFAULT_BUFFER, whenFull, blockTimeoutMs: 50 }, metrics);
-  const r = new OtlpReceiver({ http: { ...DEFAULT_HTTP, endpoint: '127.0.0.1:0' } }, consumer, { id: 'otlp', logger: pino({ level: 'silent' }), metrics, health: new HealthRegistry() });
+  const r = new OtlpReceiver({ http: { ...DEFAULT_HTTP, endpoint: '127.0.0.1:0' } }, consumer, { id: 'otlp', logger: pino({ level: 'silent' }), metrics, health: new HealthRegistry().scope('receiver') });
   await r.start();
   try {
     await fn(`http://127.0.0.1:${r.httpAddress()!.port}/v1/traces`, ring, metrics);
@@ -44,7 +44,7 @@ test('block: 503 with Retry-After once the ring is full, then accepted again aft
     assert.equal(res!.status, 503);
     assert.equal(res!.headers.get('retry-after'), '1');
     const st = decodeMessage('Status_rpc', new Uint8Array(await res!.arrayBuffer()));
-    assert.equal(st['code'], 14);
+    assert.equal(st['code'], 8, 'RESOURCE_EXHAUSTED, as the gRPC transport answers');
     assert.equal(await metrics.value('atc_ring_full_refusals_total'), 1);
     assert.equal(await metrics.value('atc_receiver_refused_spans_total', { reason: 'overload' }), 10);
     // The consumer frees space: the same request now succeeds.
@@ -55,6 +55,24 @@ test('block: 503 with Retry-After once the ring is full, then accepted again aft
     assert.equal(read, accepted);
     const again = await fetch(url, { method: 'POST', body: spans, headers: { 'content-type': 'application/x-protobuf' } });
     assert.equal(again.status, 200);
+  });
+});
+
+test('a request larger than the ring can ever hold: 413, no Retry-After (resending cannot help), counted as too_large', async () => {
+  await withReceiver('block', async (url, ring, metrics) => {
+    // an 8 KiB ring holds records of at most 4 KiB
+    const big = encodeRequest('traces', { resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'x'.repeat(6000) }, { name: 'y' }] }] }] });
+    const res = await fetch(url, { method: 'POST', body: big, headers: { 'content-type': 'application/x-protobuf' } });
+    assert.equal(res.status, 413);
+    assert.equal(res.headers.get('retry-after'), null);
+    const st = decodeMessage('Status_rpc', new Uint8Array(await res.arrayBuffer()));
+    assert.equal(st['code'], 8);
+    assert.match(String(st['message']), /larger than the ring buffer/);
+    assert.equal(await metrics.value('atc_receiver_refused_spans_total', { reason: 'too_large' }), 2);
+    assert.equal(await metrics.value('atc_receiver_refused_spans_total', { reason: 'overload' }), 0);
+    assert.equal(ring.usedBytes(), 0);
+    // the connection stays usable: the body was read whole
+    assert.equal((await fetch(url, { method: 'POST', body: spans, headers: { 'content-type': 'application/x-protobuf' } })).status, 200);
   });
 });
 

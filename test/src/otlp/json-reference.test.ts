@@ -95,6 +95,18 @@ test('strings: a bare long number is no string; a lone surrogate is no text', as
   await judge('traces', span('"name":"\\ud83d"'), 'refuse');
 });
 
+test('long integer literals: read exactly where a value stands; quoting them never turns invalid JSON into valid', async () => {
+  await judge('traces', span('"startTimeUnixNano":1796223869281061245'), 'accept', (d) => assert.equal(firstSpan(d).startTimeUnixNano, '1796223869281061245'));
+  await judge('traces', attr('{"arrayValue":{"values":[{"intValue":-9223372036854775808}]}}'), 'accept', (d) =>
+    assert.equal(firstSpan(d).attributes[0].value.arrayValue.values[0].intValue, '-9223372036854775808'),
+  );
+  // a number as a key, digits glued to a stray quote, a literal with leading zeros
+  await judge('traces', '{"resourceSpans":[],1234567890123456789:1}', 'refuse');
+  await judge('traces', '{"resourceSpans":[1234567890123456789"]}', 'refuse');
+  await judge('traces', span('"startTimeUnixNano":01796223869281061245'), 'refuse');
+  await judge('traces', span('"name":"a","startTimeUnixNano":1796223869281061245"'), 'refuse');
+});
+
 test('bytes: standard or URL-safe base64, padded or not, never mixed or with a dangling character', async () => {
   await judge('traces', attr('{"bytesValue":"-_-_"}'), 'accept', (d) => assert.equal(firstSpan(d).attributes[0].value.bytesValue, '+/+/'));
   await judge('traces', attr('{"bytesValue":"AQ"}'), 'accept', (d) => assert.equal(firstSpan(d).attributes[0].value.bytesValue, 'AQ=='));
