@@ -59,6 +59,44 @@ async function post(url: string, body: Uint8Array): Promise<number | 'down'> {
   }
 }
 
+/** A collector whose only exporter is otlphttp to `port`, with `extra` YAML (spill, buffer, retry). */
+async function behindSink(port: number, retry: string, extra: (dataDir: string) => string): Promise<TestCollector> {
+  const c = await startCollector({
+    yaml: (dataDir) => `
+receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } } }
+exporters:
+  otlphttp: { endpoint: http://127.0.0.1:${port}, retry: ${retry} }
+${extra(dataDir)}
+service:
+  telemetry: { metrics: { endpoint: 127.0.0.1:0 }, logs: { level: silent } }
+  readiness: { ring_full_for: 1s }
+  pipelines: { traces: { receivers: [otlp], exporters: [otlphttp] } }
+`,
+  });
+  collectors.push(c);
+  return c;
+}
+
+/** Posts 50-span requests back to back until stopped; counts the answers. */
+function spanLoad(url: string): { posts: Record<string, number>; stop(): Promise<void> } {
+  const posts: Record<string, number> = {};
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const st = await post(url, spans(50, 400));
+      posts[String(st)] = (posts[String(st)] ?? 0) + 1;
+      if (st !== 200) await sleep(20);
+    }
+  })();
+  return {
+    posts,
+    stop: async () => {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
 test('/readyz polled every 10 ms from launch: never ready before both OTLP ports accept; a GPU-less node with optional NVML becomes ready', { timeout: 180_000 }, async () => {
   for (let run = 0; run < 3; run++) {
     const dir = tempDir('atc-probes-');
@@ -115,37 +153,19 @@ service:
 
 test('a sink that is down while batches spill: /readyz stays 200 under load, /status shows the exporter degraded with its reason', { timeout: 120_000 }, async () => {
   const dead = await freePort();
-  const c = await startCollector({
-    yaml: (dataDir) => `
-receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } } }
-exporters:
-  otlphttp: { endpoint: http://127.0.0.1:${dead}, retry: { initial_interval: 100ms, max_interval: 500ms } }
+  const c = await behindSink(dead, '{ initial_interval: 100ms, max_interval: 500ms }', (dataDir) => `
 spill: { enabled: true, directory: ${dataDir}.spill }
-buffer: { size: 1MiB, max_batch_bytes: 256KiB, max_inflight_batches: 1 }
-service:
-  telemetry: { metrics: { endpoint: 127.0.0.1:0 }, logs: { level: silent } }
-  readiness: { ring_full_for: 1s }
-  pipelines: { traces: { receivers: [otlp], exporters: [otlphttp] } }
-`,
-  });
-  collectors.push(c);
+buffer: { size: 1MiB, max_batch_bytes: 256KiB, max_inflight_batches: 1 }`);
   const statuses: Record<string, number> = {};
-  const posts: Record<string, number> = {};
-  let stop = false;
-  const load = (async () => {
-    for (let i = 0; !stop; i++) {
-      const st = await post(c.otlpUrl, spans(50, 400));
-      posts[String(st)] = (posts[String(st)] ?? 0) + 1;
-    }
-  })();
+  const load = spanLoad(c.otlpUrl);
+  const posts = load.posts;
   const t0 = Date.now();
   while (Date.now() - t0 < 4000) {
     const st = await probe(`${c.telemetryUrl}/readyz`);
     statuses[String(st)] = (statuses[String(st)] ?? 0) + 1;
     await sleep(10);
   }
-  stop = true;
-  await load;
+  await load.stop();
   assert.deepEqual(Object.keys(statuses), ['200'], `readyz: ${JSON.stringify(statuses)}`);
   assert.ok((posts['200'] ?? 0) > 20, `posts: ${JSON.stringify(posts)}`);
   assert.ok((await c.service.metrics.value('atc_spill_enqueued_batches_total')) > 0, 'nothing spilled');
@@ -159,29 +179,11 @@ service:
 
 test('an intake that refuses everything for longer than ring_full_for: /readyz 503 with the reason, 200 again once the sink is back; /healthz 200 throughout', { timeout: 120_000 }, async () => {
   const sinkPort = await freePort();
-  const c = await startCollector({
-    yaml: (dataDir) => `
-receivers: { otlp: { protocols: { http: { endpoint: 127.0.0.1:0 } } } }
-exporters:
-  otlphttp: { endpoint: http://127.0.0.1:${sinkPort}, retry: { initial_interval: 100ms, max_interval: 300ms, max_elapsed_time: 0s } }
+  const c = await behindSink(sinkPort, '{ initial_interval: 100ms, max_interval: 300ms, max_elapsed_time: 0s }', (dataDir) => `
 spill: { enabled: false, directory: ${dataDir}.spill }
-buffer: { size: 1MiB, max_batch_bytes: 256KiB, max_inflight_batches: 1, block_timeout: 20ms, flush_interval: 50ms }
-service:
-  telemetry: { metrics: { endpoint: 127.0.0.1:0 }, logs: { level: silent } }
-  readiness: { ring_full_for: 1s }
-  pipelines: { traces: { receivers: [otlp], exporters: [otlphttp] } }
-`,
-  });
-  collectors.push(c);
-  const posts: Record<string, number> = {};
-  let stop = false;
-  const load = (async () => {
-    while (!stop) {
-      const st = await post(c.otlpUrl, spans(50, 400));
-      posts[String(st)] = (posts[String(st)] ?? 0) + 1;
-      if (st !== 200) await sleep(20);
-    }
-  })();
+buffer: { size: 1MiB, max_batch_bytes: 256KiB, max_inflight_batches: 1, block_timeout: 20ms, flush_interval: 50ms }`);
+  const load = spanLoad(c.otlpUrl);
+  const posts = load.posts;
   try {
     // the ring fills behind the dead sink; once refusing for 1 s the collector is unready
     let body: { status: string; reason: string | null } | undefined;
@@ -221,8 +223,7 @@ service:
     assert.ok(readyAgain, `not ready again after the sink came: posts ${JSON.stringify(posts)}`);
     assert.ok((await sink.service.metrics.value('atc_receiver_accepted_spans_total')) > 0);
   } finally {
-    stop = true;
-    await load;
+    await load.stop();
   }
   assert.equal((await fetch(`${c.telemetryUrl}/healthz`)).status, 200);
 });
