@@ -217,9 +217,9 @@ export class SpanAttributes {
       this.bool(w, k, c === 0x74);
       return;
     }
-    if (c === 0x6e) return; // null
-    // a number: integers and plain decimals in place, others (exponents, NaN, Infinity, very
-    // long ones) through the parser
+    if (c === 0x6e && b[vs + 1] === 0x75) return; // null (not nan)
+    // a number: integers and plain decimals in place, others (exponents, NaN, Infinity, the bare
+    // nan and inf of Kineto's C++, very long ones) through the parser
     let i = vs;
     const neg = b[i] === 0x2d;
     if (neg) i++;
