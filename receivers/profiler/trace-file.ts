@@ -74,7 +74,7 @@ export async function convertTraceFile(path: string, opts: ConvertFileOptions, s
     }
   };
   // pass 2: only the bytes of the events that become spans
-  const extents = new SpanExtents(index.at.a, index.len.a, index.spans, (bytes, k) => conv.span(bytes, k));
+  const extents = new SpanExtents(index.at.a, index.len.a, index.spans, (b, start, k) => conv.span(b, start, k));
   const bytes = await read(path, chunk, opts.signal, (c) => extents.write(c), drain);
   if (extents.done !== index.spans) throw new Error(`the trace changed while it was read (${extents.done} of ${index.spans} spans found again)`);
   conv.cut();
