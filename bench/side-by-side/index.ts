@@ -86,7 +86,9 @@ export interface Ratio {
 }
 
 function ratioRow(r: Ratio): Record<string, string | number> {
-  return { measure: r.what, ours: r.ours, Collector: r.collector, 'ours better by': `${r.ratio.toFixed(2)}×`, goal: r.goal };
+  // a measure of ours alone (gRPC against HTTP, fusion on against off) has no Collector column
+  const num = (n: number): string | number => (Number.isFinite(n) ? n : '—');
+  return { measure: r.what, ours: num(r.ours), Collector: num(r.collector), 'ours better by': Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : '—', goal: r.goal };
 }
 
 /** Flat out for both, then both at half the slower one's flat-out rate. */

@@ -7,7 +7,8 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+// the program's entry (registers the components, then runs the command line)
+const CLI = fileURLToPath(new URL('../../main.js', import.meta.url));
 const TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 /** Core for the collector under test, and for everything else (load, broker, targets). */

@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import { KEY } from '../../src/otlp/fields.js';
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { SPAN_KIND_INTERNAL, TracesBuilder } from '../../src/otlp/traces-builder.js';
-import { decodeString } from './event-fields.js';
+import { decodeString, EventFields } from './event-fields.js';
 import { SpanAttributes } from './span-attributes.js';
-import { KIND_ESCAPED, KIND_GPU, KIND_STEP, TraceIndex } from './trace-index.js';
+import { KIND_ESCAPED, KIND_FAR, KIND_GPU, KIND_STEP, TraceIndex } from './trace-index.js';
 
 export { DEFAULT_CATEGORIES } from './trace-index.js';
 
@@ -103,6 +103,7 @@ export class KinetoConverter {
   private batchSpans = 0;
   private readonly attrs = new SpanAttributes();
   private readonly stepKey = this.attrs.field('pytorch.step');
+  private readonly far = new EventFields();
   /** the attributes every span of a (thread, category) has, encoded once: thread × 65536 + category */
   private readonly common = new Map<number, Uint8Array>();
 
@@ -143,8 +144,8 @@ export class KinetoConverter {
     return t;
   }
 
-  /** span `k` of the index, from its event's bytes; its parent and trace come from the index */
-  span(bytes: Uint8Array, k: number): void {
+  /** span `k` of the index, from its event's bytes (from b[off]); parent and trace from the index */
+  span(bytes: Uint8Array, off: number, k: number): void {
     const ix = this.index;
     const kind = ix.kind.a[k]!;
     const p = ix.parent[k]!;
@@ -160,8 +161,19 @@ export class KinetoConverter {
       const parent = this.parentIds[c];
       if (parent) b.parentSpanId(parent);
     }
-    const ns = ix.nameOff.a[k]!;
-    const ne = ns + ix.nameLen.a[k]!;
+    let ns = off + ix.nameOff.a[k]!;
+    let ne = ns + ix.nameLen.a[k]!;
+    let as = off + ix.argsOff.a[k]!;
+    let ae = ix.argsLen.a[k]! > 0 ? as + ix.argsLen.a[k]! : -1;
+    if (kind & KIND_FAR) {
+      // a large event: its name and args found again
+      const f = this.far;
+      f.read(bytes, off);
+      ns = f.nameStart;
+      ne = f.nameEnd;
+      as = f.argsStart;
+      ae = f.argsStart < 0 ? -1 : f.argsEnd;
+    }
     if (kind & KIND_ESCAPED) b.name(decodeString(bytes, ns, ne, true));
     else {
       // the name's UTF-8 bytes as they are in the file
@@ -174,8 +186,7 @@ export class KinetoConverter {
     this.time(KEY.Span.endTimeUnixNano, ix.end.a[k]!);
     w.raw(this.commonAttributes(ix.thread.a[k]!, ix.cat.a[k]!, kind));
     if (kind & KIND_STEP) this.attrs.int(w, this.stepKey, this.stepN.get(k)!);
-    const as = ix.argsOff.a[k]!;
-    if (as >= 0) this.attrs.args(w, bytes, as, as + ix.argsLen.a[k]!);
+    if (ae >= 0) this.attrs.args(w, bytes, as, ae);
     b.endSpan();
     this.spans++;
     this.batchSpans++;

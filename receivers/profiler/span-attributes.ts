@@ -8,7 +8,23 @@ import { BACKSLASH, COLON, COMMA, containerEnd, QUOTE, RBRACE, scalarEnd, scanne
 import { parsePythonJson } from './python-json.js';
 
 const MAX_STRING = 4096;
+/** 10^0 … 10^22, all exact doubles */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 const MAX_JSON = 1024;
+
+const ATTRIBUTES = KEY.Span.attributes;
+const VALUE = KEY.KeyValue.value;
+if (ATTRIBUTES >= 128 || VALUE >= 128) throw new Error('span-attributes writes one-byte field keys');
+
+/** v (≥ 0) as a varint at buf[p]; returns the index after it */
+function putVarint(buf: Uint8Array, p: number, v: number): number {
+  while (v >= 128) {
+    buf[p++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[p++] = v;
+  return p;
+}
 
 function varintLen(v: number): number {
   let n = 1;
@@ -62,12 +78,17 @@ export class SpanAttributes {
     return k;
   }
 
+  /** a KeyValue up to its AnyValue's bytes, written into the buffer directly (the hot path) */
   private head(w: ProtoWriter, k: Uint8Array, anyLen: number): void {
-    w.key(KEY.Span.attributes);
-    w.varint(k.length + 1 + varintLen(anyLen) + anyLen);
-    w.raw(k);
-    w.key(KEY.KeyValue.value);
-    w.varint(anyLen);
+    const kl = k.length;
+    w.reserve(kl + 12);
+    const buf = w.buf;
+    let p = w.pos;
+    buf[p++] = ATTRIBUTES;
+    p = putVarint(buf, p, kl + 1 + varintLen(anyLen) + anyLen);
+    for (let j = 0; j < kl; j++) buf[p++] = k[j]!;
+    buf[p++] = VALUE;
+    w.pos = putVarint(buf, p, anyLen);
   }
 
   str(w: ProtoWriter, key: string | Uint8Array, v: string): void {
@@ -197,10 +218,12 @@ export class SpanAttributes {
       return;
     }
     if (c === 0x6e) return; // null
-    // a number: integers in place, others (fractions, exponents, NaN, Infinity) through the parser
+    // a number: integers and plain decimals in place, others (exponents, NaN, Infinity, very
+    // long ones) through the parser
     let i = vs;
     const neg = b[i] === 0x2d;
     if (neg) i++;
+    const first = i;
     let v = 0;
     while (i < ve) {
       const d = b[i]! - 0x30;
@@ -208,9 +231,27 @@ export class SpanAttributes {
       v = v * 10 + d;
       i++;
     }
-    if (i === ve && i > vs + (neg ? 1 : 0) && v <= Number.MAX_SAFE_INTEGER) {
+    if (i === ve && i > first && v <= Number.MAX_SAFE_INTEGER) {
       this.int(w, k, neg ? -v : v);
       return;
+    }
+    if (i > first && i < ve && b[i] === 0x2e) {
+      // digits.digits: mantissa / 10^decimals is the correctly rounded double while both are
+      // exact (mantissa ≤ 2^53, at most 22 decimals), as JSON.parse would give
+      const dot = ++i;
+      while (i < ve) {
+        const d = b[i]! - 0x30;
+        if (d < 0 || d > 9) break;
+        v = v * 10 + d;
+        i++;
+      }
+      const decimals = i - dot;
+      if (i === ve && decimals > 0 && decimals <= 22 && v <= Number.MAX_SAFE_INTEGER) {
+        const x = (neg ? -v : v) / POW10[decimals]!;
+        if (Number.isSafeInteger(x)) this.int(w, k, x);
+        else this.double(w, k, x);
+        return;
+      }
     }
     const x = parsePythonJson(Buffer.from(b.subarray(vs, ve)).toString('latin1'));
     if (typeof x === 'number') {

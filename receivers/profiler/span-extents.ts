@@ -11,7 +11,8 @@ export class SpanExtents {
     private readonly at: Float64Array,
     private readonly len: Int32Array,
     private readonly count: number,
-    private readonly onSpan: (bytes: Uint8Array, k: number) => void,
+    /** span `k`'s event begins at b[start] (b is only valid during the call) */
+    private readonly onSpan: (b: Uint8Array, start: number, k: number) => void,
   ) {}
 
   get done(): number {
@@ -32,11 +33,11 @@ export class SpanExtents {
         }
         break;
       }
-      if (s >= base) this.onSpan(chunk.subarray(s - base, e - base), this.k);
+      if (s >= base) this.onSpan(chunk, s - base, this.k);
       else {
         const whole = Buffer.concat([this.carry ?? Buffer.alloc(0), chunk.subarray(0, e - base)]);
         this.carry = undefined;
-        this.onSpan(whole, this.k);
+        this.onSpan(whole, 0, this.k);
       }
       this.k++;
     }

@@ -1,6 +1,7 @@
 // Reads one Kineto trace file (plain or gzip) in two streaming passes and hands OTLP trace
 // requests to `sink` as they fill; `sink` resolving is the backpressure.
 import { createReadStream, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { encodeMessage } from '../../src/otlp/json-encode.js';
@@ -29,11 +30,16 @@ export interface ConvertResult {
 
 export const isGzip = (path: string): boolean => path.endsWith('.gz');
 
-/** Streams the file (inflated when gzip) chunk by chunk into `write`, awaiting `after` between. */
+/**
+ * Reads the file (inflated when gzip) chunk by chunk into `write`, awaiting `after` between. A
+ * chunk is only valid during `write`: a plain file is read into one buffer, used again for every
+ * chunk (no garbage per megabyte read, so no collections forced by external memory).
+ */
 async function read(path: string, chunkBytes: number, signal: AbortSignal | undefined, write: (chunk: Buffer) => void, after?: () => Promise<void>): Promise<number> {
+  if (!isGzip(path)) return readPlain(path, chunkBytes, signal, write, after);
   const file = createReadStream(path, { highWaterMark: chunkBytes });
-  const input = isGzip(path) ? file.pipe(createGunzip({ chunkSize: chunkBytes })) : file;
-  if (isGzip(path)) file.on('error', (e) => input.destroy(e));
+  const input = file.pipe(createGunzip({ chunkSize: chunkBytes }));
+  file.on('error', (e) => input.destroy(e));
   let bytes = 0;
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
@@ -45,6 +51,25 @@ async function read(path: string, chunkBytes: number, signal: AbortSignal | unde
   } finally {
     file.destroy();
     input.destroy();
+  }
+  return bytes;
+}
+
+async function readPlain(path: string, chunkBytes: number, signal: AbortSignal | undefined, write: (chunk: Buffer) => void, after?: () => Promise<void>): Promise<number> {
+  const fh = await open(path, 'r');
+  const buf = Buffer.allocUnsafeSlow(chunkBytes);
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, chunkBytes, bytes);
+      if (bytesRead === 0) break;
+      if (signal?.aborted) throw new Error('aborted');
+      bytes += bytesRead;
+      write(buf.subarray(0, bytesRead));
+      if (after) await after();
+    }
+  } finally {
+    await fh.close();
   }
   return bytes;
 }
@@ -74,7 +99,7 @@ export async function convertTraceFile(path: string, opts: ConvertFileOptions, s
     }
   };
   // pass 2: only the bytes of the events that become spans
-  const extents = new SpanExtents(index.at.a, index.len.a, index.spans, (bytes, k) => conv.span(bytes, k));
+  const extents = new SpanExtents(index.at.a, index.len.a, index.spans, (b, start, k) => conv.span(b, start, k));
   const bytes = await read(path, chunk, opts.signal, (c) => extents.write(c), drain);
   if (extents.done !== index.spans) throw new Error(`the trace changed while it was read (${extents.done} of ${index.spans} spans found again)`);
   conv.cut();

@@ -1,12 +1,13 @@
 // Pass 1 over a Kineto trace: a compact index of every event that becomes a span, whatever the
 // order Kineto wrote them in (CPU ops first, runtime calls after them, each GPU activity before
-// its launch). Per span event 59 bytes (start, end, thread, kind, category, byte offset and length
-// of the event, of its name and of its args, then parent and context), 20 more per GPU activity
-// (its correlation and External id), plus 4 bytes per correlation / External id and the flow
-// events' ids. `resolve()` then sorts each thread's intervals by start and finds every span's
+// its launch). Per span event 43 bytes (start, end, thread, kind, category, byte offset and length
+// of the event, 16-bit offsets and lengths of its name and args, then parent and context), 20 more
+// per GPU activity (its correlation and External id) and per flow event, plus 4 bytes per
+// correlation / External id. `resolve()` then sorts each thread's intervals by start and finds every span's
 // parent (CPU: the innermost enclosing interval on its thread; GPU: its launch) and trace context,
 // so that pass 2 only encodes.
 import { EventFields, INCOMPLETE, MALFORMED } from './event-fields.js';
+import { FlowList, Growable } from './growable.js';
 import { IdMap } from './id-map.js';
 import type { ScanHandler } from './trace-scanner.js';
 
@@ -25,6 +26,9 @@ export const KIND_STEP = 4;
 export const KIND_OTEL = 8;
 /** the name has escapes (decoded in pass 2) */
 export const KIND_ESCAPED = 16;
+/** the name or args lie too far into the event for the 16-bit offsets: pass 2 reads the event again */
+export const KIND_FAR = 32;
+const FAR = 0xffff;
 
 const OTEL_ANNOTATION = /^otel:([0-9a-fA-F]{32}):([0-9a-fA-F]{16})$/;
 const STEP = /^ProfilerStep#(\d+)$/;
@@ -62,21 +66,6 @@ interface Category {
 /** at most this many categories that are neither spans nor flows are remembered */
 const MAX_OTHER_CATEGORIES = 256;
 
-class Growable<T extends Float64Array | Int32Array | Uint16Array | Uint8Array> {
-  a: T;
-  constructor(private readonly make: (n: number) => T) {
-    this.a = make(1024);
-  }
-  set(i: number, v: number): void {
-    if (i >= this.a.length) {
-      const b = this.make(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[i] = v;
-  }
-}
-
 export class TraceIndex implements ScanHandler {
   readonly meta = new Map<string, unknown>();
   readonly names = new Map<string, string>(); // "pid" or "pid:tid" → name
@@ -96,30 +85,31 @@ export class TraceIndex implements ScanHandler {
   /** where each span's event lies in the (inflated) input: pass 2 reads only those bytes */
   readonly at = new Growable((n) => new Float64Array(n));
   readonly len = new Growable((n) => new Int32Array(n));
-  /** the name's content and the args object, from the event's first byte (args -1: none) */
-  readonly nameOff = new Growable((n) => new Int32Array(n));
-  readonly nameLen = new Growable((n) => new Int32Array(n));
-  readonly argsOff = new Growable((n) => new Int32Array(n));
-  readonly argsLen = new Growable((n) => new Int32Array(n));
+  /** the name's content and the args object, from the event's first byte (args length 0: none) */
+  readonly nameOff = new Growable((n) => new Uint16Array(n));
+  readonly nameLen = new Growable((n) => new Uint16Array(n));
+  readonly argsOff = new Growable((n) => new Uint16Array(n));
+  readonly argsLen = new Growable((n) => new Uint16Array(n));
   /** index in `cats` */
   readonly cat = new Growable((n) => new Uint16Array(n));
   readonly cats: Category[] = [];
   /** GPU activities: span index, correlation and External id (0: none), for resolve() */
-  private readonly gpuK = new Growable((n) => new Int32Array(n));
-  private readonly gpuCorr = new Growable((n) => new Float64Array(n));
-  private readonly gpuExt = new Growable((n) => new Float64Array(n));
+  private gpuK = new Growable((n) => new Int32Array(n));
+  private gpuCorr = new Growable((n) => new Float64Array(n));
+  private gpuExt = new Growable((n) => new Float64Array(n));
   private gpuCount = 0;
   /** after resolve(): the parent's index (-1: the context's parent) and the context of each span */
   parent = new Int32Array(0);
   ctx = new Int32Array(0);
-  readonly byCorrelation = new IdMap();
-  readonly byExternal = new IdMap();
+  // what only resolve() needs (released by it)
+  private byCorrelation = new IdMap();
+  private byExternal = new IdMap();
   /** GPU spans by flow (when they carry no correlation): span index → launch's span index */
-  readonly byFlow = new Map<number, number>();
-  private readonly otel = new Map<number, { trace: string; span: string }>();
-  private readonly uncorrelated: number[] = [];
-  private readonly flowS: { id: number; thread: number; ts: number }[] = [];
-  private readonly flowF: { id: number; thread: number; ts: number }[] = [];
+  private byFlow = new Map<number, number>();
+  private otel = new Map<number, { trace: string; span: string }>();
+  private uncorrelated: number[] = [];
+  private flowS = new FlowList();
+  private flowF = new FlowList();
   private readonly threadIds = new Map<number | string, Map<number | string, number>>();
   readonly f = new EventFields();
 
@@ -204,10 +194,15 @@ export class TraceIndex implements ScanHandler {
       const k = this.spans++;
       this.at.set(k, offset);
       this.len.set(k, end - start);
-      this.nameOff.set(k, f.nameStart - start);
-      this.nameLen.set(k, f.nameEnd - f.nameStart);
-      this.argsOff.set(k, f.argsStart < 0 ? -1 : f.argsStart - start);
-      this.argsLen.set(k, f.argsEnd - f.argsStart);
+      const nameOff = f.nameStart - start;
+      const nameLen = f.nameEnd - f.nameStart;
+      const argsOff = f.argsStart < 0 ? 0 : f.argsStart - start;
+      const argsLen = f.argsStart < 0 ? 0 : f.argsEnd - f.argsStart;
+      if (nameOff >= FAR || nameLen >= FAR || argsOff >= FAR || argsLen >= FAR) kind |= KIND_FAR;
+      this.nameOff.set(k, nameOff);
+      this.nameLen.set(k, nameLen);
+      this.argsOff.set(k, argsOff);
+      this.argsLen.set(k, argsLen);
       this.cat.set(k, cat);
       const ts = this.rel(f);
       this.start.set(k, ts);
@@ -248,7 +243,7 @@ export class TraceIndex implements ScanHandler {
     if ((f.ph === 0x73 || f.ph === 0x66) && f.hasTs && Number.isFinite(f.flowId) && f.catStart >= 0) {
       // flow events (s at the launch, f at the GPU activity): kept in case an activity lacks its correlation
       const cat = this.category(f, b);
-      if (cat >= 0 && this.cats[cat]!.flow) (f.ph === 0x73 ? this.flowS : this.flowF).push({ id: f.flowId, thread: this.threadOf(f), ts: this.rel(f) });
+      if (cat >= 0 && this.cats[cat]!.flow) (f.ph === 0x73 ? this.flowS : this.flowF).push(f.flowId, this.threadOf(f), this.rel(f));
     }
     return end;
   }
@@ -357,6 +352,19 @@ export class TraceIndex implements ScanHandler {
     }
     this.linkFlows();
     this.linkGpu();
+    // pass 2 needs none of these
+    this.byCorrelation = new IdMap();
+    this.byExternal = new IdMap();
+    this.byFlow = new Map();
+    this.otel = new Map();
+    this.uncorrelated = [];
+    this.flowS = new FlowList();
+    this.flowF = new FlowList();
+    this.sorted = [];
+    this.gpuK = new Growable((n) => new Int32Array(n));
+    this.gpuCorr = new Growable((n) => new Float64Array(n));
+    this.gpuExt = new Growable((n) => new Float64Array(n));
+    this.gpuCount = 0;
   }
 
   /**
@@ -394,18 +402,20 @@ export class TraceIndex implements ScanHandler {
 
   /** GPU activities without a correlation id: their launch through the ac2g flow events */
   private linkFlows(): void {
-    if (this.uncorrelated.length === 0 || this.flowF.length === 0) return;
+    if (this.uncorrelated.length === 0 || this.flowF.n === 0) return;
     const start = this.start.a;
     const thread = this.thread.a;
     const at = new Map<string, number>();
     for (const k of this.uncorrelated) at.set(`${thread[k]}:${start[k]}`, k);
-    const launchOf = new Map<number, { thread: number; ts: number }>();
-    for (const s of this.flowS) launchOf.set(s.id, s);
-    for (const fl of this.flowF) {
-      const k = at.get(`${fl.thread}:${fl.ts}`);
-      const s = launchOf.get(fl.id);
-      if (k === undefined || !s) continue;
-      const launch = this.enclosing(s.thread, s.ts);
+    const s = this.flowS;
+    const launchOf = new Map<number, number>();
+    for (let i = 0; i < s.n; i++) launchOf.set(s.id.a[i]!, i); // the last of an id wins
+    const f = this.flowF;
+    for (let i = 0; i < f.n; i++) {
+      const k = at.get(`${f.thread.a[i]}:${f.ts.a[i]}`);
+      const l = launchOf.get(f.id.a[i]!);
+      if (k === undefined || l === undefined) continue;
+      const launch = this.enclosing(s.thread.a[l]!, s.ts.a[l]!);
       if (launch >= 0) this.byFlow.set(k, launch);
     }
   }

@@ -81,33 +81,56 @@ export class TraceScanner {
       this.skipInto(chunk, 0, chunkBase);
       return;
     }
-    let b = chunk;
-    let base = chunkBase;
-    if (this.pendingBytes > 0) {
-      this.pending.push(chunk);
-      this.pendingBytes += chunk.length;
-      if (this.pendingBytes > this.maxValueBytes) {
-        this.overCap();
-        return;
-      }
-      if (this.pendingBytes < this.retryAt) {
-        this.pending[this.pending.length - 1] = Buffer.from(chunk); // kept: a copy, the chunk is not ours
-        return;
-      }
-      b = Buffer.concat(this.pending);
-      base = this.pendingOff;
-      this.pending = [];
-      this.pendingBytes = 0;
-    }
-    const stop = this.scan(b, base);
-    if (stop >= 0) this.keep(b, stop, base + stop, b !== chunk);
+    const from = this.pendingBytes > 0 ? this.resume(chunk) : 0;
+    if (from < 0) return;
+    const stop = this.scan(chunk, chunkBase, from);
+    if (stop >= 0) this.keep(chunk, stop, chunkBase + stop, false);
   }
 
-  /** The state machine over `b`; returns where an unfinished token starts (-1: none). */
-  private scan(b: Uint8Array, base: number): number {
+  /**
+   * Reads the kept token again with the start of `chunk` (as much as was kept, at least 64 KiB:
+   * not a copy of the whole chunk). Returns where reading goes on in `chunk`; -1 when all of it
+   * was read or kept.
+   */
+  private resume(chunk: Uint8Array): number {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    if (this.pendingBytes > this.maxValueBytes) {
+      this.overCap();
+      return -1;
+    }
+    if (this.pendingBytes < this.retryAt) {
+      this.pending[this.pending.length - 1] = Buffer.from(chunk); // kept: a copy, the chunk is not ours
+      return -1;
+    }
+    const kept = this.pendingBytes - chunk.length;
+    const take = Math.min(chunk.length, Math.max(kept, 65536));
+    const parts = this.pending;
+    parts[parts.length - 1] = chunk.subarray(0, take);
+    const joint = Buffer.concat(parts, kept + take);
+    const off = this.pendingOff;
+    this.pending = [];
+    this.pendingBytes = 0;
+    const stop = this.scan(joint, off, 0);
+    if (stop >= 0 && stop < kept) {
+      // the kept token needs more than that: with all of the chunk
+      if (take === chunk.length) this.keep(joint, stop, off + stop, true);
+      else {
+        const b = Buffer.concat([joint.subarray(stop), chunk.subarray(take)]);
+        const again = this.scan(b, off + stop, 0);
+        if (again >= 0) this.keep(b, again, off + stop + again, true);
+      }
+      return -1;
+    }
+    const from = stop >= 0 ? stop - kept : take;
+    return from >= chunk.length ? -1 : from;
+  }
+
+  /** The state machine over b[from..]; returns where an unfinished token starts (-1: none). */
+  private scan(b: Uint8Array, base: number, from: number): number {
     const n = b.length;
     const h = this.h;
-    let i = 0;
+    let i = from;
     while (i < n) {
       const mode = this.mode;
       if (mode === Mode.EventsItem) {
@@ -279,7 +302,7 @@ export class TraceScanner {
       const b = Buffer.concat(this.pending);
       this.pending = [];
       this.pendingBytes = 0;
-      if (this.scan(b, this.pendingOff) >= 0) throw new TraceFormatError('the trace ends inside a value');
+      if (this.scan(b, this.pendingOff, 0) >= 0) throw new TraceFormatError('the trace ends inside a value');
     }
     if (this.mode !== Mode.Done) throw new TraceFormatError('the trace ends before its top-level object is complete');
   }

@@ -16,6 +16,11 @@ export class ProtoWriter {
     this.view = new DataView(this.buf.buffer);
   }
 
+  /** Room for `n` more bytes at `pos`, for callers that write into `buf` themselves. */
+  reserve(n: number): void {
+    this.ensure(n);
+  }
+
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
