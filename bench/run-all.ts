@@ -22,8 +22,8 @@ await grpcBench();
 await filelogBench();
 await gpuReceiversBench();
 zstdLevelsBench();
-// these two run as scripts (their own argument parsing and servers)
-for (const script of ['prometheus-parse.js', 's3-put.js']) {
+// these run as scripts (their own argument parsing and servers)
+for (const script of ['prometheus-parse.js', 'filelog-records.js', 's3-put.js']) {
   execFileSync(process.execPath, [fileURLToPath(new URL(`./${script}`, import.meta.url))], { stdio: 'inherit' });
 }
 // last: it builds the OpenTelemetry Collector on first use (minutes) and takes ~10 min

@@ -4,7 +4,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // the program's entry (registers the components, then runs the command line)
@@ -106,7 +106,11 @@ function pinned(name: string, cpus: string, argv: string[], readyPort: number, l
 export function startOurs(dir: string, yaml: string, readyPort: number, cpus = COLLECTOR_CPU, nodeArgs: string[] = []): Promise<Proc> {
   const cfg = join(dir, 'ours.yaml');
   writeFileSync(cfg, yaml);
-  return pinned('ours', cpus, [process.execPath, ...nodeArgs, CLI, 'run', '--config', cfg], readyPort, join(dir, 'ours.log'));
+  // ATC_BENCH_CPU_PROF=DIR: a V8 CPU profile of every thread of ours, per run in DIR/<run>
+  // (summarise with dist/bench/cpu-profile-top.js)
+  const prof = process.env['ATC_BENCH_CPU_PROF'];
+  const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${join(prof, basename(dir))}`] : [];
+  return pinned('ours', cpus, [process.execPath, ...profArgs, ...nodeArgs, CLI, 'run', '--config', cfg], readyPort, join(dir, 'ours.log'));
 }
 
 export function startOtelcol(bin: string, dir: string, yaml: string, readyPort: number, cpus = COLLECTOR_CPU): Promise<Proc> {
