@@ -157,9 +157,20 @@ export class FilelogReceiver implements Receiver {
         nextActive.set(f.path, s);
         continue;
       }
-      const fp = readHead(f.path, this.cfg.fingerprintSize);
-      if (fp === undefined) continue;
-      const s = this.newState(f.path, f.st, fp);
+      // The head and the identity must come from the same file: a rotation between the
+      // listing and this read puts a new file at the path, and the old inode with the new
+      // head would be read again from 0 (and its checkpoint, matched by head, never found).
+      const h = readHeadAndStat(f.path, this.cfg.fingerprintSize);
+      if (h === undefined) continue;
+      if (h.st.ino !== f.st.ino || h.st.dev !== f.st.dev) {
+        const known = byIno.get(key(h.st.dev, h.st.ino));
+        if (known) {
+          known.path = f.path;
+          nextActive.set(f.path, known);
+          continue;
+        }
+      }
+      const s = this.newState(f.path, h.st, h.fp);
       byIno.set(key(s.dev, s.ino), s);
       nextActive.set(f.path, s);
     }
@@ -500,6 +511,21 @@ function readHead(path: string, n: number): Buffer | undefined {
   }
   try {
     return readHeadFd(fd, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The first `n` bytes and the identity of the file at `path`, both from one open. */
+function readHeadAndStat(path: string, n: number): { fp: Buffer; st: Stats } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    return { st: fstatSync(fd), fp: readHeadFd(fd, n) };
   } finally {
     closeSync(fd);
   }

@@ -49,7 +49,7 @@ function writeId8(w: ProtoWriter, key: number, s: Seeds, kind: number, id: numbe
   h2 = mix32((h2 + hi + kind) >>> 0);
   if (h1 === 0 && h2 === 0) h2 = 1;
   w.key(key);
-  w.key(8); // the length, one byte
+  w.varint(8); // the length of the 8 id bytes
   w.fixed32(bswap(h1));
   w.fixed32(bswap(h2));
 }

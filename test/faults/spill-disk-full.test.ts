@@ -11,7 +11,9 @@ import { readStored, storedLogRecords, tempDir } from '../harness/collector.js';
 import { reportDelivery, startLoad } from '../harness/load.js';
 
 const mounts: string[] = [];
-after(() => {
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const f of cleanups) await f().catch(() => {});
   for (const m of mounts) execFileSync('umount', ['-l', m], { stdio: 'ignore' });
 });
 
@@ -28,7 +30,7 @@ service:
   return file;
 }
 
-test('spill disk full: refusals, no corruption, recovery when space returns', { timeout: 120_000 }, async () => {
+test('spill disk full: refusals, no corruption, recovery when space returns', { timeout: 180_000 }, async () => {
   const dir = tempDir();
   const spill = join(dir, 'spill');
   mkdirSync(spill);
@@ -38,8 +40,18 @@ test('spill disk full: refusals, no corruption, recovery when space returns', { 
   writeFileSync(join(dir, 'out'), 'sink down'); // the file sink is unusable: everything spills
   const c = await spawnCollector(['--config', config(dir, spill)]);
   const load = startLoad(() => c.otlpUrl, { workers: 6, perRequest: 100, pad: 100 });
-  await new Promise((r) => setTimeout(r, 5000));
-  const metrics = await fetch(`${c.telemetryUrl}/metrics`).then((r) => r.text());
+  // a failed assertion must not leave the load and the collector running (the file would hang)
+  cleanups.push(async () => {
+    await load.stop();
+    c.child.kill('SIGKILL');
+  });
+  // the 4 MiB tmpfs fills in seconds on an idle machine; a loaded CI machine gets a minute
+  let metrics = '';
+  for (let i = 0; i < 120; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    metrics = await fetch(`${c.telemetryUrl}/metrics`).then((r) => r.text());
+    if (/atc_spill_full_total\{exporter="file"\} [1-9]/.test(metrics) && (load.stats.statuses['503'] ?? 0) > 0) break;
+  }
   assert.match(metrics, /atc_spill_full_total\{exporter="file"\} [1-9]/, 'spill never filled');
   assert.ok((load.stats.statuses['503'] ?? 0) > 0, `no refusals: ${JSON.stringify(load.stats.statuses)}`);
   // the sink returns: spilled batches drain, space frees, new data is accepted again
