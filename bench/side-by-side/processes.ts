@@ -107,9 +107,10 @@ export function startOurs(dir: string, yaml: string, readyPort: number, cpus = C
   const cfg = join(dir, 'ours.yaml');
   writeFileSync(cfg, yaml);
   // ATC_BENCH_CPU_PROF=DIR: a V8 CPU profile of every thread of ours, per run in DIR/<run>
-  // (summarise with dist/bench/cpu-profile-top.js)
+  // (summarise with dist/bench/cpu-profile-top.js). Sampled every 5 ms, not 1 ms: the
+  // samplers' own CPU would keep a run from ever looking quiet (settle) after its load.
   const prof = process.env['ATC_BENCH_CPU_PROF'];
-  const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${join(prof, basename(dir))}`] : [];
+  const profArgs = prof ? ['--cpu-prof', '--cpu-prof-interval=5000', `--cpu-prof-dir=${join(prof, basename(dir))}`] : [];
   return pinned('ours', cpus, [process.execPath, ...profArgs, ...nodeArgs, CLI, 'run', '--config', cfg], readyPort, join(dir, 'ours.log'));
 }
 
