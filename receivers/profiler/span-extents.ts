@@ -1,11 +1,14 @@
 // Pass 2 reads only the events that become spans: pass 1 noted where each lies in the inflated
 // input (offset, length), so the second pass slices them out of the chunks instead of scanning
-// every byte again. An event split over chunks is put together from the pieces.
+// every byte again. An event split over chunks is put together from the pieces, in one buffer of
+// its length (copied once, however many chunks it spans).
 
 export class SpanExtents {
   private k = 0;
   private base = 0;
+  /** the event being put together, and how much of it is there */
   private carry: Buffer | undefined;
+  private carried = 0;
 
   constructor(
     private readonly at: Float64Array,
@@ -28,14 +31,20 @@ export class SpanExtents {
       if (e > end) {
         // the event goes on in the next chunk: keep what there is of it
         if (s < end) {
-          const piece = chunk.subarray(Math.max(0, s - base));
-          this.carry = this.carry ? Buffer.concat([this.carry, piece]) : Buffer.from(piece);
+          if (!this.carry) {
+            this.carry = Buffer.allocUnsafe(e - s);
+            this.carried = 0;
+          }
+          this.carry.set(chunk.subarray(Math.max(0, s - base)), this.carried);
+          this.carried += end - Math.max(s, base);
         }
         break;
       }
       if (s >= base) this.onSpan(chunk, s - base, this.k);
       else {
-        const whole = Buffer.concat([this.carry ?? Buffer.alloc(0), chunk.subarray(0, e - base)]);
+        const whole = this.carry;
+        if (!whole) throw new Error('the trace changed while it was read (an event begins before the data)');
+        whole.set(chunk.subarray(0, e - base), this.carried);
         this.carry = undefined;
         this.onSpan(whole, 0, this.k);
       }
