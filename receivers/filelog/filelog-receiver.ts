@@ -503,17 +503,7 @@ function listDir(dir: string): string[] {
 }
 
 function readHead(path: string, n: number): Buffer | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    return readHeadFd(fd, n);
-  } finally {
-    closeSync(fd);
-  }
+  return readHeadAndStat(path, n)?.fp;
 }
 
 /** The first `n` bytes and the identity of the file at `path`, both from one open. */
