@@ -12,7 +12,7 @@ import { scanRequest, ScanError } from '../../src/otlp/scanner.js';
 import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metrics.js';
 import type { OtlpGrpcConfig } from './config.js';
 import { successBody } from './responses.js';
-import { REFUSALS, type RefusalCode } from '../../src/errors/refusals.js';
+import { REFUSALS, refusalMessage, type RefusalCode } from '../../src/errors/refusals.js';
 
 export const GRPC_SERVICES: Record<Signal, { service: string; path: string }> = {
   traces: { service: 'opentelemetry.proto.collector.trace.v1.TraceService', path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export' },
@@ -125,7 +125,7 @@ export class OtlpGrpcServer {
         this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { receiver: this.ctx.id, transport: 'grpc', reason: 'dropped' }, items);
         return Buffer.from(successBody('proto', signal, items, r.reason));
       case 'refused':
-        return this.refuse(signal, r.code, REFUSALS[r.code].retryable ? `${r.reason}; retry later` : r.reason, items, r.retryAfterMs);
+        return this.refuse(signal, r.code, refusalMessage(r.code, r.reason), items, r.retryAfterMs);
     }
   }
 

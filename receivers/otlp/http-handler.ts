@@ -10,7 +10,7 @@ import { BearerAuth } from '../../src/auth/bearer.js';
 import { Cors } from '../../src/auth/cors.js';
 import type { OtlpHttpConfig } from './config.js';
 import { BodyError, decodeContent, readBody } from './read-body.js';
-import { REFUSALS, retryAfterSeconds, type RefusalCode } from '../../src/errors/refusals.js';
+import { REFUSALS, refusalMessage, retryAfterSeconds, type RefusalCode } from '../../src/errors/refusals.js';
 import { CONTENT_TYPE, statusBody, successBody, type Wire } from './responses.js';
 
 export class OtlpHttpHandler {
@@ -92,7 +92,7 @@ export class OtlpHttpHandler {
         this.ctx.metrics.inc(REFUSED_BY_SIGNAL[signal], { receiver: this.ctx.id, transport: 'http', reason: 'dropped' }, items);
         return this.replyOk(res, wire, signal, items, r.reason);
       case 'refused':
-        return this.refuse(res, wire, signal, r.code, REFUSALS[r.code].retryable ? `${r.reason}; retry later` : r.reason, { bodyRead: true, items, retryAfterMs: r.retryAfterMs });
+        return this.refuse(res, wire, signal, r.code, refusalMessage(r.code, r.reason), { bodyRead: true, items, retryAfterMs: r.retryAfterMs });
     }
   }
 

@@ -60,5 +60,8 @@ export type RefusalCode = keyof typeof REFUSALS;
 /** Refusals a pipeline (the ring, the memory guard, the write-ahead log) gives a receiver. */
 export type PipelineRefusal = Extract<RefusalCode, 'ring_full' | 'memory_limit' | 'wal_error' | 'too_large' | 'shutting_down' | 'internal'>;
 
+/** The message a client reads for a pipeline's refusal: retryable ones say so. */
+export const refusalMessage = (code: RefusalCode, reason: string): string => (REFUSALS[code].retryable ? `${reason}; retry later` : reason);
+
 /** Seconds for a Retry-After header: at least 1 (0 would invite a tight loop). */
 export const retryAfterSeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));

@@ -80,12 +80,12 @@ export class FlushLoop {
   private async loop(): Promise<void> {
     const maxDrainBytes = Math.max(this.buffer.maxBatchBytes, 1024 * 1024);
     for (;;) {
-      this.lastTurnAt = Date.now();
       const seq = this.ring.commitSeq();
       let read = 0;
       if (this.inflight < this.buffer.maxInflightBatches) read = this.ring.drain(this.onRecord, maxDrainBytes);
       this.metrics.set('atc_ring_used_bytes', {}, this.ring.usedBytes());
       const now = Date.now();
+      this.lastTurnAt = now;
       let nextDeadline = Infinity;
       this.batchers.forEach((b, pi) => {
         if (b.bytes === 0) return;

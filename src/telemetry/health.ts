@@ -22,7 +22,7 @@ export class HealthRegistry {
 
   /** The view a component of `kind` reports through: it names itself by its id alone. */
   scope(kind: HealthKind): Health {
-    return { setReady: (id, ready, reason) => this.set(healthKey(kind, id), ready, reason) };
+    return scopedHealth({ setReady: (key, ready, reason) => this.set(key, ready, reason) }, kind);
   }
 
   get(kind: HealthKind, id: string): ComponentHealth | undefined {
