@@ -22,6 +22,8 @@ export async function runCommand(file: string, sets: readonly string[]): Promise
   const logger = createLogger(cfg.telemetry.logLevel, {}, (line) => recentLogs.push(line));
   let exitCode = 0;
   let stopping: Promise<void> | undefined;
+  let stopped!: () => void;
+  const whenStopped = new Promise<void>((resolve) => (stopped = resolve));
   const service = new Service(cfg, {
     logger,
     recentLogs,
@@ -40,6 +42,7 @@ export async function runCommand(file: string, sets: readonly string[]): Promise
       logger.error({ err: e.message }, 'shutdown failed');
       exitCode = 1;
     });
+    void stopping.then(stopped);
   };
   installLastResort(logger, () => service.shutdown());
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -55,13 +58,11 @@ export async function runCommand(file: string, sets: readonly string[]): Promise
   }
   // a signal during start: start() returned early and the shutdown is under way
   if (process.send && service.state === 'running') process.send({ type: 'ready', telemetry: service.telemetryAddress, receivers: receiverAddresses(service) });
-  await new Promise<void>((resolve) => {
-    const wait = (): void => {
-      if (stopping) void stopping.then(resolve);
-      else setTimeout(wait, 50);
-    };
-    wait();
-  });
+  // Wait for the shutdown without polling (an idle collector should not wake for nothing);
+  // the interval only holds the event loop open should no server or worker do so.
+  const keepOpen = setInterval(() => {}, 2 ** 31 - 1);
+  await whenStopped;
+  clearInterval(keepOpen);
   // Shutdown is complete (or its deadline passed): a handle left open by a library (a socket
   // kafkajs still holds) must not keep the process past the deadline.
   setTimeout(() => process.exit(exitCode), 500).unref();

@@ -16,7 +16,9 @@ export class PromMetrics implements MetricsSink {
       else if (def.type === 'gauge') this.gauges.set(name, new Gauge(base));
       else this.histograms.set(name, new Histogram({ ...base, buckets: [...('buckets' in def ? def.buckets : [])] }));
     }
-    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'atc_' });
+    // prom-client samples event-loop delay with a libuv timer at this resolution; its default
+    // (10 ms) alone woke an idle collector 100 times a second. 500 ms still catches stalls.
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'atc_', eventLoopMonitoringPrecision: 500 });
   }
 
   inc(name: CounterName, labels: Labels, value = 1): void {
