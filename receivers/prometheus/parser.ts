@@ -23,6 +23,8 @@ export interface Family {
   help: string;
   unit: string;
   samples: Sample[];
+  /** samples the in-place scrape path recorded for this family (it leaves `samples` empty) */
+  points?: number;
 }
 
 export interface ParseResult {
@@ -66,10 +68,10 @@ const SUFFIXES: Record<FamilyType, readonly string[]> = {
 };
 const TYPES = new Set(Object.keys(SUFFIXES));
 
-function isNameStart(c: number): boolean {
+export function isNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
 }
-function isNameChar(c: number): boolean {
+export function isNameChar(c: number): boolean {
   return isNameStart(c) || (c >= 48 && c <= 57);
 }
 
@@ -103,16 +105,6 @@ export function parseExposition(text: string, openMetrics: boolean, limits: Pars
   let pos = 0;
   let line = 0;
 
-  const family = (name: string): Family => {
-    let f = byName.get(name);
-    if (!f) {
-      f = { name, type: openMetrics ? 'unknown' : 'untyped', help: '', unit: '', samples: [] };
-      byName.set(name, f);
-      families.push(f);
-    }
-    return f;
-  };
-
   while (pos < n) {
     line++;
     let eol = text.indexOf('\n', pos);
@@ -137,26 +129,8 @@ export function parseExposition(text: string, openMetrics: boolean, limits: Pars
         sawEof = true;
         continue;
       }
-      const m = /^#\s+(HELP|TYPE|UNIT)\s+(\S+)(?:\s(.*))?$/.exec(l);
-      if (!m) continue; // other comments
-      const [, kw, name, rest = ''] = m;
-      if (!isValidName(name!)) throw new ExpositionError(line, `invalid metric name "${name}" in ${kw}`);
-      let f = family(name!);
-      if (f.samples.length > 0) {
-        // metadata for a name whose family already has samples starts a second family of that
-        // name: client_golang's OpenMetrics output does this for a counter `x_total` (family
-        // `x`) next to a gauge `x`. Prometheus parses families as a stream and accepts it.
-        f = { name: name!, type: openMetrics ? 'unknown' : 'untyped', help: '', unit: '', samples: [] };
-        byName.set(name!, f);
-        families.push(f);
-      }
-      cur = f;
-      if (kw === 'TYPE') {
-        const t = rest.trim();
-        if (!TYPES.has(t)) throw new ExpositionError(line, `unknown metric type "${t}"`);
-        f.type = t as FamilyType;
-      } else if (kw === 'HELP') f.help = openMetrics ? unescapeHelp(rest, line) : rest.replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
-      else f.unit = rest.trim();
+      const f = metadataLine(l, line, openMetrics, families, byName);
+      if (f) cur = f;
       continue;
     }
     if (c0 === 32 || c0 === 9) {
@@ -199,25 +173,8 @@ export function parseExposition(text: string, openMetrics: boolean, limits: Pars
     if (p < end && text.charCodeAt(p) !== 35) throw new ExpositionError(line, `unexpected "${text.slice(p, Math.min(end, p + 20))}" after the value`);
     if (p < end && !openMetrics) throw new ExpositionError(line, 'exemplars are only allowed in OpenMetrics');
 
-    // which family the sample belongs to
-    let f: Family | undefined;
-    if (cur && (name === cur.name || (name.startsWith(cur.name) && SUFFIXES[cur.type].includes(name.slice(cur.name.length))))) f = cur;
-    else {
-      f = byName.get(name);
-      if (!f) {
-        for (const suf of ['_bucket', '_sum', '_count', '_total', '_created', '_info', '_gsum', '_gcount']) {
-          if (name.endsWith(suf)) {
-            const g = byName.get(name.slice(0, -suf.length));
-            if (g && SUFFIXES[g.type].includes(suf)) {
-              f = g;
-              break;
-            }
-          }
-        }
-      }
-      f ??= family(name);
-      cur = f;
-    }
+    const f = familyOf(name, cur, openMetrics, families, byName);
+    cur = f;
     samples++;
     if (limits.sampleLimit > 0 && samples > limits.sampleLimit) throw new ExpositionError(line, `more than sample_limit (${limits.sampleLimit}) samples`);
     if (seen) {
@@ -234,6 +191,53 @@ export function parseExposition(text: string, openMetrics: boolean, limits: Pars
   if (openMetrics && !sawEof) throw new ExpositionError(line, 'body ends without "# EOF" (truncated?)');
   return { families, samples, duplicates, openMetrics };
 }
+
+/** A new, untyped family named `name`, appended to the scrape's families. */
+function addFamily(name: string, openMetrics: boolean, families: Family[], byName: Map<string, Family>): Family {
+  const f: Family = { name, type: openMetrics ? 'unknown' : 'untyped', help: '', unit: '', samples: [] };
+  byName.set(name, f);
+  families.push(f);
+  return f;
+}
+
+/**
+ * A `# HELP`, `# TYPE` or `# UNIT` line (other comments: undefined): the family it describes,
+ * with the metadata applied. Shared by both scrape paths.
+ */
+export function metadataLine(l: string, line: number, openMetrics: boolean, families: Family[], byName: Map<string, Family>): Family | undefined {
+  const m = /^#\s+(HELP|TYPE|UNIT)\s+(\S+)(?:\s(.*))?$/.exec(l);
+  if (!m) return undefined; // other comments
+  const [, kw, name, rest = ''] = m;
+  if (!isValidName(name!)) throw new ExpositionError(line, `invalid metric name "${name}" in ${kw}`);
+  let f = byName.get(name!);
+  // metadata for a name whose family already has samples starts a second family of that
+  // name: client_golang's OpenMetrics output does this for a counter `x_total` (family
+  // `x`) next to a gauge `x`. Prometheus parses families as a stream and accepts it.
+  if (!f || f.samples.length > 0 || (f.points ?? 0) > 0) f = addFamily(name!, openMetrics, families, byName);
+  if (kw === 'TYPE') {
+    const t = rest.trim();
+    if (!TYPES.has(t)) throw new ExpositionError(line, `unknown metric type "${t}"`);
+    f.type = t as FamilyType;
+  } else if (kw === 'HELP') f.help = openMetrics ? unescapeHelp(rest, line) : rest.replace(/\\n/g, '\n').replace(/\\\\/g, '\\');
+  else f.unit = rest.trim();
+  return f;
+}
+
+/** The family a sample named `name` belongs to: the current one when the name (or name + suffix) fits, else by name. */
+export function familyOf(name: string, cur: Family | undefined, openMetrics: boolean, families: Family[], byName: Map<string, Family>): Family {
+  if (cur && (name === cur.name || (name.length > cur.name.length && name.startsWith(cur.name) && SUFFIXES[cur.type].includes(name.slice(cur.name.length))))) return cur;
+  const f = byName.get(name);
+  if (f) return f;
+  for (const suf of ALL_SUFFIXES) {
+    if (name.endsWith(suf)) {
+      const g = byName.get(name.slice(0, -suf.length));
+      if (g && SUFFIXES[g.type].includes(suf)) return g;
+    }
+  }
+  return addFamily(name, openMetrics, families, byName);
+}
+
+const ALL_SUFFIXES = ['_bucket', '_sum', '_count', '_total', '_created', '_info', '_gsum', '_gcount'];
 
 function isValidName(s: string): boolean {
   if (s.length === 0 || !isNameStart(s.charCodeAt(0))) return false;
@@ -260,7 +264,7 @@ function unescapeHelp(s: string, line: number): string {
 }
 
 /** Parses `name="value",…}` from `p` (just after `{`); returns the index after `}`. */
-function parseLabels(text: string, p: number, end: number, out: string[], line: number, limits: ParseLimits): number {
+export function parseLabels(text: string, p: number, end: number, out: string[], line: number, limits: ParseLimits): number {
   for (;;) {
     while (p < end && (text.charCodeAt(p) === 32 || text.charCodeAt(p) === 9)) p++;
     if (p >= end) throw new ExpositionError(line, 'unterminated label set (truncated?)');

@@ -10,10 +10,9 @@ import { encodeResource } from '../../src/otlp/attributes-writer.js';
 import type { PrometheusConfig, ScrapeConfig } from './config.js';
 import { listPods, readFileSd, staticGroups, type TargetGroup } from './discovery.js';
 import { httpGet } from './http-client.js';
-import { parseExposition, type ParseResult } from './parser.js';
 import { MemoryBudget, type Reservation } from './memory-budget.js';
 import { relabel, type Labels } from './relabel.js';
-import { encodeScrape, StartTimes, type TargetInfo } from './to-otlp.js';
+import { ScrapeEncoder } from './scrape-encoder.js';
 
 const ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.1';
 
@@ -33,8 +32,8 @@ class Target {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
-  private readonly starts = new StartTimes();
-  private readonly info: TargetInfo;
+  /** this target's series cache and start times, from scrape to scrape */
+  private readonly encoder: ScrapeEncoder;
 
   constructor(
     readonly key: string,
@@ -56,7 +55,9 @@ class Target {
     };
     const pointLabels: string[] = [];
     for (const [k, v] of Object.entries(labels)) if (k !== 'job' && k !== 'instance') pointLabels.push(k, v);
-    this.info = { resource: encodeResource(resource), labels: pointLabels, honorLabels: job.honorLabels, honorTimestamps: job.honorTimestamps };
+    const info = { resource: encodeResource(resource), labels: pointLabels, honorLabels: job.honorLabels, honorTimestamps: job.honorTimestamps };
+    const limits = { labelLimit: job.labelLimit, labelNameLengthLimit: job.labelNameLengthLimit, labelValueLengthLimit: job.labelValueLengthLimit, sampleLimit: job.sampleLimit };
+    this.encoder = new ScrapeEncoder(info, limits, job.metricRelabelConfigs);
   }
 
   start(): void {
@@ -106,7 +107,7 @@ class Target {
   }
 
   private async scrapeHeld(held: Reservation, t0: number, scrapeMs: number): Promise<void> {
-    let result: ParseResult | undefined;
+    let result: { samples: number; duplicates: number } | undefined;
     let error = '';
     let outcome = 'ok';
     try {
@@ -120,8 +121,7 @@ class Target {
       if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
       const ct = String(r.headers['content-type'] ?? '');
       const om = ct.startsWith('application/openmetrics-text');
-      result = parseExposition(r.body.toString('utf8'), om, { labelLimit: this.job.labelLimit, labelNameLengthLimit: this.job.labelNameLengthLimit, labelValueLengthLimit: this.job.labelValueLengthLimit, sampleLimit: this.job.sampleLimit });
-      if (this.job.metricRelabelConfigs.length > 0) applyMetricRelabel(result, this.job);
+      result = this.encoder.scan(r.body, om);
       if (result.duplicates > 0) error = `${result.duplicates} duplicate series dropped`;
     } catch (e) {
       result = undefined;
@@ -132,7 +132,7 @@ class Target {
     const durationS = (performance.now() - t0) / 1000;
     const samples = result?.samples ?? 0;
     const up = result ? 1 : 0;
-    const { bytes, points, skipped } = encodeScrape(result, this.info, scrapeMs, this.starts, [
+    const { bytes, points, skipped } = this.encoder.encode(scrapeMs, [
       { name: 'up', value: up },
       { name: 'scrape_duration_seconds', value: durationS },
       { name: 'scrape_samples_scraped', value: samples },
@@ -157,21 +157,6 @@ class Target {
     const rl = { receiver: this.ctx.id, transport: 'scrape' };
     if (r.status === 'accepted') this.ctx.metrics.inc(ACCEPTED_BY_SIGNAL.metrics, rl, points);
     else this.ctx.metrics.inc(REFUSED_BY_SIGNAL.metrics, { ...rl, reason: r.status === 'dropped' ? 'dropped' : 'overload' }, points);
-  }
-}
-
-function applyMetricRelabel(r: ParseResult, job: ScrapeConfig): void {
-  for (const f of r.families) {
-    f.samples = f.samples.filter((s) => {
-      const m: Labels = new Map([['__name__', s.name]]);
-      for (let i = 0; i < s.labels.length; i += 2) m.set(s.labels[i]!, s.labels[i + 1]!);
-      const out = relabel(m, job.metricRelabelConfigs);
-      if (!out) return false;
-      const flat: string[] = [];
-      for (const [k, v] of out) if (k !== '__name__') flat.push(k, v);
-      s.labels = flat;
-      return true;
-    });
   }
 }
 

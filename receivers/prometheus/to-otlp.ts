@@ -5,7 +5,7 @@ import { MetricsBuilder, TEMPORALITY_CUMULATIVE } from '../../src/otlp/metrics-b
 import { VERSION } from '../../src/version.js';
 import type { Family, ParseResult, Sample } from './parser.js';
 
-const SCOPE = 'ai-trace-collector/prometheus';
+export const SCOPE = 'ai-trace-collector/prometheus';
 
 /** Start times of cumulative series of one target, carried from scrape to scrape. */
 export class StartTimes {
@@ -36,15 +36,19 @@ export interface TargetInfo {
   honorTimestamps: boolean;
 }
 
-/** The point's labels, then the target's, as attributes (clashes renamed unless honor_labels). */
-function attributes(b: MetricsBuilder, labels: string[], skip: string | undefined, t: TargetInfo): void {
+/**
+ * The point's labels, then the target's, as flat attribute pairs in `out` (clashes renamed to
+ * exported_* unless honor_labels); `skip` (le, quantile) left out.
+ */
+export function pointAttributePairs(labels: readonly string[], skip: string | undefined, t: TargetInfo, out: string[]): string[] {
+  out.length = 0;
   const tl = t.labels;
   for (let i = 0; i < labels.length; i += 2) {
     const k = labels[i]!;
     if (k === skip) continue;
     let clash = false;
     for (let j = 0; j < tl.length; j += 2) if (tl[j] === k) clash = true;
-    b.stringAttr(clash && !t.honorLabels ? `exported_${k}` : k, labels[i + 1]!);
+    out.push(clash && !t.honorLabels ? `exported_${k}` : k, labels[i + 1]!);
   }
   for (let j = 0; j < tl.length; j += 2) {
     if (t.honorLabels) {
@@ -52,8 +56,14 @@ function attributes(b: MetricsBuilder, labels: string[], skip: string | undefine
       for (let i = 0; i < labels.length; i += 2) if (labels[i] === tl[j]) clash = true;
       if (clash) continue;
     }
-    b.stringAttr(tl[j]!, tl[j + 1]!);
+    out.push(tl[j]!, tl[j + 1]!);
   }
+  return out;
+}
+
+function attributes(b: MetricsBuilder, labels: string[], skip: string | undefined, t: TargetInfo, scratch: string[]): void {
+  const pairs = pointAttributePairs(labels, skip, t, scratch);
+  for (let i = 0; i < pairs.length; i += 2) b.stringAttr(pairs[i]!, pairs[i + 1]!);
 }
 
 function labelsKey(labels: string[], skip: string): string {
@@ -77,13 +87,13 @@ function isCount(v: number): boolean {
   return v >= 0 && v < 18446744073709551616;
 }
 
-interface Extra {
+export interface Extra {
   name: string;
   value: number;
 }
 
 /** What one scrape's encoding shares: builder, target, clock, start times and scratch arrays. */
-interface Scrape {
+export interface Scrape {
   b: MetricsBuilder;
   t: TargetInfo;
   scrapeMs: number;
@@ -93,12 +103,14 @@ interface Scrape {
   bounds: number[];
   /** histogram and summary points without an OTLP form (see isCount) */
   skipped: number;
+  /** attribute pairs of the point being written (reused) */
+  pairs: string[];
 }
 
 const tsOf = (c: Scrape, s: Sample): number => (c.t.honorTimestamps && s.ts !== undefined ? s.ts : c.scrapeMs);
-const isCreated = (f: Family, s: Sample): boolean => s.name.endsWith('_created') && s.name !== f.name;
+export const isCreated = (f: { name: string }, s: { name: string }): boolean => s.name.endsWith('_created') && s.name !== f.name;
 
-function counter(c: Scrape, f: Family): void {
+export function counter(c: Scrape, f: Family): void {
   const created = new Map<string, number>();
   let first: Sample | undefined;
   for (const s of f.samples) {
@@ -112,7 +124,7 @@ function counter(c: Scrape, f: Family): void {
   for (const s of f.samples) {
     if (isCreated(f, s)) continue;
     b.beginPoint();
-    attributes(b, s.labels, undefined, c.t);
+    attributes(b, s.labels, undefined, c.t, c.pairs);
     b.startTimeMs(created.get(s.rawLabels) ?? c.starts.get(s.name + s.rawLabels, s.value, c.scrapeMs));
     b.timeMs(tsOf(c, s));
     b.doubleValue(s.value);
@@ -152,7 +164,7 @@ function groupSeries(c: Scrape, f: Family, label: string, entrySuffix: string): 
   return groups;
 }
 
-function histogram(c: Scrape, f: Family): void {
+export function histogram(c: Scrape, f: Family): void {
   const groups = groupSeries(c, f, 'le', '_bucket');
   const b = c.b;
   b.beginMetric(f.name, f.help, f.unit);
@@ -165,7 +177,7 @@ function histogram(c: Scrape, f: Family): void {
       continue;
     }
     b.beginPoint();
-    attributes(b, g.labels, 'le', c.t);
+    attributes(b, g.labels, 'le', c.t, c.pairs);
     b.startTimeMs(g.created ?? c.starts.get(f.name + key, count, c.scrapeMs));
     b.timeMs(g.ts);
     b.count(Math.max(0, Math.round(count)));
@@ -188,7 +200,7 @@ function histogram(c: Scrape, f: Family): void {
   b.endMetric();
 }
 
-function summary(c: Scrape, f: Family): void {
+export function summary(c: Scrape, f: Family): void {
   const groups = groupSeries(c, f, 'quantile', '');
   const b = c.b;
   b.beginMetric(f.name, f.help, f.unit);
@@ -200,7 +212,7 @@ function summary(c: Scrape, f: Family): void {
       continue;
     }
     b.beginPoint();
-    attributes(b, g.labels, 'quantile', c.t);
+    attributes(b, g.labels, 'quantile', c.t, c.pairs);
     b.startTimeMs(g.created ?? c.starts.get(f.name + key, count, c.scrapeMs));
     b.timeMs(g.ts);
     b.count(Math.max(0, Math.round(count)));
@@ -223,7 +235,7 @@ function gauges(c: Scrape, f: Family): void {
     for (; i < ss.length && ss[i]!.name === name; i++) {
       const s = ss[i]!;
       b.beginPoint();
-      attributes(b, s.labels, undefined, c.t);
+      attributes(b, s.labels, undefined, c.t, c.pairs);
       b.timeMs(tsOf(c, s));
       b.doubleValue(s.value);
       b.endPoint();
@@ -233,9 +245,9 @@ function gauges(c: Scrape, f: Family): void {
 }
 
 /** Returns the request, its data point count and the points skipped (see isCount). */
-export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs: number, starts: StartTimes, extras: Extra[]): { bytes: Uint8Array; points: number; skipped: number } {
+export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs: number, starts: StartTimes, extras: readonly Extra[]): { bytes: Uint8Array; points: number; skipped: number } {
   const b = new MetricsBuilder(64 * 1024);
-  const c: Scrape = { b, t, scrapeMs, starts, counts: [], bounds: [], skipped: 0 };
+  const c: Scrape = { b, t, scrapeMs, starts, counts: [], bounds: [], skipped: 0, pairs: [] };
   b.beginResource(t.resource);
   b.beginScope(SCOPE, VERSION);
   for (const f of r?.families ?? []) {
@@ -249,7 +261,7 @@ export function encodeScrape(r: ParseResult | undefined, t: TargetInfo, scrapeMs
     b.beginMetric(e.name);
     b.beginGauge();
     b.beginPoint();
-    attributes(b, [], undefined, t);
+    attributes(b, [], undefined, t, c.pairs);
     b.timeMs(scrapeMs);
     b.doubleValue(e.value);
     b.endPoint();

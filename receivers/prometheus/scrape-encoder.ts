@@ -1,0 +1,393 @@
+// One target's scrapes → OTLP metrics bytes, reading the body in place. Each sample line is
+// scanned as bytes; its series (`name{labels}`) is looked up in the target's SeriesCache, so a
+// series seen before costs no strings or objects: its point is the cached attribute bytes, a
+// start time, the time and the value. Points are grouped per metric as the general path
+// (parseExposition + encodeScrape) groups them, and the output is the same data: a test decodes
+// both. Histogram, summary and `_created` families go through the general path's encoders;
+// OpenMetrics bodies and anything the byte scanner does not expect (leading blanks, exemplars,
+// malformed lines) go through the general path as a whole, which also words the errors.
+import { encodeNumberPointAttributes, MetricsBuilder, TEMPORALITY_CUMULATIVE } from '../../src/otlp/metrics-builder.js';
+import { ProtoWriter } from '../../src/otlp/proto-writer.js';
+import { VERSION } from '../../src/version.js';
+import { ExpositionError, familyOf, isNameChar, isNameStart, metadataLine, parseExposition, parseLabels, parseValue, type Family, type ParseLimits, type ParseResult, type Sample } from './parser.js';
+import { relabel, type Labels, type RelabelRule } from './relabel.js';
+import { FNV_OFFSET, fnv, SeriesCache, slot, type Series } from './series-cache.js';
+import { counter, encodeScrape, histogram, isCreated, pointAttributePairs, SCOPE, StartTimes, summary, type Extra, type Scrape, type TargetInfo } from './to-otlp.js';
+
+/** A family of this scrape and its points: a chain through ScrapeEncoder.nextPoint. */
+interface Fam extends Family {
+  head: number;
+  tail: number;
+  hasCreated: boolean;
+}
+
+// Buffer's latin1Slice: toString('latin1', s, e) without the argument checks (names and values are ASCII)
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Buffer, s: number, e: number): string }).latin1Slice;
+const latin1 = (b: Buffer, s: number, e: number): string => latin1Slice.call(b, s, e);
+
+/** The byte scanner met something only the general path handles. */
+class NotInPlace extends Error {}
+const NOT_IN_PLACE = new NotInPlace('not in place');
+
+const NO_POINT = -1;
+const powers10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+export class ScrapeEncoder {
+  private readonly cache = new SeriesCache();
+  /** start times of series written by the general path's encoders */
+  private readonly starts = new StartTimes();
+  private readonly b = new MetricsBuilder(64 * 1024);
+  private readonly scratch = new ProtoWriter(256);
+  private readonly pairs: string[] = [];
+  private gen = 0;
+  /** distinct cached series the last scan saw */
+  private seenNow = 0;
+  /** what the last scan read: this path's families (points in the arrays below) or the general parse */
+  private pending: { families?: Fam[]; parsed?: ParseResult } | undefined;
+  /** this scrape's points: series, value, time (NaN: none), next point of its family */
+  private series: Series[] = [];
+  private values = new Float64Array(4096);
+  private times = new Float64Array(4096);
+  private nextPoint = new Int32Array(4096);
+  private readonly targetAttrs: Uint8Array;
+
+  constructor(
+    private readonly target: TargetInfo,
+    private readonly limits: ParseLimits,
+    private readonly metricRelabel: readonly RelabelRule[],
+  ) {
+    this.targetAttrs = encodeNumberPointAttributes(pointAttributePairs([], undefined, target, []));
+  }
+
+  /** Series held by the cache, and their key + attribute bytes. */
+  get cached(): { series: number; bytes: number } {
+    return { series: this.cache.size, bytes: this.cache.bytes };
+  }
+
+  /** Whether the last scan read the body in place (false: the general path did). */
+  get lastInPlace(): boolean {
+    return this.pending?.families !== undefined;
+  }
+
+  /**
+   * Reads a scrape's body (throws ExpositionError as parseExposition does); `encode` writes it.
+   * Returns the samples in the body (duplicates included) and the duplicates dropped.
+   */
+  scan(body: Buffer, openMetrics: boolean): { samples: number; duplicates: number } {
+    this.pending = undefined;
+    this.seenNow = 0;
+    const gen = this.gen + 1;
+    if (!openMetrics) {
+      try {
+        const families: Fam[] = [];
+        const r = this.scanBody(body, gen, families, new Map());
+        this.pending = { families };
+        return r;
+      } catch (e) {
+        this.series.length = 0;
+        if (e !== NOT_IN_PLACE && !(e instanceof ExpositionError)) throw e;
+      }
+    }
+    const r = parseExposition(body.toString('utf8'), openMetrics, this.limits);
+    if (this.metricRelabel.length > 0) applyMetricRelabel(r, this.metricRelabel);
+    this.pending = { parsed: r };
+    return { samples: r.samples, duplicates: r.duplicates };
+  }
+
+  /**
+   * The request for the last `scan` (nothing from the body when there was none or it threw: a
+   * failed scrape), then `extras` (up, scrape_duration_seconds, …). Call once per scrape.
+   */
+  encode(scrapeMs: number, extras: readonly Extra[]): { bytes: Uint8Array; points: number; skipped: number } {
+    const gen = ++this.gen;
+    const p = this.pending;
+    this.pending = undefined;
+    try {
+      if (p?.families === undefined) return encodeScrape(p?.parsed, this.target, scrapeMs, this.starts, extras);
+      return this.inPlace(p.families, gen, scrapeMs, extras);
+    } finally {
+      this.series.length = 0;
+      // series missing from this scrape and the one before (a sweep only when some series was missing)
+      if (this.cache.size > this.seenNow) this.cache.evict(gen - 1);
+      this.seenNow = 0;
+    }
+  }
+
+  private inPlace(families: Fam[], gen: number, scrapeMs: number, extras: readonly Extra[]): { bytes: Uint8Array; points: number; skipped: number } {
+    const b = this.b;
+    b.w.rewind([0, 0]);
+    b.reset();
+    const c: Scrape = { b, t: this.target, scrapeMs, starts: this.starts, counts: [], bounds: [], skipped: 0, pairs: this.pairs };
+    b.beginResource(this.target.resource);
+    b.beginScope(SCOPE, VERSION);
+    for (const f of families) {
+      if (f.head === NO_POINT) continue;
+      if (f.type === 'histogram' || f.type === 'gaugehistogram') histogram(c, this.samplesOf(f));
+      else if (f.type === 'summary') summary(c, this.samplesOf(f));
+      else if (f.type === 'counter') {
+        if (f.hasCreated) counter(c, this.samplesOf(f));
+        else this.counterPoints(f, scrapeMs, gen);
+      } else this.gaugePoints(f, scrapeMs);
+    }
+    for (const e of extras) {
+      b.beginMetric(e.name);
+      b.beginGauge();
+      b.numberPoint(this.targetAttrs, NaN, scrapeMs, e.value);
+      b.endMetric();
+    }
+    this.starts.roll();
+    b.endScope();
+    b.endResource();
+    return { bytes: b.finish(), points: b.items, skipped: c.skipped };
+  }
+
+  private timeOf(i: number, scrapeMs: number): number {
+    const t = this.times[i]!;
+    return this.target.honorTimestamps && !Number.isNaN(t) ? t : scrapeMs;
+  }
+
+  /** gauge, untyped, unknown, info, stateset: one gauge metric per run of one sample name */
+  private gaugePoints(f: Fam, scrapeMs: number): void {
+    const b = this.b;
+    let i = f.head;
+    while (i !== NO_POINT) {
+      const name = this.series[i]!.name;
+      b.beginMetric(name, f.help, f.unit);
+      b.beginGauge();
+      for (; i !== NO_POINT && this.series[i]!.name === name; i = this.nextPoint[i]!) b.numberPoint(this.series[i]!.attrs!, NaN, this.timeOf(i, scrapeMs), this.values[i]!);
+      b.endMetric();
+    }
+  }
+
+  /** a counter family without _created samples: one monotonic cumulative sum */
+  private counterPoints(f: Fam, scrapeMs: number, gen: number): void {
+    const b = this.b;
+    b.beginMetric(this.series[f.head]!.name, f.help, f.unit);
+    b.beginSum(TEMPORALITY_CUMULATIVE, true);
+    for (let i = f.head; i !== NO_POINT; i = this.nextPoint[i]!) {
+      const s = this.series[i]!;
+      const v = this.values[i]!;
+      // start time as StartTimes keeps it: carried from the previous scrape unless the value went down
+      if (s.startGen !== gen - 1 || v < s.last) s.start = scrapeMs;
+      s.startGen = gen;
+      s.last = v;
+      b.numberPoint(s.attrs!, s.start, this.timeOf(i, scrapeMs), v);
+    }
+    b.endMetric();
+  }
+
+  /** The family's points as parser Samples, for the general path's histogram/summary/counter encoders. */
+  private samplesOf(f: Fam): Family {
+    const samples: Sample[] = [];
+    for (let i = f.head; i !== NO_POINT; i = this.nextPoint[i]!) {
+      const s = this.series[i]!;
+      if (s.labels === undefined) {
+        const raw = s.key.toString('utf8', s.name.length);
+        s.rawLabels = raw;
+        s.labels = this.labelsOf(s.name, raw, 0).labels!;
+      }
+      const t = this.times[i]!;
+      samples.push({ name: s.name, labels: s.labels, rawLabels: s.rawLabels!, value: this.values[i]!, ts: Number.isNaN(t) ? undefined : t });
+    }
+    return { ...f, samples };
+  }
+
+  /** A series' labels from its raw `{…}` text, after metric relabeling (undefined: dropped). */
+  private labelsOf(name: string, raw: string, line: number): { labels: string[] | undefined } {
+    const labels: string[] = [];
+    if (raw !== '' && parseLabels(raw, 1, raw.length, labels, line, this.limits) !== raw.length) throw NOT_IN_PLACE;
+    return { labels: this.metricRelabel.length === 0 ? labels : relabelSample(name, labels, this.metricRelabel) };
+  }
+
+  private newSeries(h: number, body: Buffer, s: number, nameEnd: number, e: number, line: number, gen: number): Series {
+    const name = latin1(body, s, nameEnd);
+    const { labels } = this.labelsOf(name, body.toString('utf8', nameEnd, e), line);
+    const attrs = labels === undefined ? undefined : encodeNumberPointAttributes(pointAttributePairs(labels, undefined, this.target, this.pairs), this.scratch);
+    const key = Buffer.allocUnsafeSlow(e - s);
+    body.copy(key, 0, s, e);
+    return this.cache.add(h, key, name, attrs, gen);
+  }
+
+  private grow(): void {
+    const n = this.values.length * 2;
+    const v = new Float64Array(n);
+    v.set(this.values);
+    this.values = v;
+    const t = new Float64Array(n);
+    t.set(this.times);
+    this.times = t;
+    const x = new Int32Array(n);
+    x.set(this.nextPoint);
+    this.nextPoint = x;
+  }
+
+  /**
+   * The body's lines: metadata into `families`, each sample's series, value and time into this
+   * scrape's point arrays, chained per family. Throws NOT_IN_PLACE (or an ExpositionError) for
+   * whatever the general path must handle.
+   */
+  private scanBody(body: Buffer, gen: number, families: Fam[], byName: Map<string, Family>): { samples: number; duplicates: number } {
+    const n = body.length;
+    const sampleLimit = this.limits.sampleLimit;
+    let pos = 0;
+    let line = 0;
+    let scan = 0;
+    let duplicates = 0;
+    let points = 0;
+    let cur: Fam | undefined;
+    const famList = families as Family[];
+    while (pos < n) {
+      line++;
+      let eol = body.indexOf(10, pos);
+      if (eol < 0) eol = n;
+      const start = pos;
+      pos = eol + 1;
+      let end = eol;
+      if (end > start && body[end - 1] === 13) end--;
+      if (start === end) continue;
+      const c0 = body[start]!;
+      if (c0 === 35 /* # */) {
+        const f = metadataLine(body.toString('utf8', start, end), line, false, famList, byName);
+        if (f) cur = this.asFam(f);
+        continue;
+      }
+      if (!isNameStart(c0)) throw NOT_IN_PLACE; // leading blanks, garbage: the general path decides
+      // series bytes [start, p), hashed as they are scanned
+      let h = fnv(FNV_OFFSET, c0);
+      let p = start + 1;
+      let c = 0;
+      while (p < end && isNameChar((c = body[p]!))) {
+        h = fnv(h, c);
+        p++;
+      }
+      const nameEnd = p;
+      if (p < end && body[p] === 123 /* { */) {
+        let quoted = false;
+        for (;;) {
+          if (p >= end) throw NOT_IN_PLACE;
+          c = body[p++]!;
+          h = fnv(h, c);
+          if (quoted) {
+            if (c === 92 /* \ */) {
+              if (p >= end) throw NOT_IN_PLACE;
+              h = fnv(h, body[p++]!);
+            } else if (c === 34) quoted = false;
+          } else if (c === 34 /* " */) quoted = true;
+          else if (c === 125 /* } */) break;
+        }
+      }
+      const keyEnd = p;
+      if (p >= end || ((c = body[p]!) !== 32 && c !== 9)) throw NOT_IN_PLACE;
+      while (p < end && ((c = body[p]!) === 32 || c === 9)) p++;
+      const vs = p;
+      while (p < end && (c = body[p]!) !== 32 && c !== 9) p++;
+      const value = parseNumber(body, vs, p);
+      while (p < end && ((c = body[p]!) === 32 || c === 9)) p++;
+      let ts = NaN;
+      if (p < end) {
+        if (body[p] === 35) throw NOT_IN_PLACE; // an exemplar in the text format: an error, worded by the general path
+        const tsStart = p;
+        while (p < end && (c = body[p]!) !== 32 && c !== 9) p++;
+        const t = Number(latin1(body, tsStart, p));
+        if (!Number.isFinite(t)) throw NOT_IN_PLACE;
+        ts = Math.trunc(t);
+        while (p < end && ((c = body[p]!) === 32 || c === 9)) p++;
+        if (p < end) throw NOT_IN_PLACE;
+      }
+
+      const hs = slot(h);
+      let s = this.cache.find(hs, body, start, keyEnd);
+      s ??= this.newSeries(hs, body, start, nameEnd, keyEnd, line, gen - 1);
+      const f = cur !== undefined && s.name === cur.name ? cur : this.asFam(familyOf(s.name, cur, false, famList, byName));
+      cur = f;
+      scan++;
+      if (sampleLimit > 0 && scan > sampleLimit) throw new ExpositionError(line, `more than sample_limit (${sampleLimit}) samples`);
+      if (s.seen === gen) {
+        duplicates++;
+        continue;
+      }
+      s.seen = gen;
+      this.seenNow++;
+      f.points = (f.points ?? 0) + 1;
+      if (s.attrs === undefined) continue; // dropped by metric_relabel_configs
+      if (points === this.values.length) this.grow();
+      this.series[points] = s;
+      this.values[points] = value;
+      this.times[points] = ts;
+      this.nextPoint[points] = NO_POINT;
+      if (f.head === NO_POINT) f.head = points;
+      else this.nextPoint[f.tail] = points;
+      f.tail = points;
+      if (!f.hasCreated && isCreated(f, s)) f.hasCreated = true;
+      points++;
+    }
+    return { samples: scan, duplicates };
+  }
+
+  /** Families made by the parser's helpers get this path's point chain on first sight. */
+  private asFam(f: Family): Fam {
+    const x = f as Fam;
+    if (x.head === undefined) {
+      x.head = NO_POINT;
+      x.tail = NO_POINT;
+      x.hasCreated = false;
+    }
+    return x;
+  }
+}
+
+/**
+ * A sample value from body[s, e): plain decimals (up to 15 digits, as exact as Number() since
+ * digits / 10^k is one correctly rounded division) without a string; anything else (exponents,
+ * NaN, ±Inf, long mantissas) through parseValue as the general path does.
+ */
+function parseNumber(body: Buffer, s: number, e: number): number {
+  let p = s;
+  let neg = false;
+  if (p < e && (body[p] === 45 || body[p] === 43)) {
+    neg = body[p] === 45;
+    p++;
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; p < e; p++) {
+    const c = body[p]!;
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (c === 46 && frac < 0) frac = 0;
+    else break;
+  }
+  if (p === e && digits > 0 && digits <= 15) {
+    const v = frac > 0 ? m / powers10[frac]! : m;
+    return neg ? -v : v;
+  }
+  const text = latin1(body, s, e);
+  const v = parseValue(text);
+  if (Number.isNaN(v) && text !== 'NaN' && text !== 'nan') throw NOT_IN_PLACE;
+  return v;
+}
+
+/** metric_relabel_configs on parsed samples (the general path): relabeled labels, dropped series removed. */
+export function applyMetricRelabel(r: ParseResult, rules: readonly RelabelRule[]): void {
+  for (const f of r.families) {
+    f.samples = f.samples.filter((s) => {
+      const out = relabelSample(s.name, s.labels, rules);
+      if (out) s.labels = out;
+      return out !== undefined;
+    });
+  }
+}
+
+/** One sample's labels (flat pairs) through the rules, `__name__` included; undefined: dropped. */
+function relabelSample(name: string, labels: readonly string[], rules: readonly RelabelRule[]): string[] | undefined {
+  const m: Labels = new Map([['__name__', name]]);
+  for (let i = 0; i < labels.length; i += 2) m.set(labels[i]!, labels[i + 1]!);
+  const out = relabel(m, rules);
+  if (!out) return undefined;
+  const flat: string[] = [];
+  for (const [k, v] of out) if (k !== '__name__') flat.push(k, v);
+  return flat;
+}
