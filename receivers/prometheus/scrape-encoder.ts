@@ -6,12 +6,12 @@
 // both. Histogram, summary and `_created` families go through the general path's encoders;
 // OpenMetrics bodies and anything the byte scanner does not expect (leading blanks, exemplars,
 // malformed lines) go through the general path as a whole, which also words the errors.
-import { encodeNumberPointAttributes, MetricsBuilder, TEMPORALITY_CUMULATIVE } from '../../src/otlp/metrics-builder.js';
+import { encodeNumberPointAttributes, MetricsBuilder, writeNumberPointAttributes, TEMPORALITY_CUMULATIVE } from '../../src/otlp/metrics-builder.js';
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { VERSION } from '../../src/version.js';
 import { ExpositionError, familyOf, isNameChar, isNameStart, metadataLine, parseExposition, parseLabels, parseValue, type Family, type ParseLimits, type ParseResult, type Sample } from './parser.js';
 import { relabel, type Labels, type RelabelRule } from './relabel.js';
-import { FNV_OFFSET, fnv, SeriesCache, slot, type Series } from './series-cache.js';
+import { FNV_OFFSET, fnv, keyAt, SeriesCache, slot, type Series } from './series-cache.js';
 import { counter, encodeScrape, histogram, isCreated, pointAttributePairs, SCOPE, StartTimes, summary, type Extra, type Scrape, type TargetInfo } from './to-otlp.js';
 
 /** A family of this scrape and its points: a chain through ScrapeEncoder.nextPoint. */
@@ -40,6 +40,8 @@ export class ScrapeEncoder {
   private readonly scratch = new ProtoWriter(256);
   private readonly pairs: string[] = [];
   private gen = 0;
+  /** the first series of the last scrape: the guess for the first sample line */
+  private first: Series | undefined;
   /** distinct cached series the last scan saw */
   private seenNow = 0;
   /** what the last scan read: this path's families (points in the arrays below) or the general parse */
@@ -132,7 +134,7 @@ export class ScrapeEncoder {
     for (const e of extras) {
       b.beginMetric(e.name);
       b.beginGauge();
-      b.numberPoint(this.targetAttrs, NaN, scrapeMs, e.value);
+      b.numberPoint(this.targetAttrs, 0, this.targetAttrs.length, NaN, scrapeMs, e.value);
       b.endMetric();
     }
     this.starts.roll();
@@ -154,7 +156,10 @@ export class ScrapeEncoder {
       const name = this.series[i]!.name;
       b.beginMetric(name, f.help, f.unit);
       b.beginGauge();
-      for (; i !== NO_POINT && this.series[i]!.name === name; i = this.nextPoint[i]!) b.numberPoint(this.series[i]!.attrs!, NaN, this.timeOf(i, scrapeMs), this.values[i]!);
+      for (; i !== NO_POINT && this.series[i]!.name === name; i = this.nextPoint[i]!) {
+        const s = this.series[i]!;
+        b.numberPoint(s.bytes, s.at + s.keyLength, s.attrsLength, NaN, this.timeOf(i, scrapeMs), this.values[i]!);
+      }
       b.endMetric();
     }
   }
@@ -171,7 +176,7 @@ export class ScrapeEncoder {
       if (s.startGen !== gen - 1 || v < s.last) s.start = scrapeMs;
       s.startGen = gen;
       s.last = v;
-      b.numberPoint(s.attrs!, s.start, this.timeOf(i, scrapeMs), v);
+      b.numberPoint(s.bytes, s.at + s.keyLength, s.attrsLength, s.start, this.timeOf(i, scrapeMs), v);
     }
     b.endMetric();
   }
@@ -182,7 +187,7 @@ export class ScrapeEncoder {
     for (let i = f.head; i !== NO_POINT; i = this.nextPoint[i]!) {
       const s = this.series[i]!;
       if (s.labels === undefined) {
-        const raw = s.key.toString('utf8', s.name.length);
+        const raw = s.bytes.toString('utf8', s.at + s.name.length, s.at + s.keyLength);
         s.rawLabels = raw;
         s.labels = this.labelsOf(s.name, raw, 0).labels!;
       }
@@ -202,10 +207,10 @@ export class ScrapeEncoder {
   private newSeries(h: number, body: Buffer, s: number, nameEnd: number, e: number, line: number, gen: number): Series {
     const name = latin1(body, s, nameEnd);
     const { labels } = this.labelsOf(name, body.toString('utf8', nameEnd, e), line);
-    const attrs = labels === undefined ? undefined : encodeNumberPointAttributes(pointAttributePairs(labels, undefined, this.target, this.pairs), this.scratch);
-    const key = Buffer.allocUnsafeSlow(e - s);
-    body.copy(key, 0, s, e);
-    return this.cache.add(h, key, name, attrs, gen);
+    const w = this.scratch;
+    w.pos = 0;
+    if (labels !== undefined) writeNumberPointAttributes(w, pointAttributePairs(labels, undefined, this.target, this.pairs));
+    return this.cache.add(h, body, s, e, name, labels === undefined ? undefined : w, gen);
   }
 
   private grow(): void {
@@ -235,6 +240,7 @@ export class ScrapeEncoder {
     let duplicates = 0;
     let points = 0;
     let cur: Fam | undefined;
+    let prev: Series | undefined;
     const famList = families as Family[];
     while (pos < n) {
       line++;
@@ -251,32 +257,47 @@ export class ScrapeEncoder {
         if (f) cur = this.asFam(f);
         continue;
       }
-      if (!isNameStart(c0)) throw NOT_IN_PLACE; // leading blanks, garbage: the general path decides
-      // series bytes [start, p), hashed as they are scanned
-      let h = fnv(FNV_OFFSET, c0);
-      let p = start + 1;
+      // the series that followed the previous one last scrape, if the line starts with its bytes
+      // and a blank: a key is a whole `name{labels}`, so the line's series is that one
+      let s = prev === undefined ? this.first : prev.follow;
+      let p = 0;
       let c = 0;
-      while (p < end && isNameChar((c = body[p]!))) {
-        h = fnv(h, c);
-        p++;
+      if (s !== undefined) {
+        const kl = s.keyLength;
+        if (!s.gone && start + kl < end && ((c = body[start + kl]!) === 32 || c === 9) && keyAt(s, body, start)) p = start + kl;
+        else s = undefined;
       }
-      const nameEnd = p;
-      if (p < end && body[p] === 123 /* { */) {
-        let quoted = false;
-        for (;;) {
-          if (p >= end) throw NOT_IN_PLACE;
-          c = body[p++]!;
+      if (s === undefined) {
+        if (!isNameStart(c0)) throw NOT_IN_PLACE; // leading blanks, garbage: the general path decides
+        // series bytes [start, p), hashed as they are scanned
+        let h = fnv(FNV_OFFSET, c0);
+        p = start + 1;
+        while (p < end && isNameChar((c = body[p]!))) {
           h = fnv(h, c);
-          if (quoted) {
-            if (c === 92 /* \ */) {
-              if (p >= end) throw NOT_IN_PLACE;
-              h = fnv(h, body[p++]!);
-            } else if (c === 34) quoted = false;
-          } else if (c === 34 /* " */) quoted = true;
-          else if (c === 125 /* } */) break;
+          p++;
         }
+        const nameEnd = p;
+        if (p < end && body[p] === 123 /* { */) {
+          let quoted = false;
+          for (;;) {
+            if (p >= end) throw NOT_IN_PLACE;
+            c = body[p++]!;
+            h = fnv(h, c);
+            if (quoted) {
+              if (c === 92 /* \ */) {
+                if (p >= end) throw NOT_IN_PLACE;
+                h = fnv(h, body[p++]!);
+              } else if (c === 34) quoted = false;
+            } else if (c === 34 /* " */) quoted = true;
+            else if (c === 125 /* } */) break;
+          }
+        }
+        const hs = slot(h);
+        s = this.cache.find(hs, body, start, p) ?? this.newSeries(hs, body, start, nameEnd, p, line, gen - 1);
       }
-      const keyEnd = p;
+      if (prev === undefined) this.first = s;
+      else if (prev.follow !== s) prev.follow = s;
+      prev = s;
       if (p >= end || ((c = body[p]!) !== 32 && c !== 9)) throw NOT_IN_PLACE;
       while (p < end && ((c = body[p]!) === 32 || c === 9)) p++;
       const vs = p;
@@ -295,9 +316,6 @@ export class ScrapeEncoder {
         if (p < end) throw NOT_IN_PLACE;
       }
 
-      const hs = slot(h);
-      let s = this.cache.find(hs, body, start, keyEnd);
-      s ??= this.newSeries(hs, body, start, nameEnd, keyEnd, line, gen - 1);
       const f = cur !== undefined && s.name === cur.name ? cur : this.asFam(familyOf(s.name, cur, false, famList, byName));
       cur = f;
       scan++;
@@ -309,7 +327,7 @@ export class ScrapeEncoder {
       s.seen = gen;
       this.seenNow++;
       f.points = (f.points ?? 0) + 1;
-      if (s.attrs === undefined) continue; // dropped by metric_relabel_configs
+      if (s.attrsLength < 0) continue; // dropped by metric_relabel_configs
       if (points === this.values.length) this.grow();
       this.series[points] = s;
       this.values[points] = value;

@@ -116,17 +116,18 @@ export class MetricsBuilder extends RequestBuilder {
   }
 
   /**
-   * A whole NumberDataPoint of the open Gauge or Sum: `attrs` from encodeNumberPointAttributes,
-   * start time (NaN: none), time and double value. Its length is known up front, so no
-   * nested-message bookkeeping (fork/join moves the point's bytes) per point.
+   * A whole NumberDataPoint of the open Gauge or Sum: attributes are src[at, at + length), as
+   * writeNumberPointAttributes wrote them; start time (NaN: none), time and double value. Its
+   * length is known up front, so no nested-message bookkeeping (fork/join moves the point's
+   * bytes) per point.
    */
-  numberPoint(attrs: Uint8Array, startMs: number, timeMs: number, value: number): void {
+  numberPoint(src: Uint8Array, at: number, length: number, startMs: number, timeMs: number, value: number): void {
     if (this.point !== NUMBER) this.has(NONE, 'as_double');
     const hasStart = !Number.isNaN(startMs);
     const w = this.w;
     w.key(this.pointsKey);
-    w.varint(attrs.length + (hasStart ? 27 : 18)); // fixed64 and double fields: 1-byte key + 8
-    w.raw(attrs);
+    w.varint(length + (hasStart ? 27 : 18)); // fixed64 and double fields: 1-byte key + 8
+    w.rawFrom(src, at, at + length);
     if (hasStart) {
       w.key(NP.startTimeUnixNano);
       w.fixed64Ms(startMs);
@@ -297,9 +298,14 @@ export class MetricsBuilder extends RequestBuilder {
   }
 }
 
-/** NumberDataPoint attributes (flat [key, value, …] strings) as bytes for `numberPoint`. */
-export function encodeNumberPointAttributes(pairs: readonly string[], w: ProtoWriter = new ProtoWriter(256)): Uint8Array {
-  w.pos = 0;
+/** NumberDataPoint attributes (flat [key, value, …] strings) written to `w`, as `numberPoint` takes them. */
+export function writeNumberPointAttributes(w: ProtoWriter, pairs: readonly string[]): void {
   for (let i = 0; i < pairs.length; i += 2) writeStringAttribute(w, NP.attributes, pairs[i]!, pairs[i + 1]!);
+}
+
+/** NumberDataPoint attributes (flat [key, value, …] strings) as bytes for `numberPoint`. */
+export function encodeNumberPointAttributes(pairs: readonly string[]): Uint8Array {
+  const w = new ProtoWriter(256);
+  writeNumberPointAttributes(w, pairs);
   return w.finish();
 }
