@@ -74,9 +74,11 @@ interface ScrapeRun {
 }
 
 async function measure(proc: Proc, targets: Target[], windowS: number, readPoints: () => number): Promise<ScrapeRun> {
-  // first scrapes are warm-up (and the targets' discovery)
-  const until = Date.now() + 15_000;
-  while (Date.now() < until && targets.some((t) => t.hits === 0)) await new Promise((r) => setTimeout(r, 100));
+  // The first scrape of each target is warm-up (discovery, JIT, and series first seen: ours
+  // encodes their attributes once and caches them). Its processing can outlast a second, so the
+  // window opens a second after each target's second scrape, as in the steady state.
+  const until = Date.now() + 30_000;
+  while (Date.now() < until && targets.some((t) => t.hits < 2)) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 1000));
   const h0 = targets.map((t) => t.hits);
   const c0 = proc.cpu();

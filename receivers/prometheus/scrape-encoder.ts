@@ -6,13 +6,13 @@
 // both. Histogram, summary and `_created` families go through the general path's encoders;
 // OpenMetrics bodies and anything the byte scanner does not expect (leading blanks, exemplars,
 // malformed lines) go through the general path as a whole, which also words the errors.
-import { encodeNumberPointAttributes, MetricsBuilder, writeNumberPointAttributes, TEMPORALITY_CUMULATIVE } from '../../src/otlp/metrics-builder.js';
+import { encodeNumberPointAttributes, MetricsBuilder, numberPointSize, TEMPORALITY_CUMULATIVE, writeNumberPointAttributes } from '../../src/otlp/metrics-builder.js';
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { VERSION } from '../../src/version.js';
 import { ExpositionError, familyOf, isNameChar, isNameStart, metadataLine, parseExposition, parseLabels, parseValue, type Family, type ParseLimits, type ParseResult, type Sample } from './parser.js';
 import { relabel, type Labels, type RelabelRule } from './relabel.js';
 import { FNV_OFFSET, fnv, keyAt, SeriesCache, slot, type Series } from './series-cache.js';
-import { counter, encodeScrape, histogram, isCreated, pointAttributePairs, SCOPE, StartTimes, summary, type Extra, type Scrape, type TargetInfo } from './to-otlp.js';
+import { counter, encodeScrape, histogram, pointAttributePairs, SCOPE, StartTimes, summary, type Extra, type Scrape, type TargetInfo } from './to-otlp.js';
 
 /** A family of this scrape and its points: a chain through ScrapeEncoder.nextPoint. */
 interface Fam extends Family {
@@ -30,6 +30,7 @@ class NotInPlace extends Error {}
 const NOT_IN_PLACE = new NotInPlace('not in place');
 
 const NO_POINT = -1;
+const CUMULATIVE_MONOTONIC = { temporality: TEMPORALITY_CUMULATIVE, monotonic: true };
 const powers10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 export class ScrapeEncoder {
@@ -140,7 +141,8 @@ export class ScrapeEncoder {
     this.starts.roll();
     b.endScope();
     b.endResource();
-    return { bytes: b.finish(), points: b.items, skipped: c.skipped };
+    // handed on whole (the pipeline keeps it): the builder goes on in a new buffer
+    return { bytes: b.finishDetached(), points: b.items, skipped: c.skipped };
   }
 
   private timeOf(i: number, scrapeMs: number): number {
@@ -151,13 +153,17 @@ export class ScrapeEncoder {
   /** gauge, untyped, unknown, info, stateset: one gauge metric per run of one sample name */
   private gaugePoints(f: Fam, scrapeMs: number): void {
     const b = this.b;
+    const series = this.series;
+    const next = this.nextPoint;
     let i = f.head;
     while (i !== NO_POINT) {
-      const name = this.series[i]!.name;
-      b.beginMetric(name, f.help, f.unit);
-      b.beginGauge();
-      for (; i !== NO_POINT && this.series[i]!.name === name; i = this.nextPoint[i]!) {
-        const s = this.series[i]!;
+      const name = series[i]!.name;
+      let size = 0;
+      let j = i;
+      for (; j !== NO_POINT && series[j]!.name === name; j = next[j]!) size += numberPointSize(series[j]!.attrsLength, false);
+      b.beginNumberMetric(name, f.help, f.unit, undefined, size);
+      for (; i !== j; i = next[i]!) {
+        const s = series[i]!;
         b.numberPoint(s.bytes, s.at + s.keyLength, s.attrsLength, NaN, this.timeOf(i, scrapeMs), this.values[i]!);
       }
       b.endMetric();
@@ -167,10 +173,13 @@ export class ScrapeEncoder {
   /** a counter family without _created samples: one monotonic cumulative sum */
   private counterPoints(f: Fam, scrapeMs: number, gen: number): void {
     const b = this.b;
-    b.beginMetric(this.series[f.head]!.name, f.help, f.unit);
-    b.beginSum(TEMPORALITY_CUMULATIVE, true);
-    for (let i = f.head; i !== NO_POINT; i = this.nextPoint[i]!) {
-      const s = this.series[i]!;
+    const series = this.series;
+    const next = this.nextPoint;
+    let size = 0;
+    for (let i = f.head; i !== NO_POINT; i = next[i]!) size += numberPointSize(series[i]!.attrsLength, true);
+    b.beginNumberMetric(series[f.head]!.name, f.help, f.unit, CUMULATIVE_MONOTONIC, size);
+    for (let i = f.head; i !== NO_POINT; i = next[i]!) {
+      const s = series[i]!;
       const v = this.values[i]!;
       // start time as StartTimes keeps it: carried from the previous scrape unless the value went down
       if (s.startGen !== gen - 1 || v < s.last) s.start = scrapeMs;
@@ -316,7 +325,11 @@ export class ScrapeEncoder {
         if (p < end) throw NOT_IN_PLACE;
       }
 
-      const f = cur !== undefined && s.name === cur.name ? cur : this.asFam(familyOf(s.name, cur, false, famList, byName));
+      let f: Fam;
+      if (cur !== undefined && s.name === cur.name) {
+        f = cur;
+        cur.name = s.name; // the same text: the next === is a pointer compare
+      } else f = this.asFam(familyOf(s.name, cur, false, famList, byName));
       cur = f;
       scan++;
       if (sampleLimit > 0 && scan > sampleLimit) throw new ExpositionError(line, `more than sample_limit (${sampleLimit}) samples`);
@@ -336,7 +349,7 @@ export class ScrapeEncoder {
       if (f.head === NO_POINT) f.head = points;
       else this.nextPoint[f.tail] = points;
       f.tail = points;
-      if (!f.hasCreated && isCreated(f, s)) f.hasCreated = true;
+      if (s.createdName && !f.hasCreated && s.name !== f.name) f.hasCreated = true; // isCreated(f, s)
       points++;
     }
     return { samples: scan, duplicates };

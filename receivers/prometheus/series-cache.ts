@@ -20,6 +20,8 @@ export interface Series {
   readonly attrsLength: number;
   /** sample name (interned per target: points of one metric share the string) */
   readonly name: string;
+  /** the name ends in _created (a counter's, histogram's or summary's creation time when its family is longer) */
+  readonly createdName: boolean;
   /** generation (scrape number) that last saw the series */
   seen: number;
   /** cumulative start time: kept while the series is in consecutive scrapes and does not go down */
@@ -104,7 +106,7 @@ export class SeriesCache {
       n = name;
       this.names.set(n, n);
     }
-    const x: Series = { hash: h, bytes: slab.chunk, at, keyLength, attrsLength, name: n, seen: gen, startGen: -1, start: 0, last: 0, labels: undefined, rawLabels: undefined, next: this.table.get(h), follow: undefined, gone: false };
+    const x: Series = { hash: h, bytes: slab.chunk, at, keyLength, attrsLength, name: n, createdName: n.endsWith('_created'), seen: gen, startGen: -1, start: 0, last: 0, labels: undefined, rawLabels: undefined, next: this.table.get(h), follow: undefined, gone: false };
     this.table.set(h, x);
     this.size++;
     this.bytes += keyLength + Math.max(0, attrsLength);

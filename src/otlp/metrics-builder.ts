@@ -9,6 +9,7 @@ import { writeStringAttribute } from './attributes-writer.js';
 import { KEY } from './fields.js';
 import { ProtoWriter } from './proto-writer.js';
 import { RequestBuilder } from './request-builder.js';
+import { varintSize } from './wire.js';
 
 const M = KEY.Metric;
 const NP = KEY.NumberDataPoint;
@@ -25,6 +26,23 @@ export const TEMPORALITY_CUMULATIVE = 2;
 export const FLAG_NO_RECORDED_VALUE = 1;
 
 const NONE = -1;
+
+/** Gauge and Sum data points have one field number, so one key size. */
+const POINT_KEY_SIZE = varintSize(KEY.Gauge.dataPoints);
+if (KEY.Sum.dataPoints !== KEY.Gauge.dataPoints) throw new Error('OTLP schema: Gauge and Sum data points differ');
+
+/** Bytes a NumberDataPoint written by `numberPoint` takes in its Gauge or Sum, key and length included. */
+export function numberPointSize(attrsLength: number, hasStart: boolean): number {
+  const len = attrsLength + (hasStart ? 27 : 18);
+  return POINT_KEY_SIZE + varintSize(len) + len;
+}
+
+/** Bytes of a string field (none when empty and `optional`). */
+function stringFieldSize(key: number, s: string, optional: boolean): number {
+  if (optional && s === '') return 0;
+  const n = Buffer.byteLength(s, 'utf8');
+  return varintSize(key) + varintSize(n) + n;
+}
 
 /** Keys of the fields a point type has (NONE where it has not). */
 interface PointKeys {
@@ -48,9 +66,17 @@ export class MetricsBuilder extends RequestBuilder {
   private dataOpen = false;
   /** key of the data points field of the open Gauge/Sum/Histogram/... */
   private pointsKey = 0;
+  /** where the open sized metric (beginNumberMetric) must end; -1: none open */
+  private sizedEnd = -1;
 
   constructor(initialBytes = 64 * 1024) {
     super('metrics', initialBytes);
+  }
+
+  override reset(): void {
+    super.reset();
+    this.sizedEnd = -1;
+    this.dataOpen = false;
   }
 
   /** Opens a Metric; then one of beginGauge/beginSum/beginHistogram/beginExponentialHistogram/beginSummary. */
@@ -69,8 +95,52 @@ export class MetricsBuilder extends RequestBuilder {
     }
   }
 
+  /**
+   * Opens a Gauge (`sum` undefined) or Sum metric whose NumberDataPoints, written with
+   * `numberPoint`, take `pointsLength` bytes (numberPointSize each). Every length is written up
+   * front, so the metric's bytes are never moved. endMetric checks the points add up.
+   */
+  beginNumberMetric(name: string, description: string, unit: string, sum: { temporality: number; monotonic: boolean } | undefined, pointsLength: number): void {
+    let dataLength = pointsLength;
+    if (sum) dataLength += varintSize(KEY.Sum.aggregationTemporality) + varintSize(sum.temporality) + (sum.monotonic ? varintSize(KEY.Sum.isMonotonic) + 1 : 0);
+    const dataKey = sum ? M.sum : M.gauge;
+    const length = stringFieldSize(M.name, name, false) + stringFieldSize(M.description, description, true) + stringFieldSize(M.unit, unit, true) + varintSize(dataKey) + varintSize(dataLength) + dataLength;
+    this.beginSizedItem(M.metadata, length);
+    const w = this.w;
+    w.key(M.name);
+    w.string(name);
+    if (description !== '') {
+      w.key(M.description);
+      w.string(description);
+    }
+    if (unit !== '') {
+      w.key(M.unit);
+      w.string(unit);
+    }
+    w.key(dataKey);
+    w.varint(dataLength);
+    if (sum) {
+      w.key(KEY.Sum.aggregationTemporality);
+      w.varint(sum.temporality);
+      if (sum.monotonic) {
+        w.key(KEY.Sum.isMonotonic);
+        w.varint(1);
+      }
+    }
+    this.dataOpen = false;
+    this.point = NUMBER;
+    this.pointsKey = sum ? KEY.Sum.dataPoints : KEY.Gauge.dataPoints;
+    this.sizedEnd = w.pos + pointsLength;
+  }
+
   /** Closes the metric (and its data). */
   endMetric(): void {
+    if (this.sizedEnd >= 0) {
+      const end = this.sizedEnd;
+      this.sizedEnd = -1;
+      if (this.w.pos !== end) throw new Error(`OTLP builder: the metric's points took ${this.w.pos - end} bytes more than announced`);
+      return;
+    }
     if (this.dataOpen) this.w.join();
     this.dataOpen = false;
     this.w.join();

@@ -182,6 +182,16 @@ export class ProtoWriter {
     this.stack.length = m[1];
   }
 
+  /** The bytes written, not copied; the writer starts over in a new buffer of the same capacity. */
+  detach(): Uint8Array {
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = new Uint8Array(this.buf.length);
+    this.view = new DataView(this.buf.buffer);
+    this.pos = 0;
+    this.stack.length = 0;
+    return out;
+  }
+
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }

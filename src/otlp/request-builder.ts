@@ -100,6 +100,15 @@ export abstract class RequestBuilder {
     this.attrKey = attrKey;
   }
 
+  /** Opens an item whose message length is known: `length` bytes follow, with no join to end it. */
+  protected beginSizedItem(attrKey: number, length: number): void {
+    this.itemPos = this.w.pos;
+    this.itemDepth = this.w.depth;
+    this.w.key(this.path.item);
+    this.w.varint(length);
+    this.attrKey = attrKey;
+  }
+
   /** Forgets the span, log record or metric begun last (its conversion failed half-way). */
   abortItem(): void {
     if (this.itemPos < 0) return;
@@ -151,6 +160,15 @@ export abstract class RequestBuilder {
   /** Already-encoded fields of the open message, appended as they are. */
   rawFields(bytes: Uint8Array): void {
     this.w.raw(bytes);
+  }
+
+  /**
+   * The request without a copy (a view of the builder's buffer, which the builder gives up: it
+   * goes on in a new one). For a builder whose every request is handed on.
+   */
+  finishDetached(): Uint8Array {
+    if (this.w.depth !== 0) throw new Error(`OTLP builder: ${this.w.depth} message(s) still open`);
+    return this.w.detach();
   }
 
   /** A copy of the request; every begun message must have been ended. */
