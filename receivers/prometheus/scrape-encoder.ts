@@ -251,79 +251,97 @@ export class ScrapeEncoder {
     let cur: Fam | undefined;
     let prev: Series | undefined;
     const famList = families as Family[];
+    let c = 0;
     while (pos < n) {
       line++;
-      let eol = body.indexOf(10, pos);
-      if (eol < 0) eol = n;
       const start = pos;
-      pos = eol + 1;
-      let end = eol;
-      if (end > start && body[end - 1] === 13) end--;
-      if (start === end) continue;
-      const c0 = body[start]!;
-      if (c0 === 35 /* # */) {
-        const f = metadataLine(body.toString('utf8', start, end), line, false, famList, byName);
-        if (f) cur = this.asFam(f);
-        continue;
-      }
-      // the series that followed the previous one last scrape, if the line starts with its bytes
-      // and a blank: a key is a whole `name{labels}`, so the line's series is that one
+      // The common line: the series that followed the previous one last scrape (its bytes then a
+      // blank: a key is a whole `name{labels}`, so the line's series is that one), then the
+      // value and the line's end. Anything else goes the long way below.
       let s = prev === undefined ? this.first : prev.follow;
-      let p = 0;
-      let c = 0;
+      let value = 0;
+      let ts = NaN;
       if (s !== undefined) {
-        const kl = s.keyLength;
-        if (!s.gone && start + kl < end && ((c = body[start + kl]!) === 32 || c === 9) && keyAt(s, body, start)) p = start + kl;
-        else s = undefined;
+        let p = start + s.keyLength;
+        if (!s.gone && p < n && ((c = body[p]!) === 32 || c === 9) && keyAt(s, body, start)) {
+          p++;
+          while (p < n && ((c = body[p]!) === 32 || c === 9)) p++;
+          const vs = p;
+          while (p < n && (c = body[p]!) !== 32 && c !== 9 && c !== 10 && c !== 13) p++;
+          if (p > vs && (p === n || c === 10)) {
+            value = parseNumber(body, vs, p);
+            pos = p + 1;
+          } else s = undefined;
+        } else s = undefined;
       }
       if (s === undefined) {
-        if (!isNameStart(c0)) throw NOT_IN_PLACE; // leading blanks, garbage: the general path decides
-        // series bytes [start, p), hashed as they are scanned
-        let h = fnv(FNV_OFFSET, c0);
-        p = start + 1;
-        while (p < end && isNameChar((c = body[p]!))) {
-          h = fnv(h, c);
-          p++;
+        let eol = body.indexOf(10, pos);
+        if (eol < 0) eol = n;
+        pos = eol + 1;
+        let end = eol;
+        if (end > start && body[end - 1] === 13) end--;
+        if (start === end) continue;
+        const c0 = body[start]!;
+        if (c0 === 35 /* # */) {
+          const f = metadataLine(body.toString('utf8', start, end), line, false, famList, byName);
+          if (f) cur = this.asFam(f);
+          continue;
         }
-        const nameEnd = p;
-        if (p < end && body[p] === 123 /* { */) {
-          let quoted = false;
-          for (;;) {
-            if (p >= end) throw NOT_IN_PLACE;
-            c = body[p++]!;
+        s = prev === undefined ? this.first : prev.follow;
+        let p = 0;
+        if (s !== undefined) {
+          const kl = s.keyLength;
+          if (!s.gone && start + kl < end && ((c = body[start + kl]!) === 32 || c === 9) && keyAt(s, body, start)) p = start + kl;
+          else s = undefined;
+        }
+        if (s === undefined) {
+          if (!isNameStart(c0)) throw NOT_IN_PLACE; // leading blanks, garbage: the general path decides
+          // series bytes [start, p), hashed as they are scanned
+          let h = fnv(FNV_OFFSET, c0);
+          p = start + 1;
+          while (p < end && isNameChar((c = body[p]!))) {
             h = fnv(h, c);
-            if (quoted) {
-              if (c === 92 /* \ */) {
-                if (p >= end) throw NOT_IN_PLACE;
-                h = fnv(h, body[p++]!);
-              } else if (c === 34) quoted = false;
-            } else if (c === 34 /* " */) quoted = true;
-            else if (c === 125 /* } */) break;
+            p++;
           }
+          const nameEnd = p;
+          if (p < end && body[p] === 123 /* { */) {
+            let quoted = false;
+            for (;;) {
+              if (p >= end) throw NOT_IN_PLACE;
+              c = body[p++]!;
+              h = fnv(h, c);
+              if (quoted) {
+                if (c === 92 /* \ */) {
+                  if (p >= end) throw NOT_IN_PLACE;
+                  h = fnv(h, body[p++]!);
+                } else if (c === 34) quoted = false;
+              } else if (c === 34 /* " */) quoted = true;
+              else if (c === 125 /* } */) break;
+            }
+          }
+          const hs = slot(h);
+          s = this.cache.find(hs, body, start, p) ?? this.newSeries(hs, body, start, nameEnd, p, line, gen - 1);
         }
-        const hs = slot(h);
-        s = this.cache.find(hs, body, start, p) ?? this.newSeries(hs, body, start, nameEnd, p, line, gen - 1);
+        if (p >= end || ((c = body[p]!) !== 32 && c !== 9)) throw NOT_IN_PLACE;
+        while (p < end && ((c = body[p]!) === 32 || c === 9)) p++;
+        const vs = p;
+        while (p < end && (c = body[p]!) !== 32 && c !== 9) p++;
+        value = parseNumber(body, vs, p);
+        while (p < end && ((c = body[p]!) === 32 || c === 9)) p++;
+        if (p < end) {
+          if (body[p] === 35) throw NOT_IN_PLACE; // an exemplar in the text format: an error, worded by the general path
+          const tsStart = p;
+          while (p < end && (c = body[p]!) !== 32 && c !== 9) p++;
+          const t = Number(latin1(body, tsStart, p));
+          if (!Number.isFinite(t)) throw NOT_IN_PLACE;
+          ts = Math.trunc(t);
+          while (p < end && ((c = body[p]!) === 32 || c === 9)) p++;
+          if (p < end) throw NOT_IN_PLACE;
+        }
       }
       if (prev === undefined) this.first = s;
       else if (prev.follow !== s) prev.follow = s;
       prev = s;
-      if (p >= end || ((c = body[p]!) !== 32 && c !== 9)) throw NOT_IN_PLACE;
-      while (p < end && ((c = body[p]!) === 32 || c === 9)) p++;
-      const vs = p;
-      while (p < end && (c = body[p]!) !== 32 && c !== 9) p++;
-      const value = parseNumber(body, vs, p);
-      while (p < end && ((c = body[p]!) === 32 || c === 9)) p++;
-      let ts = NaN;
-      if (p < end) {
-        if (body[p] === 35) throw NOT_IN_PLACE; // an exemplar in the text format: an error, worded by the general path
-        const tsStart = p;
-        while (p < end && (c = body[p]!) !== 32 && c !== 9) p++;
-        const t = Number(latin1(body, tsStart, p));
-        if (!Number.isFinite(t)) throw NOT_IN_PLACE;
-        ts = Math.trunc(t);
-        while (p < end && ((c = body[p]!) === 32 || c === 9)) p++;
-        if (p < end) throw NOT_IN_PLACE;
-      }
 
       let f: Fam;
       if (cur !== undefined && s.name === cur.name) {
