@@ -196,7 +196,7 @@ export class ScrapeEncoder {
     for (let i = f.head; i !== NO_POINT; i = this.nextPoint[i]!) {
       const s = this.series[i]!;
       if (s.labels === undefined) {
-        const raw = s.bytes.toString('utf8', s.at + s.name.length, s.at + s.keyLength);
+        const raw = Buffer.from(s.bytes.buffer, s.bytes.byteOffset, s.bytes.length).toString('utf8', s.at + s.name.length, s.at + s.keyLength);
         s.rawLabels = raw;
         s.labels = this.labelsOf(s.name, raw, 0).labels!;
       }
