@@ -182,10 +182,13 @@ export class ProtoWriter {
     this.stack.length = m[1];
   }
 
-  /** The bytes written, not copied; the writer starts over in a new buffer of the same capacity. */
+  /**
+   * The bytes written, not copied; the writer starts over in a new buffer sized for as much
+   * again (not the grown capacity: untouched capacity still counts as external memory to V8).
+   */
   detach(): Uint8Array {
     const out = this.buf.subarray(0, this.pos);
-    this.buf = new Uint8Array(this.buf.length);
+    this.buf = new Uint8Array(Math.max(1024, this.pos + (this.pos >> 3)));
     this.view = new DataView(this.buf.buffer);
     this.pos = 0;
     this.stack.length = 0;

@@ -8,7 +8,7 @@ import { encodeResource, encodeScope } from '../../../src/otlp/attributes-writer
 import { LogRecordView } from '../../../src/otlp/log-record-view.js';
 import { LogsBuilder } from '../../../src/otlp/logs-builder.js';
 import { DataPointCursor, MetricView } from '../../../src/otlp/metric-view.js';
-import { MetricsBuilder, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA } from '../../../src/otlp/metrics-builder.js';
+import { encodeNumberPointAttributes, MetricsBuilder, numberPointSize, TEMPORALITY_CUMULATIVE, TEMPORALITY_DELTA } from '../../../src/otlp/metrics-builder.js';
 import { RequestCursor } from '../../../src/otlp/request-cursor.js';
 import { encodeRetryInfoStatus, retryInfoDelayMs } from '../../../src/otlp/rpc-status.js';
 import { decodeRequest } from '../../../src/otlp/proto-decode.js';
@@ -342,4 +342,48 @@ test('google.rpc.Status with RetryInfo: written, and the delay read back', () =>
   assert.equal(retryInfoDelayMs(bytes), 1500);
   assert.equal(retryInfoDelayMs(Uint8Array.from([0x1a, 0x05, 0x0a])), undefined);
   assert.equal(retryInfoDelayMs(undefined), undefined);
+});
+
+test('MetricsBuilder: beginNumberMetric + numberPoint write the bytes beginMetric/beginPoint write; a wrong size throws', () => {
+  const points = [
+    { attrs: { gpu: '0', UUID: 'GPU-ü-0' }, start: NaN, value: 1.5 },
+    { attrs: { gpu: '1', host: 'x'.repeat(300) }, start: 1_700_000_000_123, value: NaN },
+  ];
+  for (const sum of [undefined, { temporality: TEMPORALITY_CUMULATIVE, monotonic: true }, { temporality: TEMPORALITY_DELTA, monotonic: false }]) {
+    const a = new MetricsBuilder(16);
+    a.beginResource({ 'service.name': 's' });
+    a.beginScope('scope');
+    a.beginMetric('m_ünits', 'Help with ✓.', 'By');
+    if (sum) a.beginSum(sum.temporality, sum.monotonic);
+    else a.beginGauge();
+    for (const p of points) {
+      a.beginPoint();
+      for (const [k, v] of Object.entries(p.attrs)) a.stringAttr(k, v);
+      if (!Number.isNaN(p.start)) a.startTimeMs(p.start);
+      a.timeMs(1_700_000_005_000);
+      a.doubleValue(p.value);
+      a.endPoint();
+    }
+    a.endMetric();
+    a.endScope();
+    a.endResource();
+    const b = new MetricsBuilder(16);
+    b.beginResource({ 'service.name': 's' });
+    b.beginScope('scope');
+    const attrs = points.map((p) => encodeNumberPointAttributes(Object.entries(p.attrs).flat()));
+    const size = points.reduce((n, p, i) => n + numberPointSize(attrs[i]!.length, !Number.isNaN(p.start)), 0);
+    b.beginNumberMetric('m_ünits', 'Help with ✓.', 'By', sum, size);
+    points.forEach((p, i) => b.numberPoint(attrs[i]!, 0, attrs[i]!.length, p.start, 1_700_000_005_000, p.value));
+    b.endMetric();
+    b.endScope();
+    b.endResource();
+    assert.deepEqual(Buffer.from(b.finishDetached()), Buffer.from(a.finish()));
+    assert.equal(b.items, 2);
+    const c = new MetricsBuilder();
+    c.beginResource();
+    c.beginScope('scope');
+    c.beginNumberMetric('m', '', '', sum, size + 1);
+    points.forEach((p, i) => c.numberPoint(attrs[i]!, 0, attrs[i]!.length, p.start, 1, p.value));
+    assert.throws(() => c.endMetric(), /points took -1 bytes more than announced/);
+  }
 });
