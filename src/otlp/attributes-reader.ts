@@ -30,6 +30,30 @@ export function anyValue(buf: Uint8Array, start: number, end: number): string | 
 }
 
 /**
+ * A few attribute keys matched against a KeyValue's key bytes, so that reading the ones a
+ * decision needs decodes no other key.
+ */
+export class KeySet {
+  private readonly bytes: Uint8Array[];
+
+  constructor(readonly keys: readonly string[]) {
+    this.bytes = keys.map((k) => new Uint8Array(Buffer.from(k, 'utf8')));
+  }
+
+  /** The index of the key whose UTF-8 bytes are buf[start, end), or -1. */
+  find(buf: Uint8Array, start: number, end: number): number {
+    const n = end - start;
+    outer: for (let i = 0; i < this.bytes.length; i++) {
+      const k = this.bytes[i]!;
+      if (k.length !== n) continue;
+      for (let j = 0; j < n; j++) if (buf[start + j] !== k[j]) continue outer;
+      return i;
+    }
+    return -1;
+  }
+}
+
+/**
  * Iterates the KeyValues of field `fieldNo` of a message:
  *   for (cur.begin(buf, start, end, NO.Span.attributes); cur.next(); ) use(cur.key, cur.value());
  */
@@ -41,6 +65,8 @@ export class AttributeCursor {
   /** the whole KeyValue message's bounds */
   kvStart = 0;
   kvEnd = 0;
+  /** after nextIn: the index of the key in the set */
+  keyIndex = -1;
   private readonly r = new Reader(EMPTY);
   private readonly kv = new Reader(EMPTY);
   private fieldNo = 0;
@@ -81,6 +107,47 @@ export class AttributeCursor {
           this.valueEnd = kv.stop;
         } else kv.skip();
       }
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Moves to the next KeyValue whose key is in `set` (keyIndex, key and the value's bounds set);
+   * other keys are compared as bytes, never decoded.
+   */
+  nextIn(set: KeySet): boolean {
+    const r = this.r;
+    const kv = this.kv;
+    while (r.more()) {
+      r.tag();
+      if (r.field !== this.fieldNo || r.wt !== 2) {
+        r.skip();
+        continue;
+      }
+      r.lenBounds();
+      let index = -1;
+      let vs = 0;
+      let ve = 0;
+      kv.target(r.buf, r.start, r.stop);
+      while (kv.more()) {
+        kv.tag();
+        if (kv.field === KV.key && kv.wt === 2) {
+          kv.lenBounds();
+          index = set.find(r.buf, kv.start, kv.stop);
+        } else if (kv.field === KV.value && kv.wt === 2) {
+          kv.lenBounds();
+          vs = kv.start;
+          ve = kv.stop;
+        } else kv.skip();
+      }
+      if (index < 0) continue;
+      this.keyIndex = index;
+      this.key = set.keys[index]!;
+      this.kvStart = r.start;
+      this.kvEnd = r.stop;
+      this.valueStart = vs;
+      this.valueEnd = ve;
       return true;
     }
     return false;
