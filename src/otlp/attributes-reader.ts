@@ -67,6 +67,9 @@ export class AttributeCursor {
   kvEnd = 0;
   /** after nextIn: the index of the key in the set */
   keyIndex = -1;
+  /** the key's bytes (-1 when the KeyValue has none) */
+  private keyStart = -1;
+  private keyEnd = -1;
   private readonly r = new Reader(EMPTY);
   private readonly kv = new Reader(EMPTY);
   private fieldNo = 0;
@@ -82,6 +85,28 @@ export class AttributeCursor {
   }
 
   next(): boolean {
+    if (!this.nextEntry()) return false;
+    this.key = this.keyStart < 0 ? '' : decodeUtf8(this.r.buf, this.keyStart, this.keyEnd);
+    return true;
+  }
+
+  /**
+   * Moves to the next KeyValue whose key is in `set` (keyIndex, key and the value's bounds set);
+   * other keys are compared as bytes, never decoded.
+   */
+  nextIn(set: KeySet): boolean {
+    while (this.nextEntry()) {
+      const index = this.keyStart < 0 ? -1 : set.find(this.r.buf, this.keyStart, this.keyEnd);
+      if (index < 0) continue;
+      this.keyIndex = index;
+      this.key = set.keys[index]!;
+      return true;
+    }
+    return false;
+  }
+
+  /** The next KeyValue of the field: its bounds, its key's and its value's. */
+  private nextEntry(): boolean {
     const r = this.r;
     while (r.more()) {
       r.tag();
@@ -93,6 +118,8 @@ export class AttributeCursor {
       this.kvStart = r.start;
       this.kvEnd = r.stop;
       this.key = '';
+      this.keyStart = -1;
+      this.keyEnd = -1;
       this.valueStart = 0;
       this.valueEnd = 0;
       const kv = this.kv.target(r.buf, r.start, r.stop);
@@ -100,54 +127,14 @@ export class AttributeCursor {
         kv.tag();
         if (kv.field === KV.key && kv.wt === 2) {
           kv.lenBounds();
-          this.key = decodeUtf8(r.buf, kv.start, kv.stop);
+          this.keyStart = kv.start;
+          this.keyEnd = kv.stop;
         } else if (kv.field === KV.value && kv.wt === 2) {
           kv.lenBounds();
           this.valueStart = kv.start;
           this.valueEnd = kv.stop;
         } else kv.skip();
       }
-      return true;
-    }
-    return false;
-  }
-
-  /**
-   * Moves to the next KeyValue whose key is in `set` (keyIndex, key and the value's bounds set);
-   * other keys are compared as bytes, never decoded.
-   */
-  nextIn(set: KeySet): boolean {
-    const r = this.r;
-    const kv = this.kv;
-    while (r.more()) {
-      r.tag();
-      if (r.field !== this.fieldNo || r.wt !== 2) {
-        r.skip();
-        continue;
-      }
-      r.lenBounds();
-      let index = -1;
-      let vs = 0;
-      let ve = 0;
-      kv.target(r.buf, r.start, r.stop);
-      while (kv.more()) {
-        kv.tag();
-        if (kv.field === KV.key && kv.wt === 2) {
-          kv.lenBounds();
-          index = set.find(r.buf, kv.start, kv.stop);
-        } else if (kv.field === KV.value && kv.wt === 2) {
-          kv.lenBounds();
-          vs = kv.start;
-          ve = kv.stop;
-        } else kv.skip();
-      }
-      if (index < 0) continue;
-      this.keyIndex = index;
-      this.key = set.keys[index]!;
-      this.kvStart = r.start;
-      this.kvEnd = r.stop;
-      this.valueStart = vs;
-      this.valueEnd = ve;
       return true;
     }
     return false;
