@@ -170,9 +170,7 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
       ratios.push({ what: 'fusion: extra CPU per span, flat out', ours: fused.cpuPerMillion / plain.cpuPerMillion - 1, collector: NaN, ratio: NaN, goal: '≤ 0.5 (+50 %)' });
       // Flat out, fusion on refuses requests (503) that still cost CPU; at a rate both
       // sustain, the two runs carry the same spans.
-      // ATC_BENCH_FUSION_RATE (spans/s) fixes the rate, so runs of two builds compare at one rate
-      const fixed = Number(process.env['ATC_BENCH_FUSION_RATE'] ?? 0);
-      const rate = { ...o, rate: Math.max(1, Math.round((fixed > 0 ? fixed : 0.5 * fused.load.spansPerSec) / 100)) };
+      const rate = { ...o, rate: Math.max(1, Math.round((0.5 * fused.load.spansPerSec) / 100)) };
       const plainR = await traceRun(oursSide(file), join(base, 'fusion-off-rate'), rate);
       rows.push(row(`fusion off, ${rate.rate * 100} spans/s`, plainR));
       const fusedR = await traceRun(oursSide(file, { fusion: true }), join(base, 'fusion-on-rate'), rate);
