@@ -82,6 +82,11 @@ export class MetricsBuilder extends RequestBuilder {
   /** Opens a Metric; then one of beginGauge/beginSum/beginHistogram/beginExponentialHistogram/beginSummary. */
   beginMetric(name: string, description = '', unit = ''): void {
     this.beginItem(M.metadata);
+    this.metricFields(name, description, unit);
+  }
+
+  /** Metric name, description and unit (the last two when not empty). */
+  private metricFields(name: string, description: string, unit: string): void {
     const w = this.w;
     w.key(M.name);
     w.string(name);
@@ -92,6 +97,17 @@ export class MetricsBuilder extends RequestBuilder {
     if (unit !== '') {
       w.key(M.unit);
       w.string(unit);
+    }
+  }
+
+  /** Sum's temporality and monotonicity. */
+  private sumFields(temporality: number, monotonic: boolean): void {
+    const w = this.w;
+    w.key(KEY.Sum.aggregationTemporality);
+    w.varint(temporality);
+    if (monotonic) {
+      w.key(KEY.Sum.isMonotonic);
+      w.varint(1);
     }
   }
 
@@ -106,27 +122,11 @@ export class MetricsBuilder extends RequestBuilder {
     const dataKey = sum ? M.sum : M.gauge;
     const length = stringFieldSize(M.name, name, false) + stringFieldSize(M.description, description, true) + stringFieldSize(M.unit, unit, true) + varintSize(dataKey) + varintSize(dataLength) + dataLength;
     this.beginSizedItem(M.metadata, length);
+    this.metricFields(name, description, unit);
     const w = this.w;
-    w.key(M.name);
-    w.string(name);
-    if (description !== '') {
-      w.key(M.description);
-      w.string(description);
-    }
-    if (unit !== '') {
-      w.key(M.unit);
-      w.string(unit);
-    }
     w.key(dataKey);
     w.varint(dataLength);
-    if (sum) {
-      w.key(KEY.Sum.aggregationTemporality);
-      w.varint(sum.temporality);
-      if (sum.monotonic) {
-        w.key(KEY.Sum.isMonotonic);
-        w.varint(1);
-      }
-    }
+    if (sum) this.sumFields(sum.temporality, sum.monotonic);
     this.dataOpen = false;
     this.point = NUMBER;
     this.pointsKey = sum ? KEY.Sum.dataPoints : KEY.Gauge.dataPoints;
@@ -160,13 +160,7 @@ export class MetricsBuilder extends RequestBuilder {
 
   beginSum(temporality: number, monotonic: boolean): void {
     this.beginData(M.sum, KEY.Sum.dataPoints, NUMBER);
-    const w = this.w;
-    w.key(KEY.Sum.aggregationTemporality);
-    w.varint(temporality);
-    if (monotonic) {
-      w.key(KEY.Sum.isMonotonic);
-      w.varint(1);
-    }
+    this.sumFields(temporality, monotonic);
   }
 
   beginHistogram(temporality: number): void {
