@@ -32,6 +32,8 @@ const ACCEPT_ENCODING = 'identity,gzip';
 const OK_HEADERS: OutgoingHttpHeaders = { ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': ACCEPT_ENCODING };
 const OK_TRAILERS: OutgoingHttpHeaders = { 'grpc-status': '0' };
 const EMPTY_RESPONSE = frameMessage(new Uint8Array(0));
+const STREAM_WINDOW = 1024 * 1024;
+const CONNECTION_WINDOW = 8 * 1024 * 1024;
 
 export interface GrpcServerLimits {
   /** a request message not complete this long after its call began is cut (slow clients) */
@@ -133,7 +135,9 @@ export class OtlpGrpcServer {
     // node:http2's own guards stay at their defaults: a session whose streams are refused over
     // and over (maxSessionRejectedStreams), or that sends invalid frames, or holds more than
     // maxSessionMemory, is destroyed
-    const opts = { settings: { maxConcurrentStreams: this.cfg.maxConcurrentStreams } };
+    // A 1 MiB stream window lets a typical request arrive without waiting for WINDOW_UPDATEs;
+    // what a client can send unread stays bounded by maxSessionMemory (10 MB by default).
+    const opts = { settings: { maxConcurrentStreams: this.cfg.maxConcurrentStreams, initialWindowSize: STREAM_WINDOW } };
     const server = this.cfg.tls ? createSecureServer({ ...opts, ...serverTlsOptions(this.cfg.tls), ALPNProtocols: ['h2'], allowHTTP1: false }) : createServer(opts);
     server.on('stream', (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => this.onStream(stream, headers));
     server.on('session', (session: Http2Session) => this.onSession(session));
@@ -160,6 +164,8 @@ export class OtlpGrpcServer {
     this.sessions.add(session);
     session.once('close', () => this.sessions.delete(session));
     session.on('error', (e: Error) => this.debug(e));
+    // the connection's window too (65,535 bytes by default, shared by all its streams)
+    session.once('connect', () => session.setLocalWindowSize(CONNECTION_WINDOW));
     // an idle connection is closed with GOAWAY (a client reconnects when it next sends)
     session.setTimeout(this.limits.idleTimeoutMs, () => session.close());
   }
