@@ -32,11 +32,12 @@ function workload(traces: number, spansPerTrace: number, logsPerTrace: number): 
   };
 }
 
-async function processorThroughput(): Promise<Record<string, string | number>[]> {
+/** In-process CPU per span for one shape of trace; `logsPerTrace` 0 = nothing joined (the copy path). */
+async function processorThroughput(spansPerTrace: number, logsPerTrace: number): Promise<Record<string, string | number>[]> {
   const rows: Record<string, string | number>[] = [];
-  const traces = 2000;
+  const traces = Math.round(10_000 / spansPerTrace);
   const rounds = 20;
-  const loads = Array.from({ length: rounds }, () => workload(traces, 5, 3)); // fresh trace ids per round
+  const loads = Array.from({ length: rounds }, () => workload(traces, spansPerTrace, logsPerTrace)); // fresh trace ids per round
   const cfg = { ...createDefaultConfig(), decisionWaitMs: 1, rootWaitMs: 0, documents: false };
   let clock = 0;
   const p = new FusionConnector(cfg, { id: 'fusion', logger: pino({ level: 'silent' }), metrics: NOOP_METRICS, health: new HealthRegistry().scope('connector') }, () => clock);
@@ -49,8 +50,8 @@ async function processorThroughput(): Promise<Record<string, string | number>[]>
   const cpu0 = process.cpuUsage();
   for (let r = 0; r < rounds; r++) {
     const { spans, logs } = loads[r]!;
-    await p.consume({ signal: 'logs', data: logs, items: traces * 3, createdAt: 0 });
-    await p.consume({ signal: 'traces', data: spans, items: traces * 5, createdAt: 0 });
+    if (logsPerTrace > 0) await p.consume({ signal: 'logs', data: logs, items: traces * logsPerTrace, createdAt: 0 });
+    await p.consume({ signal: 'traces', data: spans, items: traces * spansPerTrace, createdAt: 0 });
     clock += 10;
     p.core.tick();
   }
@@ -58,10 +59,12 @@ async function processorThroughput(): Promise<Record<string, string | number>[]>
   const cpu = process.cpuUsage(cpu0);
   const cpuSecs = (cpu.user + cpu.system) / 1e6; // wall time on a shared machine depends on the neighbours
   await p.shutdown();
-  rows.push({ measure: 'spans joined / s (5 spans, 3 logs per trace)', value: (rounds * traces * 5) / secs });
-  rows.push({ measure: 'spans joined / CPU-s', value: (rounds * traces * 5) / cpuSecs });
-  rows.push({ measure: 'logs joined / s', value: (rounds * traces * 3) / secs });
-  rows.push({ measure: 'spans emitted (check: 200,000)', value: out });
+  const spans = rounds * traces * spansPerTrace;
+  const shape = `${spansPerTrace} span${spansPerTrace > 1 ? 's' : ''}, ${logsPerTrace} logs per trace`;
+  rows.push({ measure: `spans joined / s (${shape})`, value: spans / secs });
+  rows.push({ measure: `spans joined / CPU-s (${shape})`, value: spans / cpuSecs });
+  if (logsPerTrace > 0) rows.push({ measure: `logs joined / s (${shape})`, value: (rounds * traces * logsPerTrace) / secs });
+  rows.push({ measure: `spans emitted (check: ${spans.toLocaleString('en-US')})`, value: out });
   return rows;
 }
 
@@ -85,7 +88,9 @@ async function memoryPerTrace(): Promise<Record<string, string | number>[]> {
 }
 
 export async function fusionBench(seconds = Number(process.env['ATC_BENCH_SECONDS'] ?? 5)): Promise<void> {
-  printTable('Fusion processor alone (in-process, no I/O)', [...(await processorThroughput()), ...(await memoryPerTrace())]);
+  const alone = [...(await processorThroughput(5, 3)), ...(await processorThroughput(1, 0)), ...(await processorThroughput(1, 1))];
+  printTable('Fusion processor alone (in-process, no I/O)', [...alone, ...(await memoryPerTrace())]);
+  if (process.env['ATC_BENCH_FUSION_ALONE'] === '1') return; // the in-process rows only
   const rows: Record<string, string | number>[] = [];
   for (const fusion of [false, true]) {
     const r = await runIngest(16, seconds, 100, { fusion });

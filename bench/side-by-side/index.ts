@@ -1,7 +1,7 @@
 // `bench/side-by-side`: ai-trace-collector against the OpenTelemetry Collector (built with the
 // Collector Builder), same machine, same load, each collector pinned to core 0 and everything
 // else (load generator, Kafka broker, scrape targets) to core 1. Prints tables with ratios.
-//   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion]
+//   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion] [--ours-only]
 // Part of `npm run bench`.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +21,8 @@ import { scrapeBench } from './scrape.js';
 export interface SideBySideOptions {
   seconds?: number;
   only?: string[];
+  /** runs ours alone (no Collector build needed): W1, W2, gRPC and fusion rows, no ratios */
+  oursOnly?: boolean;
 }
 
 function oursSide(output: (dir: string) => Output, opts: { fusion?: boolean } = {}): TraceSide {
@@ -69,6 +71,8 @@ function row(workload: string, r: TraceRun): Record<string, string | number> {
     'p50 ms': r.load.p50,
     'p99 ms': r.load.p99,
     'peak RSS MiB': r.peakRssMiB,
+    // compression traded for CPU shows here (Kafka: the broker's log, replicas and indexes included)
+    'out B/span': Number.isFinite(r.outputBytesPerSpan) ? Math.round(r.outputBytesPerSpan) : '—',
     'acked spans': r.delivery.expected,
     lost: r.delivery.lost,
     duplicates: r.delivery.duplicates,
@@ -92,9 +96,15 @@ function ratioRow(r: Ratio): Record<string, string | number> {
 }
 
 /** Flat out for both, then both at half the slower one's flat-out rate. */
-async function pair(label: string, key: string, base: string, ours: TraceSide, otelcol: TraceSide, o: LoadOptions, rows: Record<string, string | number>[], ratios: Ratio[]): Promise<void> {
+async function pair(label: string, key: string, base: string, ours: TraceSide, otelcol: TraceSide | undefined, o: LoadOptions, rows: Record<string, string | number>[], ratios: Ratio[]): Promise<void> {
   const a = await traceRun(ours, join(base, `${key}-ours-flat`), o);
   rows.push(row(`${label} flat out`, a));
+  if (!otelcol) {
+    // --ours-only: a developer's quick before/after, no ratios
+    const half = { ...o, rate: Math.max(1, Math.round((0.5 * a.load.spansPerSec) / 100)) };
+    rows.push(row(`${label} half load (${half.rate * 100} spans/s)`, await traceRun(ours, join(base, `${key}-ours-half`), half)));
+    return;
+  }
   const b = await traceRun(otelcol, join(base, `${key}-otelcol-flat`), o);
   rows.push(row(`${label} flat out`, b));
   ratios.push({ what: `${label} CPU-s / 1M spans, flat out`, ours: a.cpuPerMillion, collector: b.cpuPerMillion, ratio: b.cpuPerMillion / a.cpuPerMillion, goal: '≥ 2×, zero loss' });
@@ -113,7 +123,8 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
   const seconds = opts.seconds ?? Number(process.env['ATC_BENCH_SECONDS'] ?? 8);
   const only = new Set(opts.only ?? ['w1', 'w2', 'w3', 'idle', 'grpc', 'fusion']);
   // ATC_OTELCOL_BIN: a Collector built elsewhere (it needs the components of otelcol.ts)
-  const bin = process.env['ATC_OTELCOL_BIN'] || (await installOtelcol());
+  const bin = opts.oursOnly ? '' : process.env['ATC_OTELCOL_BIN'] || (await installOtelcol());
+  const theirs = (output: (dir: string) => Output): TraceSide | undefined => (opts.oursOnly ? undefined : otelcolSide(bin, output));
   // Everything this process starts (load generator, broker, scrape targets, kcat) inherits
   // the load core; the collectors are started on their own core explicitly.
   const affinity = execFileSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }).trim().split(' ').pop()!;
@@ -127,14 +138,14 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
   try {
     if (only.has('w1')) {
       const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
-      await pair('W1 OTLP/HTTP → zstd files', 'w1', base, oursSide(file), otelcolSide(bin, file), o, rows, ratios);
+      await pair('W1 OTLP/HTTP → zstd files', 'w1', base, oursSide(file), theirs(file), o, rows, ratios);
     }
     // the broker inherits this process's core (LOAD_CPU)
     if (only.has('w2') || only.has('idle')) kafka = await startKafka({ partitions: 6 });
     if (only.has('w2') && kafka) {
       const k = kafka;
       const out = (dir: string): Output => ({ kind: 'kafka', brokers: k.brokers, topic: `side-${dir.split('/').pop()}`, logDir: k.logDir });
-      await pair('W2 OTLP/HTTP → Kafka', 'w2', base, oursSide(out), otelcolSide(bin, out), o, rows, ratios);
+      await pair('W2 OTLP/HTTP → Kafka', 'w2', base, oursSide(out), theirs(out), o, rows, ratios);
     }
     if (only.has('grpc')) {
       const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
@@ -143,10 +154,12 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
       rows.push(row('OTLP/gRPC → zstd files', g));
       const h = await traceRun(oursSide(file), join(base, 'http-ours'), o);
       rows.push(row('OTLP/HTTP → zstd files', h));
-      const c = await traceRun(otelcolSide(bin, file), join(base, 'grpc-otelcol'), grpc);
-      rows.push(row('OTLP/gRPC → zstd files', c));
       ratios.push({ what: 'ours: OTLP/gRPC ÷ OTLP/HTTP CPU per span', ours: g.cpuPerMillion / h.cpuPerMillion, collector: NaN, ratio: h.cpuPerMillion / g.cpuPerMillion, goal: 'gRPC ≤ 1.3× HTTP' });
-      ratios.push({ what: 'OTLP/gRPC CPU-s / 1M spans', ours: g.cpuPerMillion, collector: c.cpuPerMillion, ratio: c.cpuPerMillion / g.cpuPerMillion, goal: '' });
+      if (!opts.oursOnly) {
+        const c = await traceRun(otelcolSide(bin, file), join(base, 'grpc-otelcol'), grpc);
+        rows.push(row('OTLP/gRPC → zstd files', c));
+        ratios.push({ what: 'OTLP/gRPC CPU-s / 1M spans', ours: g.cpuPerMillion, collector: c.cpuPerMillion, ratio: c.cpuPerMillion / g.cpuPerMillion, goal: '' });
+      }
     }
     if (only.has('fusion')) {
       const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
@@ -165,8 +178,8 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
       ratios.push({ what: `fusion: extra CPU per span, ${rate.rate * 100} spans/s`, ours: fusedR.cpuPerMillion / plainR.cpuPerMillion - 1, collector: NaN, ratio: NaN, goal: '≤ 0.5 (+50 %)' });
     }
     printTable('Side by side: OTLP traces (lost/duplicates counted from the outputs against acknowledged requests)', rows);
-    if (only.has('w3')) ratios.push(...(await scrapeBench(bin, join(base, 'w3'), seconds)));
-    if (only.has('idle') && kafka) ratios.push(...(await idleBench(bin, join(base, 'idle'), kafka)));
+    if (only.has('w3') && !opts.oursOnly) ratios.push(...(await scrapeBench(bin, join(base, 'w3'), seconds)));
+    if (only.has('idle') && kafka && !opts.oursOnly) ratios.push(...(await idleBench(bin, join(base, 'idle'), kafka)));
     printTable('Side by side: ratios (higher "better by" is better for ours)', ratios.map(ratioRow));
   } finally {
     await kafka?.close();
@@ -176,6 +189,6 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
 }
 
 if (process.argv[1]?.endsWith('side-by-side/index.js')) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string' }, only: { type: 'string' } } });
-  await sideBySideBench({ seconds: values.seconds ? Number(values.seconds) : undefined, only: values.only?.split(',') });
+  const { values } = parseArgs({ options: { seconds: { type: 'string' }, only: { type: 'string' }, 'ours-only': { type: 'boolean' } } });
+  await sideBySideBench({ seconds: values.seconds ? Number(values.seconds) : undefined, only: values.only?.split(','), oursOnly: values['ours-only'] });
 }

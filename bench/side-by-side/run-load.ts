@@ -70,6 +70,8 @@ export interface TraceRun {
   cpuSeconds: number;
   cpuPerMillion: number;
   peakRssMiB: number;
+  /** output bytes (compressed files, or the Kafka log) written during the load, per span delivered */
+  outputBytesPerSpan: number;
   delivery: Delivery;
 }
 
@@ -89,9 +91,11 @@ export async function traceRun(side: TraceSide, dir: string, o: LoadOptions, war
     if (warmupSeconds > 0) await loadGenerator(ports, { ...o, seconds: warmupSeconds }, dir);
     await settle(proc, () => side.outputBytes(dir), 30_000);
     const cpu0 = proc.cpu();
+    const bytes0 = side.outputBytes(dir);
     const lg = await loadGenerator(ports, o, dir);
     await settle(proc, () => side.outputBytes(dir));
     const cpu1 = proc.cpu();
+    const bytes1 = side.outputBytes(dir);
     const rss = proc.peakRssMiB();
     await proc.stop();
     const counter = new DeliveryCounter(lg.key, lg.nonce, lg.acked.length, SPANS_PER_REQUEST);
@@ -105,6 +109,7 @@ export async function traceRun(side: TraceSide, dir: string, o: LoadOptions, war
       // per span that was acknowledged and arrived: dropping work must not look cheap
       cpuPerMillion: delivery.delivered > 0 ? (cpuSeconds / delivery.delivered) * 1e6 : NaN,
       peakRssMiB: rss,
+      outputBytesPerSpan: delivery.delivered > 0 ? (bytes1 - bytes0) / delivery.delivered : NaN,
       delivery,
     };
   } finally {

@@ -6,7 +6,7 @@
 // read this plan, so they agree.
 import type { GpuState, GpuSummary } from './gpu-state.js';
 import type { GpuEvent } from './log-scan.js';
-import { isRootSpan, type HeldSpan, type HeldTrace, type LogEvent } from './model.js';
+import type { HeldSpan, HeldTrace, LogEvent } from './model.js';
 
 export interface EventCounts {
   events: number;
@@ -28,7 +28,8 @@ export interface SpanPlan {
 
 export interface FusedTrace {
   trace: HeldTrace;
-  plans: Map<HeldSpan, SpanPlan>;
+  /** what each span gets; a span absent here goes out as it came (empty: the whole trace does) */
+  plans: ReadonlyMap<HeldSpan, SpanPlan>;
   root: HeldSpan | undefined;
   counts: EventCounts;
   status: 'ok' | 'error';
@@ -44,7 +45,42 @@ export function gpuErrorMessage(e: GpuEvent): string {
 
 const emptyPlan = (): SpanPlan => ({ logs: [], gpu: undefined, events: [], gpuError: undefined, setStatus: undefined, counts: undefined });
 
+const NO_PLANS: ReadonlyMap<HeldSpan, SpanPlan> = new Map();
+const NO_COUNTS: EventCounts = Object.freeze({ events: 0, xid: 0, errors: 0 });
+
+/** The root span: the one without a parent, else the first whose parent is not in the trace. */
+export function findRoot(spans: readonly HeldSpan[]): HeldSpan | undefined {
+  for (const s of spans) if (s.isRoot) return s;
+  if (spans.length === 1) return spans[0];
+  const ids = new Set<string>();
+  for (const s of spans) ids.add(s.spanId);
+  for (const s of spans) if (!ids.has(s.parentId)) return s;
+  return undefined;
+}
+
 export function assemble(trace: HeldTrace, gpu: GpuState): FusedTrace {
+  const spans = trace.spans;
+  // most traces get nothing: no logs and no GPU known for any span. They go out as they came,
+  // and nothing of theirs is decoded (no ids, names or times)
+  let joinsGpu = false;
+  if (gpu.size > 0) {
+    for (const s of spans) {
+      if (s.category !== undefined) continue;
+      if (gpu.resolve(s.gpuUuid, s.resource.gpuUuid, s.pid ?? s.resource.pid, s.resource.node)) {
+        joinsGpu = true;
+        break;
+      }
+    }
+  }
+  if (!joinsGpu && (trace.logs === undefined || trace.logs.size === 0)) {
+    let status: 'ok' | 'error' = 'ok';
+    for (const s of spans) if (s.statusCode === STATUS_ERROR) status = 'error';
+    return { trace, plans: NO_PLANS, root: findRoot(spans), counts: NO_COUNTS, status, logsJoined: 0, gpuJoined: 0 };
+  }
+  return join(trace, gpu);
+}
+
+function join(trace: HeldTrace, gpu: GpuState): FusedTrace {
   const plans = new Map<HeldSpan, SpanPlan>();
   const plan = (s: HeldSpan): SpanPlan => {
     let p = plans.get(s);
@@ -53,13 +89,14 @@ export function assemble(trace: HeldTrace, gpu: GpuState): FusedTrace {
   };
   const byId = new Map<string, HeldSpan>();
   for (const s of trace.spans) byId.set(s.spanId, s);
-  const root = trace.spans.find(isRootSpan) ?? trace.spans.find((s) => !byId.has(s.parentId));
+  const root = findRoot(trace.spans);
+  const traceLogs = trace.logs ?? new Map<string, LogEvent[]>();
   let logsJoined = 0;
   let gpuJoined = 0;
   // events → the spans that ran on that GPU when it happened
   const candidates = new Map<GpuEvent, HeldSpan[]>();
   for (const s of trace.spans) {
-    const logs = trace.logs.get(s.spanId);
+    const logs = traceLogs.get(s.spanId);
     if (logs) {
       plan(s).logs.push(...logs);
       logsJoined += logs.length;
@@ -67,16 +104,18 @@ export function assemble(trace: HeldTrace, gpu: GpuState): FusedTrace {
     if (s.category !== undefined) continue; // profiler spans: their parent carries the GPU
     const g = gpu.resolve(s.gpuUuid, s.resource.gpuUuid, s.pid ?? s.resource.pid, s.resource.node);
     if (!g) continue;
-    plan(s).gpu = gpu.summarize(g, s.startNs, s.endNs);
+    const startNs = s.startNs;
+    const endNs = s.endNs;
+    plan(s).gpu = gpu.summarize(g, startNs, endNs);
     gpuJoined++;
-    for (const e of gpu.eventsDuring(g, s.startNs, s.endNs)) {
+    for (const e of gpu.eventsDuring(g, startNs, endNs)) {
       const list = candidates.get(e);
       if (list) list.push(s);
       else candidates.set(e, [s]);
     }
   }
   // logs for span ids no span in the trace has: on the root, so nothing is lost
-  for (const [spanKey, logs] of trace.logs) {
+  for (const [spanKey, logs] of traceLogs) {
     if (byId.has(spanKey) || !root) continue;
     plan(root).logs.push(...logs);
     logsJoined += logs.length;

@@ -8,37 +8,71 @@ import type { FusedTrace, SpanPlan } from './assemble.js';
 import type { GpuSummary } from './gpu-state.js';
 import type { HeldSpan, LogEvent } from './model.js';
 
-/** Encodes one or more fused traces as one ExportTraceServiceRequest. */
-export function encodeTraces(traces: readonly FusedTrace[]): Uint8Array {
-  const b = new TracesBuilder(64 * 1024);
-  for (const { trace, plans } of traces) {
-    // group spans by their resource and scope as scanned (object identity: no key is built per
-    // span; spans that arrived in different requests get their own, equally valid, entries)
-    const groups = new Map<Uint8Array, Map<Uint8Array, HeldSpan[]>>();
-    for (const s of trace.spans) {
+/**
+ * Encodes fused traces as one ExportTraceServiceRequest. Spans are grouped by their resource and
+ * scope as scanned (object identity: no key is built per span), across the traces, so spans that
+ * arrived together go out together. A span nothing joined is copied with its entry as it came,
+ * consecutive ones in one copy; a joined span is its original fields plus the appended ones.
+ */
+export function encodeTraces(traces: readonly FusedTrace[], b: TracesBuilder = new TracesBuilder(64 * 1024)): Uint8Array {
+  b.reset();
+  const groups = new Map<Uint8Array, Map<Uint8Array, HeldSpan[]>>();
+  // the plans of every trace with something joined, in one map for the batch
+  let plans: Map<HeldSpan, SpanPlan> | undefined;
+  for (const f of traces) {
+    if (f.plans.size > 0) {
+      plans ??= new Map();
+      for (const [s, p] of f.plans) plans.set(s, p);
+    }
+    for (const s of f.trace.spans) {
       let byScope = groups.get(s.resource.raw);
       if (!byScope) groups.set(s.resource.raw, (byScope = new Map()));
       const list = byScope.get(s.scope);
       if (list) list.push(s);
       else byScope.set(s.scope, [s]);
     }
-    for (const [resource, byScope] of groups) {
-      b.beginResource(resource);
-      for (const [scope, spans] of byScope) {
-        b.beginScope(scope);
-        for (const s of spans) {
-          b.beginSpan();
-          b.rawFields(s.raw);
-          const p = plans.get(s);
-          if (p) writePlan(b, p);
-          b.endSpan();
-        }
-        b.endScope();
-      }
-      b.endResource();
+  }
+  for (const [resource, byScope] of groups) {
+    b.beginResource(resource);
+    for (const [scope, spans] of byScope) {
+      b.beginScope(scope);
+      writeSpans(b, spans, plans);
+      b.endScope();
     }
+    b.endResource();
   }
   return b.finish();
+}
+
+/** The spans of one scope: runs of adjacent untouched entries of one buffer go in one copy. */
+function writeSpans(b: TracesBuilder, spans: readonly HeldSpan[], plans: ReadonlyMap<HeldSpan, SpanPlan> | undefined): void {
+  let runBuf: Uint8Array | undefined;
+  let runStart = 0;
+  let runEnd = 0;
+  let runCount = 0;
+  for (const s of spans) {
+    const p = plans?.get(s);
+    if (p === undefined && s.entryStart >= 0) {
+      if (runBuf === s.buf && runEnd === s.entryStart) {
+        runEnd = s.end;
+        runCount++;
+        continue;
+      }
+      if (runBuf !== undefined) b.spanEntries(runBuf, runStart, runEnd, runCount);
+      runBuf = s.buf;
+      runStart = s.entryStart;
+      runEnd = s.end;
+      runCount = 1;
+      continue;
+    }
+    if (runBuf !== undefined) b.spanEntries(runBuf, runStart, runEnd, runCount);
+    runBuf = undefined;
+    b.beginSpan();
+    b.rawFieldsFrom(s.buf, s.start, s.end);
+    if (p) writePlan(b, p);
+    b.endSpan();
+  }
+  if (runBuf !== undefined) b.spanEntries(runBuf, runStart, runEnd, runCount);
 }
 
 function writePlan(b: TracesBuilder, p: SpanPlan): void {

@@ -9,10 +9,10 @@ import { AckSet } from '../../src/acks/ack-set.js';
 import type { CreateContext } from '../../src/component.js';
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { AnomalyDetector, encodeAnomalies } from './anomaly.js';
-import { assemble, type FusedTrace } from './assemble.js';
+import { assemble, type FusedTrace, type SpanPlan } from './assemble.js';
 import { writeBoolAttribute } from '../../src/otlp/attributes-writer.js';
 import { KEY } from '../../src/otlp/fields.js';
-import { SPAN_KIND_INTERNAL } from '../../src/otlp/traces-builder.js';
+import { SPAN_KIND_INTERNAL, TracesBuilder } from '../../src/otlp/traces-builder.js';
 import type { FusionConfig } from './config.js';
 import { encodeTraces } from './enrich.js';
 import { fusedDocument } from './fused-document.js';
@@ -20,8 +20,8 @@ import { offerRecentFusedTraces } from '../../src/telemetry/recent-fused-traces.
 import { GpuState } from './gpu-state.js';
 import { LogAttributeFilter } from './log-filter.js';
 import { scanLogs, type GpuEvent, type LogScanOptions, type TracedLog } from './log-scan.js';
-import { isRootSpan, type HeldSpan, type HeldTrace, type LogEvent, type LogsBySpan, type ResourceInfo } from './model.js';
-import { scanSpans, type ScannedSpan } from './span-scan.js';
+import type { HeldSpan, HeldTrace, LogEvent, LogsBySpan } from './model.js';
+import { SpanScanner, spanFromFields } from './span-scan.js';
 
 export type EmitReason = 'window' | 'root' | 'evicted' | 'shutdown';
 
@@ -56,19 +56,15 @@ interface Waiting {
   since: number;
 }
 
-/** What late logs need of an emitted span: enough to write a fragment parented to it. */
-interface EmittedSpan {
-  name: string;
-  startNs: bigint;
-  endNs: bigint;
-  resource: ResourceInfo;
-  scope: Uint8Array;
-}
-
+/**
+ * What late logs need of an emitted trace: its spans, to write a fragment parented to one. The
+ * spans are the held ones (views into their batches, which they keep for late_window): nothing
+ * is copied or decoded at emission, and a late log — rare — reads what it needs then.
+ */
 interface Emitted {
   at: number;
-  root: string | undefined;
-  spans: Map<string, EmittedSpan>;
+  root: HeldSpan | undefined;
+  spans: readonly HeldSpan[];
 }
 
 const SPAN_OVERHEAD = 200; // bytes of bookkeeping per held span, for max_bytes
@@ -84,6 +80,12 @@ export class FusionCore {
   private readonly anomalies: AnomalyDetector | undefined;
   private readonly logScan: LogScanOptions;
   private lastPrune = 0;
+  private readonly scanner = new SpanScanner();
+  /** per batch: the scanned spans and their trace keys (reused) */
+  private readonly scanned: HeldSpan[] = [];
+  private readonly scannedKeys: string[] = [];
+  /** the output request's buffer, reused from emission to emission */
+  private readonly builder = new TracesBuilder(64 * 1024);
 
   constructor(
     private readonly cfg: FusionConfig,
@@ -115,35 +117,45 @@ export class FusionCore {
 
   /** Holds the spans; `acks` (the batch's) stay open until every trace they fed is emitted. */
   addSpans(data: Uint8Array, acks: AckSet = AckSet.none()): void {
-    const spans: ScannedSpan[] = [];
-    scanSpans(data, spans);
+    const spans = this.scanned;
+    const keys = this.scannedKeys;
+    spans.length = 0;
+    keys.length = 0;
+    this.scanner.scan(data, spans, keys);
     const now = this.now();
+    const hasAcks = !acks.empty;
     let last: HeldTrace | undefined;
-    for (const s of spans) {
-      let t = this.held.get(s.traceKey);
-      if (!t) t = this.newTrace(s.traceKey, now);
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i]!;
+      const key = keys[i]!;
+      let t = last !== undefined && last.key === key ? last : this.held.get(key);
+      if (!t) t = this.newTrace(key, now);
       // each trace the batch feeds holds a share (spans of one trace usually come together)
-      if (t !== last && !acks.empty) t.acks.absorb(acks.share());
+      if (t !== last && hasAcks) t.acks = t.acks ? t.acks.absorb(acks.share()) : acks.share();
       last = t;
       t.spans.push(s);
-      const size = s.raw.length + SPAN_OVERHEAD;
+      const size = s.size + SPAN_OVERHEAD;
       t.bytes += size;
       this.heldBytes += size;
       // a root span ends the request: only stragglers are still to come
-      if (isRootSpan(s)) t.rootEnded = true;
+      if (s.isRoot) t.rootEnded = true;
       // without its root, a long request's children arrive long before it: wait for it
       t.deadline = t.rootEnded ? now + this.cfg.rootWaitMs : Math.max(now + this.cfg.decisionWaitMs, t.firstSeen + this.cfg.rootlessWaitMs);
     }
-    this.ctx.metrics.inc('atc_fusion_spans_total', {}, spans.length);
+    const n = spans.length;
+    // the held traces keep the spans; these lists are reused by the next batch
+    spans.length = 0;
+    keys.length = 0;
+    this.ctx.metrics.inc('atc_fusion_spans_total', {}, n);
     // the batch's own handle: the shares taken above keep its acknowledgements open
     acks.complete('delivered');
     this.enforceBounds();
   }
 
   private newTrace(key: string, now: number): HeldTrace {
-    const t: HeldTrace = { key, spans: [], logs: new Map(), deadline: now + this.cfg.decisionWaitMs, bytes: 0, rootEnded: false, firstSeen: now, acks: AckSet.none() };
+    const t: HeldTrace = { key, spans: [], logs: undefined, deadline: now + this.cfg.decisionWaitMs, bytes: 0, rootEnded: false, firstSeen: now, acks: undefined };
     // logs that came first join now
-    const w = this.waiting.get(key);
+    const w = this.waiting.size > 0 ? this.waiting.get(key) : undefined;
     if (w) {
       this.waiting.delete(key);
       this.waitingCount -= w.count;
@@ -166,12 +178,12 @@ export class FusionCore {
     for (const l of traced) {
       const t = this.held.get(l.traceKey);
       if (t) {
-        pushLog(t.logs, l.spanKey, l.event);
+        pushLog((t.logs ??= new Map()), l.spanKey, l.event);
         t.bytes += l.size;
         this.heldBytes += l.size;
         continue;
       }
-      const done = this.emitted.get(l.traceKey);
+      const done = this.emitted.size > 0 ? this.emitted.get(l.traceKey) : undefined;
       if (done) {
         late.push({ emitted: done, key: l.traceKey, spanKey: l.spanKey, event: l.event });
         continue;
@@ -287,7 +299,7 @@ export class FusionCore {
       gpuJoined += f.gpuJoined;
       out.push(f);
       this.emitted.delete(t.key);
-      this.emitted.set(t.key, { at: now, root: f.root?.spanId, spans: slimSpans(t.spans) });
+      this.emitted.set(t.key, { at: now, root: f.root, spans: t.spans });
     }
     const m = this.ctx.metrics;
     m.inc('atc_fusion_traces_emitted_total', { reason }, out.length);
@@ -306,7 +318,9 @@ export class FusionCore {
     }
     let items = 0;
     for (const f of out) items += f.trace.spans.length;
-    this.out.traces(encodeTraces(out), items, AckSet.merge(traces.map((t) => t.acks)));
+    const acks: AckSet[] = [];
+    for (const t of traces) if (t.acks) acks.push(t.acks);
+    this.out.traces(encodeTraces(out, this.builder), items, acks.length > 0 ? AckSet.merge(acks) : AckSet.none());
   }
 
   /**
@@ -315,24 +329,24 @@ export class FusionCore {
    */
   private emitLate(late: { emitted: Emitted; key: string; spanKey: string; event: LogEvent }[]): void {
     const fragments = new Map<string, { f: FusedTrace; bySpan: Map<string, HeldSpan> }>();
+    const plans = new Map<HeldSpan, SpanPlan>();
     for (const l of late) {
-      const parentId = l.emitted.spans.has(l.spanKey) ? l.spanKey : l.emitted.root ?? l.emitted.spans.keys().next().value;
-      const parent = parentId !== undefined ? l.emitted.spans.get(parentId) : undefined;
-      if (parentId === undefined || !parent) continue;
+      const parent = lateParent(l.emitted, l.spanKey);
+      if (!parent) continue;
       let entry = fragments.get(l.key);
       if (!entry) {
-        const trace: HeldTrace = { key: l.key, spans: [], logs: new Map(), deadline: 0, bytes: 0, rootEnded: true, firstSeen: 0, acks: AckSet.none() };
-        entry = { f: { trace, plans: new Map(), root: undefined, counts: { events: 0, xid: 0, errors: 0 }, status: 'ok', logsJoined: 0, gpuJoined: 0 }, bySpan: new Map() };
+        const trace: HeldTrace = { key: l.key, spans: [], logs: undefined, deadline: 0, bytes: 0, rootEnded: true, firstSeen: 0, acks: undefined };
+        entry = { f: { trace, plans, root: undefined, counts: { events: 0, xid: 0, errors: 0 }, status: 'ok', logsJoined: 0, gpuJoined: 0 }, bySpan: new Map() };
         fragments.set(l.key, entry);
       }
-      let frag = entry.bySpan.get(parentId);
+      let frag = entry.bySpan.get(parent.spanId);
       if (!frag) {
-        frag = fragmentSpan(l.key, parentId, parent);
-        entry.bySpan.set(parentId, frag);
+        frag = fragmentSpan(l.key, parent);
+        entry.bySpan.set(parent.spanId, frag);
         entry.f.trace.spans.push(frag);
-        entry.f.plans.set(frag, { logs: [], gpu: undefined, events: [], gpuError: undefined, setStatus: undefined, counts: undefined });
+        plans.set(frag, { logs: [], gpu: undefined, events: [], gpuError: undefined, setStatus: undefined, counts: undefined });
       }
-      entry.f.plans.get(frag)!.logs.push(l.event);
+      plans.get(frag)!.logs.push(l.event);
     }
     this.ctx.metrics.inc('atc_fusion_logs_late_total', {}, late.length);
     if (fragments.size === 0) return;
@@ -340,7 +354,7 @@ export class FusionCore {
     let items = 0;
     for (const f of list) items += f.trace.spans.length;
     // the logs themselves went down the logs pipeline with their own acknowledgements
-    this.out.traces(encodeTraces(list), items, AckSet.none());
+    this.out.traces(encodeTraces(list, this.builder), items, AckSet.none());
   }
 }
 
@@ -350,24 +364,20 @@ function pushLog(logs: LogsBySpan, spanKey: string, e: LogEvent): void {
   else logs.set(spanKey, [e]);
 }
 
-/** Copies what a late fragment needs, so the emitted request buffers can be freed. */
-function slimSpans(spans: readonly HeldSpan[]): Map<string, EmittedSpan> {
-  const copies = new Map<Uint8Array, Uint8Array>();
-  const copy = (b: Uint8Array): Uint8Array => {
-    let c = copies.get(b);
-    if (!c) copies.set(b, (c = b.slice()));
-    return c;
-  };
-  const out = new Map<string, EmittedSpan>();
-  for (const s of spans) {
-    if (s.category !== undefined) continue;
-    out.set(s.spanId, { name: s.name, startNs: s.startNs, endNs: s.endNs, resource: { ...s.resource, raw: copy(s.resource.raw) }, scope: copy(s.scope) });
-  }
-  return out;
+/** The span a late log's fragment hangs from: its own span, else the root, else the first. */
+function lateParent(e: Emitted, spanKey: string): HeldSpan | undefined {
+  for (const s of e.spans) if (s.category === undefined && s.spanId === spanKey) return s;
+  if (e.root) return e.root.category === undefined ? e.root : undefined; // a profiler root: none
+  for (const s of e.spans) if (s.category === undefined) return s;
+  return undefined;
 }
 
 /** A new span (own id) parented to `parentId`, with its name and times and fusion.fragment = true. */
-function fragmentSpan(traceKey: string, parentId: string, parent: EmittedSpan): HeldSpan {
+function fragmentSpan(traceKey: string, parent: HeldSpan): HeldSpan {
+  const parentId = parent.spanId;
+  const name = parent.name;
+  const startNs = parent.startNs;
+  const endNs = parent.endNs;
   const spanId = randomBytes(8);
   const w = new ProtoWriter(128);
   w.key(KEY.Span.traceId);
@@ -377,16 +387,13 @@ function fragmentSpan(traceKey: string, parentId: string, parent: EmittedSpan): 
   w.key(KEY.Span.parentSpanId);
   w.bytes(Buffer.from(parentId, 'latin1'));
   w.key(KEY.Span.name);
-  w.string(parent.name);
+  w.string(name);
   w.key(KEY.Span.kind);
   w.varint(SPAN_KIND_INTERNAL);
   w.key(KEY.Span.startTimeUnixNano);
-  w.fixed64(parent.startNs);
+  w.fixed64(startNs);
   w.key(KEY.Span.endTimeUnixNano);
-  w.fixed64(parent.endNs);
+  w.fixed64(endNs);
   writeBoolAttribute(w, KEY.Span.attributes, 'fusion.fragment', true);
-  return {
-    resource: parent.resource, scope: parent.scope, raw: w.finish(), spanId: spanId.toString('latin1'), parentId, name: parent.name,
-    startNs: parent.startNs, endNs: parent.endNs, statusCode: 0, statusMessage: false, gpuUuid: undefined, pid: undefined, category: undefined,
-  };
+  return spanFromFields(w.finish(), parent.resource, parent.scope);
 }

@@ -1,13 +1,11 @@
-// Reads spans out of ExportTraceServiceRequest bytes: raw bytes plus the fields fusion needs.
-import { walkRequest } from '../../src/otlp/walk.js';
+// Reads spans out of ExportTraceServiceRequest bytes: where each span is plus the fields fusion
+// decides on. Per span it builds the trace key (16 id bytes as a latin1 string) and one
+// HeldSpan; attribute keys are compared as bytes and only the few fusion joins on are decoded.
 import { NO } from '../../src/otlp/fields.js';
+import { RequestCursor } from '../../src/otlp/request-cursor.js';
 import { SpanView } from '../../src/otlp/span-view.js';
-import { anyValue, forEachAttribute } from '../../src/otlp/attributes-reader.js';
-import { idKey, type HeldSpan, type ResourceInfo } from './model.js';
-
-export interface ScannedSpan extends HeldSpan {
-  traceKey: string;
-}
+import { anyValue, AttributeCursor, forEachAttribute, KeySet } from '../../src/otlp/attributes-reader.js';
+import { HeldSpan, isZeroId, latin1, type ResourceInfo } from './model.js';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
@@ -25,38 +23,52 @@ export function scanResource(buf: Uint8Array, start: number, end: number): Resou
   return info;
 }
 
-export function scanSpans(buf: Uint8Array, out: ScannedSpan[]): void {
-  let scope: Uint8Array | undefined;
-  let scopeStart = -1;
-  let scopeEnd = -1;
-  const view = new SpanView();
-  walkRequest(
-    buf,
-    (start, end) => (end > start ? scanResource(buf, start, end) : { raw: EMPTY, service: '', gpuUuid: undefined, pid: undefined, node: undefined }),
-    (start, end, ctx) => {
-      // one scope view per scope, shared by its spans (encodeTraces groups by identity)
-      if (scopeStart !== ctx.scopeStart || scopeEnd !== ctx.scopeEnd || scope === undefined) {
-        scopeStart = ctx.scopeStart;
-        scopeEnd = ctx.scopeEnd;
-        scope = buf.subarray(scopeStart, scopeEnd);
+/** The span attributes fusion joins on, by index in SPAN_KEYS. */
+const GPU_UUID = 0;
+const PID = 1;
+const SPAN_KEYS = new KeySet(['gpu.uuid', 'process.pid', 'pytorch.category', 'kineto.category']);
+
+/** One per FusionCore: its cursors are re-targeted per batch and per span. */
+export class SpanScanner {
+  private readonly cursor = new RequestCursor();
+  private readonly view = new SpanView();
+  private readonly attrs = new AttributeCursor();
+
+  /** Appends the spans of `buf` to `spans` and their trace keys to `keys` (same index). */
+  scan(buf: Uint8Array, spans: HeldSpan[], keys: string[]): void {
+    const c = this.cursor.begin(buf);
+    const v = this.view;
+    const a = this.attrs;
+    while (c.nextResource()) {
+      const resource = c.resourceEnd > c.resourceStart ? scanResource(buf, c.resourceStart, c.resourceEnd) : { raw: EMPTY, service: '', gpuUuid: undefined, pid: undefined, node: undefined };
+      while (c.nextScope()) {
+        // one scope view per scope, shared by its spans (encodeTraces groups by identity)
+        const scope = buf.subarray(c.scopeStart, c.scopeEnd);
+        while (c.nextItem()) {
+          v.read(buf, c.itemStart, c.itemEnd);
+          const s = new HeldSpan(
+            buf, c.itemStart, c.itemEnd, c.itemEntryStart, resource, scope,
+            v.spanIdStart, v.spanIdEnd, v.parentStart, v.parentEnd, v.nameStart, v.nameEnd, v.startAt, v.endAt,
+            v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(buf, v.parentStart, v.parentEnd),
+          );
+          for (a.begin(buf, c.itemStart, c.itemEnd, NO.Span.attributes); a.nextIn(SPAN_KEYS); ) {
+            if (a.keyIndex === GPU_UUID) s.gpuUuid = a.text();
+            else if (a.keyIndex === PID) s.pid = Number(a.value());
+            else s.category = a.text(); // pytorch.category, kineto.category
+          }
+          spans.push(s);
+          keys.push(latin1(buf, v.traceIdStart, v.traceIdEnd));
+        }
       }
-      out.push(scanSpan(view, buf, start, end, ctx.resource, scope));
-    },
-  );
+    }
+  }
 }
 
-function scanSpan(view: SpanView, buf: Uint8Array, start: number, end: number, resource: ResourceInfo, scope: Uint8Array): ScannedSpan {
-  const v = view.read(buf, start, end);
-  const span: ScannedSpan = {
-    traceKey: idKey(buf, v.traceIdStart, v.traceIdEnd), resource, scope, raw: buf.subarray(start, end),
-    spanId: idKey(buf, v.spanIdStart, v.spanIdEnd), parentId: idKey(buf, v.parentStart, v.parentEnd), name: v.name(),
-    startNs: v.startTimeNs(), endNs: v.endTimeNs(), statusCode: v.statusCode, statusMessage: v.statusMessageEnd > v.statusMessageStart,
-    gpuUuid: undefined, pid: undefined, category: undefined,
-  };
-  forEachAttribute(buf, start, end, NO.Span.attributes, (key, vs, ve) => {
-    if (key === 'gpu.uuid') span.gpuUuid = String(anyValue(buf, vs, ve) ?? '');
-    else if (key === 'process.pid') span.pid = Number(anyValue(buf, vs, ve));
-    else if (key === 'pytorch.category' || key === 'kineto.category') span.category = String(anyValue(buf, vs, ve) ?? '');
-  });
-  return span;
+/** A span fusion wrote itself (a late-log fragment): its fields are all of `raw`. */
+export function spanFromFields(raw: Uint8Array, resource: ResourceInfo, scope: Uint8Array): HeldSpan {
+  const v = new SpanView().read(raw, 0, raw.length);
+  return new HeldSpan(
+    raw, 0, raw.length, -1, resource, scope, v.spanIdStart, v.spanIdEnd, v.parentStart, v.parentEnd, v.nameStart, v.nameEnd, v.startAt, v.endAt,
+    v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(raw, v.parentStart, v.parentEnd),
+  );
 }

@@ -1,7 +1,7 @@
 import type { ExporterFactory } from '../../src/component.js';
 import { RetryingExporter } from '../../src/exporterhelper/retrying-exporter.js';
 import { createDefaultConfig, parseConfig, KAFKA_FIELDS, type KafkaExporterConfig } from './config.js';
-import { KafkaExporter } from './kafka-exporter.js';
+import { LazyExporter } from '../../src/lazy/lazy-component.js';
 
 export const kafkaExporterFactory: ExporterFactory<KafkaExporterConfig> = {
   type: 'kafka',
@@ -9,5 +9,6 @@ export const kafkaExporterFactory: ExporterFactory<KafkaExporterConfig> = {
   createDefaultConfig,
   parseConfig,
   configFields: KAFKA_FIELDS,
-  create: (config, ctx) => new RetryingExporter(new KafkaExporter(config, ctx), config.retry, ctx),
+  // kafkajs loads when the exporter starts, not with the registry
+  create: (config, ctx) => new RetryingExporter(new LazyExporter(async () => new (await import('./kafka-exporter.js')).KafkaExporter(config, ctx)), config.retry, ctx),
 };

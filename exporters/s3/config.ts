@@ -1,6 +1,5 @@
 // exporters.s3: defaults and validation. Keys follow the Collector's awss3exporter
 // (s3uploader.*) flattened, so a Collector config translates key for key.
-import { StorageClass } from '@aws-sdk/client-s3';
 import { compressionLevel } from '../../src/compression/level.js';
 import type { ConfigErrors } from '../../src/config/errors.js';
 import { fieldTable } from '../../src/config/field-table.js';
@@ -11,7 +10,14 @@ import { DEFAULT_RETRY, parseRetry, RETRY_FIELDS, type RetryConfig } from '../..
 export type S3Compression = 'zstd' | 'gzip' | 'none';
 export const S3_COMPRESSIONS: readonly S3Compression[] = ['zstd', 'gzip', 'none'];
 export const MARSHALERS: readonly Marshaler[] = ['otlp_proto', 'otlp_json'];
-const STORAGE_CLASSES = Object.values(StorageClass) as string[];
+/**
+ * The SDK's StorageClass values, spelled out so that parsing a config does not load the AWS
+ * SDK (a test keeps this list equal to the SDK's).
+ */
+export const STORAGE_CLASSES: readonly string[] = [
+  'AWS_BACKUP_LOW_COST_WARM', 'AWS_BACKUP_WARM', 'DEEP_ARCHIVE', 'EXPRESS_ONEZONE', 'FSX_ONTAP', 'FSX_OPENZFS', 'GLACIER', 'GLACIER_IR',
+  'INTELLIGENT_TIERING', 'ONEZONE_IA', 'OUTPOSTS', 'REDUCED_REDUNDANCY', 'SNOW', 'STANDARD', 'STANDARD_IA',
+];
 
 /** S3 refuses multipart parts under 5 MiB (except the last) and single PUTs over 5 GiB. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;

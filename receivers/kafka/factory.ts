@@ -1,6 +1,6 @@
 import type { ReceiverFactory } from '../../src/component.js';
 import { createDefaultConfig, parseConfig, KAFKA_RECEIVER_FIELDS, type KafkaReceiverConfig } from './config.js';
-import { KafkaReceiver } from './kafka-receiver.js';
+import { LazyReceiver } from '../../src/lazy/lazy-component.js';
 
 export const kafkaReceiverFactory: ReceiverFactory<KafkaReceiverConfig> = {
   type: 'kafka',
@@ -8,5 +8,6 @@ export const kafkaReceiverFactory: ReceiverFactory<KafkaReceiverConfig> = {
   createDefaultConfig,
   parseConfig,
   configFields: KAFKA_RECEIVER_FIELDS,
-  create: (config, next, ctx) => new KafkaReceiver(config, next, ctx),
+  // kafkajs loads when the receiver starts, not with the registry
+  create: (config, next, ctx) => new LazyReceiver(async () => new (await import('./kafka-receiver.js')).KafkaReceiver(config, next, ctx)),
 };

@@ -26,7 +26,10 @@ export class Batcher {
   /** buffers of delivered batches, ready for reuse (at most SPARES) */
   private readonly spares: Uint8Array[] = [];
   private readonly owned = new WeakSet<ArrayBufferLike>();
-  /** when the current batch received its first record (flush_interval runs from here) */
+  /**
+   * when the oldest record of the current batch was received (flush_interval runs from
+   * here, so a record read late from the ring does not wait a whole window more)
+   */
   openedAt = 0;
 
   constructor(
@@ -45,7 +48,7 @@ export class Batcher {
     let cut: CutBatch | undefined;
     if (this.len > 0 && this.len + payload.length > this.maxBatchBytes) cut = this.cut(now);
     if (this.len === 0) {
-      this.openedAt = now;
+      this.openedAt = Math.min(now, receivedAt);
       this.oldest = receivedAt;
       if (this.buf.length < payload.length) this.buf = this.take(Math.max(64 * 1024, Math.min(this.maxBatchBytes, Math.max(payload.length * 4, this.lastCut + (this.lastCut >> 2))), payload.length));
     } else if (this.len + payload.length > this.buf.length) {
@@ -56,7 +59,10 @@ export class Batcher {
     this.buf.set(payload, this.len);
     this.len += payload.length;
     this.items += items;
-    if (receivedAt < this.oldest) this.oldest = receivedAt;
+    if (receivedAt < this.oldest) {
+      this.oldest = receivedAt;
+      if (receivedAt < this.openedAt) this.openedAt = receivedAt;
+    }
     if (ack !== 0) {
       // one small map per batch, and only for records that carry an acknowledgement
       this.sourceAcks ??= new Map();

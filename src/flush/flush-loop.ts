@@ -80,18 +80,21 @@ export class FlushLoop {
   private async loop(): Promise<void> {
     const maxDrainBytes = Math.max(this.buffer.maxBatchBytes, 1024 * 1024);
     for (;;) {
-      const seq = this.ring.commitSeq();
       let read = 0;
       if (this.inflight < this.buffer.maxInflightBatches) read = this.ring.drain(this.onRecord, maxDrainBytes);
       this.metrics.set('atc_ring_used_bytes', {}, this.ring.usedBytes());
       const now = Date.now();
       this.lastTurnAt = now;
       let nextDeadline = Infinity;
+      let room = Infinity;
       this.batchers.forEach((b, pi) => {
         if (b.bytes === 0) return;
         const due = b.openedAt + this.buffer.flushIntervalMs;
         if (due <= now || this.draining) this.dispatch(pi, b.cut(now), this.draining ? 'shutdown' : 'timeout');
-        else nextDeadline = Math.min(nextDeadline, due);
+        else {
+          nextDeadline = Math.min(nextDeadline, due);
+          room = Math.min(room, this.buffer.maxBatchBytes - b.bytes);
+        }
       });
       if (this.draining && this.ring.usedBytes() === 0 && read === 0) break;
       if (this.inflight >= this.buffer.maxInflightBatches) {
@@ -100,7 +103,11 @@ export class FlushLoop {
         this.waitingOnExports = false;
       } else if (read === 0) {
         const wait = this.draining ? 10 : Math.min(1000, nextDeadline === Infinity ? 1000 : Math.max(1, nextDeadline - Date.now()));
-        await this.ring.waitForData(seq, wait);
+        // With a batch window open, records are read when it closes or once they would fill
+        // the batch (capped so a small ring still drains early), not one wake-up per record:
+        // a wake-up per request cost more than copying it. Idle: the first record wakes us.
+        const minBytes = room === Infinity || this.draining ? 1 : Math.max(1, Math.min(room, this.ring.capacity >> 2));
+        await this.ring.waitForData(minBytes, wait);
       } else {
         // Let exporter I/O callbacks run between drains.
         await new Promise<void>((r) => setImmediate(r));

@@ -30,6 +30,30 @@ export function anyValue(buf: Uint8Array, start: number, end: number): string | 
 }
 
 /**
+ * A few attribute keys matched against a KeyValue's key bytes, so that reading the ones a
+ * decision needs decodes no other key.
+ */
+export class KeySet {
+  private readonly bytes: Uint8Array[];
+
+  constructor(readonly keys: readonly string[]) {
+    this.bytes = keys.map((k) => new Uint8Array(Buffer.from(k, 'utf8')));
+  }
+
+  /** The index of the key whose UTF-8 bytes are buf[start, end), or -1. */
+  find(buf: Uint8Array, start: number, end: number): number {
+    const n = end - start;
+    outer: for (let i = 0; i < this.bytes.length; i++) {
+      const k = this.bytes[i]!;
+      if (k.length !== n) continue;
+      for (let j = 0; j < n; j++) if (buf[start + j] !== k[j]) continue outer;
+      return i;
+    }
+    return -1;
+  }
+}
+
+/**
  * Iterates the KeyValues of field `fieldNo` of a message:
  *   for (cur.begin(buf, start, end, NO.Span.attributes); cur.next(); ) use(cur.key, cur.value());
  */
@@ -41,6 +65,11 @@ export class AttributeCursor {
   /** the whole KeyValue message's bounds */
   kvStart = 0;
   kvEnd = 0;
+  /** after nextIn: the index of the key in the set */
+  keyIndex = -1;
+  /** the key's bytes (-1 when the KeyValue has none) */
+  private keyStart = -1;
+  private keyEnd = -1;
   private readonly r = new Reader(EMPTY);
   private readonly kv = new Reader(EMPTY);
   private fieldNo = 0;
@@ -56,6 +85,28 @@ export class AttributeCursor {
   }
 
   next(): boolean {
+    if (!this.nextEntry()) return false;
+    this.key = this.keyStart < 0 ? '' : decodeUtf8(this.r.buf, this.keyStart, this.keyEnd);
+    return true;
+  }
+
+  /**
+   * Moves to the next KeyValue whose key is in `set` (keyIndex, key and the value's bounds set);
+   * other keys are compared as bytes, never decoded.
+   */
+  nextIn(set: KeySet): boolean {
+    while (this.nextEntry()) {
+      const index = this.keyStart < 0 ? -1 : set.find(this.r.buf, this.keyStart, this.keyEnd);
+      if (index < 0) continue;
+      this.keyIndex = index;
+      this.key = set.keys[index]!;
+      return true;
+    }
+    return false;
+  }
+
+  /** The next KeyValue of the field: its bounds, its key's and its value's. */
+  private nextEntry(): boolean {
     const r = this.r;
     while (r.more()) {
       r.tag();
@@ -67,6 +118,8 @@ export class AttributeCursor {
       this.kvStart = r.start;
       this.kvEnd = r.stop;
       this.key = '';
+      this.keyStart = -1;
+      this.keyEnd = -1;
       this.valueStart = 0;
       this.valueEnd = 0;
       const kv = this.kv.target(r.buf, r.start, r.stop);
@@ -74,7 +127,8 @@ export class AttributeCursor {
         kv.tag();
         if (kv.field === KV.key && kv.wt === 2) {
           kv.lenBounds();
-          this.key = decodeUtf8(r.buf, kv.start, kv.stop);
+          this.keyStart = kv.start;
+          this.keyEnd = kv.stop;
         } else if (kv.field === KV.value && kv.wt === 2) {
           kv.lenBounds();
           this.valueStart = kv.start;

@@ -35,6 +35,8 @@ export class RequestCursor {
   /** the current span, log record or metric */
   itemStart = 0;
   itemEnd = 0;
+  /** where the current item's entry (its key and length, then [itemStart, itemEnd)) begins */
+  itemEntryStart = 0;
   private readonly top = new Reader(EMPTY);
   private readonly rs = new Reader(EMPTY);
   private readonly ss = new Reader(EMPTY);
@@ -110,6 +112,7 @@ export class RequestCursor {
   nextItem(): boolean {
     const ss = this.ss;
     while (ss.more()) {
+      this.itemEntryStart = ss.pos;
       ss.tag();
       if (ss.field !== ITEM || ss.wt !== 2) {
         ss.skip();

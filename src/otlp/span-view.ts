@@ -25,9 +25,9 @@ export class SpanView {
   statusCode = 0;
   statusMessageStart = 0;
   statusMessageEnd = 0;
-  /** offsets of the fixed64 times, -1 when absent */
-  private startAt = -1;
-  private endAt = -1;
+  /** offsets of the fixed64 times, -1 when absent (read later with fixed64BigAt) */
+  startAt = -1;
+  endAt = -1;
   private readonly r = new Reader(EMPTY);
   private readonly st = new Reader(EMPTY);
 

@@ -37,6 +37,21 @@ export class TracesBuilder extends RequestBuilder {
     this.items++;
   }
 
+  /**
+   * Whole span entries copied as they are: buf[start, end) holds `count` consecutive spans of
+   * a ScopeSpans, each with its key and length (RequestCursor.itemEntryStart to itemEnd), into
+   * the open scope. No span is opened.
+   */
+  spanEntries(buf: Uint8Array, start: number, end: number, count: number): void {
+    this.w.rawFrom(buf, start, end);
+    this.items += count;
+  }
+
+  /** Already-encoded fields of the open span, from buf[start, end) (no view per call). */
+  rawFieldsFrom(buf: Uint8Array, start: number, end: number): void {
+    this.w.rawFrom(buf, start, end);
+  }
+
   traceId(id: Uint8Array): void {
     this.w.key(S.traceId);
     this.w.bytes(id);

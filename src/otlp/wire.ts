@@ -152,6 +152,13 @@ export class Reader {
   }
 }
 
+/** The fixed64 at buf[pos, pos + 8) (a position a view recorded), as a BigInt. */
+export function fixed64BigAt(buf: Uint8Array, pos: number): bigint {
+  const lo = (buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16) | (buf[pos + 3]! << 24)) >>> 0;
+  const hi = (buf[pos + 4]! | (buf[pos + 5]! << 8) | (buf[pos + 6]! << 16) | (buf[pos + 7]! << 24)) >>> 0;
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Strict UTF-8 decode (protobuf strings must be valid UTF-8). */

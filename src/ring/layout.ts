@@ -15,7 +15,8 @@ export const HEAD = 0; // next byte producers will claim
 export const TAIL = 16; // next byte the consumer will read
 export const COMMITS = 32; // bumped after each commit; the consumer waits on it
 export const RELEASES = 48; // bumped after the consumer frees space; blocked producers wait on it
-export const CONSUMER_WAITING = 40; // 1 while the consumer sleeps: producers notify only then
+export const CONSUMER_WAITING = 40; // while the consumer sleeps: the used bytes it waits for (≥ 1), else 0
+export const WAKES = 44; // bumped by whoever wakes the consumer; the consumer waits on it
 export const PRODUCERS_WAITING = 56; // producers sleeping for space: the consumer notifies only then
 export const CONSUMER_BEAT = 24; // bumped by the consumer's thread while its loop is alive (/healthz)
 

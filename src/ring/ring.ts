@@ -3,7 +3,7 @@
 // store of the commit word. The consumer reads committed records in claim order, zeroes what
 // it consumed (so stale bytes never look committed) and then advances TAIL. Atomics only:
 // any thread that has the SharedArrayBuffer can produce, without locks or postMessage.
-import { align8, COMMITS, CONSUMER_BEAT, CONSUMER_WAITING, CONTROL_BYTES, HEAD, HEADER_BYTES, isPowerOfTwo, PADDING, PRODUCERS_WAITING, RELEASES, TAIL } from './layout.js';
+import { align8, COMMITS, CONSUMER_BEAT, CONSUMER_WAITING, CONTROL_BYTES, HEAD, HEADER_BYTES, isPowerOfTwo, PADDING, PRODUCERS_WAITING, RELEASES, TAIL, WAKES } from './layout.js';
 
 // Zeroing through memcpy from a zero page: TypedArray.fill on shared memory stores byte by
 // byte and runs at a fifth of memcpy speed.
@@ -92,9 +92,12 @@ export class Ring {
     // The seq-cst store publishes the plain writes above to the consumer's Atomics.load.
     Atomics.store(this.i32, w, len + 1);
     Atomics.add(ctl, COMMITS, 1);
-    // notify takes a lock inside V8: skip it unless the consumer sleeps. If it starts to sleep
-    // after this check, its wait sees COMMITS changed and returns at once.
-    if (Atomics.load(ctl, CONSUMER_WAITING) !== 0) Atomics.notify(ctl, COMMITS);
+    // Waking the consumer thread is the dearest step of a write (a lock in V8 and a task posted
+    // to the worker), so it happens only when the consumer sleeps and the ring now holds what
+    // it waits for: one record when idle, a batch's worth while a batch window is open. If it
+    // starts to sleep after this check, it sees these bytes in its own check and does not.
+    const want = Atomics.load(ctl, CONSUMER_WAITING);
+    if (want !== 0 && this.usedBytes() >= want) this.wakeConsumer();
     return 'ok';
   }
 
@@ -109,13 +112,20 @@ export class Ring {
     }
   }
 
-  /** Consumer side: resolves when a commit happens after `seq`, or after `timeoutMs`. */
-  async waitForData(seq: number, timeoutMs: number): Promise<void> {
-    Atomics.store(this.ctl, CONSUMER_WAITING, 1);
+  /**
+   * Consumer side: resolves once the ring holds at least `minBytes` (1: any record; producers
+   * wake the consumer only then), on wakeConsumer(), or after `timeoutMs`.
+   */
+  async waitForData(minBytes: number, timeoutMs: number): Promise<void> {
+    const ctl = this.ctl;
+    const seen = Atomics.load(ctl, WAKES);
+    Atomics.store(ctl, CONSUMER_WAITING, Math.max(1, Math.min(minBytes, this.capacity)));
     try {
-      await waitOn(this.ctl, COMMITS, seq, timeoutMs);
+      // after publishing the threshold: a producer that checked before it is seen here
+      if (this.usedBytes() >= minBytes) return;
+      await waitOn(ctl, WAKES, seen, timeoutMs);
     } finally {
-      Atomics.store(this.ctl, CONSUMER_WAITING, 0);
+      Atomics.store(ctl, CONSUMER_WAITING, 0);
     }
   }
 
@@ -131,10 +141,11 @@ export class Ring {
 
   /** Wakes a consumer blocked in waitForData (shutdown, a change it must notice). */
   wakeConsumer(): void {
-    Atomics.notify(this.ctl, COMMITS);
+    Atomics.add(this.ctl, WAKES, 1);
+    Atomics.notify(this.ctl, WAKES);
   }
 
-  /** Consumer side: the commit counter to pass to `waitForData` before draining. */
+  /** How many records were ever committed (wraps at 2^32). */
   commitSeq(): number {
     return Atomics.load(this.ctl, COMMITS);
   }

@@ -46,5 +46,6 @@ service:
   console.log(`# overload: peak RSS ${(maxRss / 1048576).toFixed(0)} MiB (limit ${limit / 1048576} MiB)`);
   const bodies = storedLogRecords(readStored(join(dir, 'out'))).map((l) => (l.record['body'] as { stringValue: string }).stringValue);
   const { lost } = reportDelivery('overload', stats, bodies);
-  assert.equal(lost, 0);
+  // the collector's own log says where a lost batch went (spilled at a deadline, an export error)
+  assert.equal(lost, 0, `collector log:\n${c.logs()}`);
 });

@@ -10,7 +10,7 @@ import type { Signal } from '../../../src/component.js';
 import { decompress } from '../../../src/compression/codecs.js';
 import { encodeMessage } from '../../../src/otlp/index.js';
 import { REJECTED_FIELD, RESPONSE_MESSAGE } from '../../../src/otlp/schema.js';
-import { GRPC_METHOD } from '../../../exporters/otlp/index.js';
+import { GRPC_METHOD } from '../../../exporters/otlp/otlp-exporter.js';
 
 export interface PeerRequest {
   at: number;

@@ -83,3 +83,9 @@ describe('exporters.s3 config', () => {
     });
   }
 });
+
+test('storage_class accepts exactly the AWS SDK\'s StorageClass values (the list is spelled out so parsing does not load the SDK)', async () => {
+  const { STORAGE_CLASSES } = await import('../../../exporters/s3/config.js');
+  const { StorageClass } = await import('@aws-sdk/client-s3');
+  assert.deepEqual([...STORAGE_CLASSES].sort(), (Object.values(StorageClass) as string[]).sort());
+});

@@ -85,7 +85,6 @@ test('four worker producers race one stalling consumer: every record once, in pe
     return r;
   });
   while (!finished || ring.usedBytes() > 0) {
-    const seq = ring.commitSeq();
     const n = ring.drain((r) => {
       const dv = new DataView(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength);
       const producer = dv.getUint32(0, true);
@@ -103,7 +102,7 @@ test('four worker producers race one stalling consumer: every record once, in pe
       stalls++;
       await new Promise((r) => setTimeout(r, 5));
     } else if (n === 0) {
-      await ring.waitForData(seq, 20);
+      await ring.waitForData(1, 20);
     }
   }
   const results = await allDone;
@@ -113,4 +112,28 @@ test('four worker producers race one stalling consumer: every record once, in pe
   assert.ok(stalls > 0);
   assert.ok(results.some((r) => r.fulls > 0), 'the ring never filled: the test did not exercise the full path');
   assert.equal(ring.usedBytes(), 0);
+});
+
+test('a waiting consumer is woken once the ring holds what it asked for, not by every record', async () => {
+  const ring = Ring.create(64 * 1024);
+  const recordBytes = 104; // 24-byte header + 80-byte payload, 8-aligned
+  let woke = false;
+  const waited = ring.waitForData(1000, 60_000).then(() => {
+    woke = true;
+  });
+  let writes = 0;
+  while (!woke && writes < 100) {
+    assert.equal(ring.write(1, 0, 1, new Uint8Array(recordBytes - 24)), 'ok');
+    writes++;
+    await new Promise((r) => setImmediate(r));
+  }
+  await waited;
+  // the tenth record crosses 1,000 bytes; none before it may wake the consumer
+  assert.ok(writes >= Math.ceil(1000 / recordBytes), `woken after ${writes} records`);
+  assert.ok(ring.usedBytes() >= 1000);
+  // already there: no wait at all; wakeConsumer() ends any wait whatever it asked for
+  await ring.waitForData(1000, 60_000);
+  const big = ring.waitForData(ring.capacity, 60_000);
+  ring.wakeConsumer();
+  await big;
 });
