@@ -3,11 +3,13 @@
 // errors, cancels mid-body, slow bodies, grpc-timeout), garbage on the socket, many streams,
 // and a grpc-js client with gzip. Expectations come from what the test sent.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { connect, constants as h2, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { connect as tcpConnect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { status as Status } from '@grpc/grpc-js';
 import { DEFAULT_GRPC } from '../../../receivers/otlp/config.js';
@@ -374,4 +376,25 @@ describe('OTLP/gRPC on node:http2 with a grpc-js client', { timeout: 30_000 }, (
       assert.match(err!.details, /no pipeline takes logs/);
     });
   });
+});
+
+test('serving gRPC loads no grpc-js (checked in a fresh process: node\'s CommonJS cache after a call)', () => {
+  const probe = `
+    import { createRequire } from 'node:module';
+    import { connect } from 'node:http2';
+    const { OtlpGrpcServer } = await import('./receivers/otlp/grpc-server.js');
+    const s = new OtlpGrpcServer({ endpoint: '127.0.0.1:0', maxRecvMsgSize: 1024, maxConcurrentStreams: 4 }, { signals: new Set(['traces']), consume: async () => ({ status: 'accepted' }) }, { id: 'otlp', logger: { info() {}, debug() {}, error() {} }, metrics: { inc() {} } });
+    const port = await s.start();
+    const c = connect('http://127.0.0.1:' + port);
+    const req = c.request({ ':method': 'POST', ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export', 'content-type': 'application/grpc' });
+    req.end(Buffer.alloc(5));
+    req.resume();
+    const status = await new Promise((resolve) => req.on('trailers', (t) => resolve(t['grpc-status'])));
+    c.close();
+    await s.shutdown();
+    const loaded = Object.keys(createRequire(import.meta.url).cache).filter((p) => p.includes('/node_modules/@grpc/'));
+    console.log(JSON.stringify({ status, loaded }));
+  `;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: fileURLToPath(new URL('../../../', import.meta.url)), encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out.trim().split('\n').pop()!), { status: '0', loaded: [] });
 });
