@@ -13,7 +13,7 @@ const LOADGEN = fileURLToPath(new URL('./load-generator.js', import.meta.url));
 
 interface LoadResult { spansPerSec: number; p50: number; p99: number; spans: number; statuses: Record<string, number>; bodyBytes: number }
 
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   const stat = execFileSync('cat', [`/proc/${pid}/stat`], { encoding: 'utf8' });
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 1/100 s

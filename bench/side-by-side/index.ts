@@ -1,7 +1,7 @@
 // `bench/side-by-side`: ai-trace-collector against the OpenTelemetry Collector (built with the
 // Collector Builder), same machine, same load, each collector pinned to core 0 and everything
 // else (load generator, Kafka broker, scrape targets) to core 1. Prints tables with ratios.
-//   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion] [--ours-only]
+//   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion] [--ours-only] [--half-rate spans/s]
 // Part of `npm run bench`.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +23,8 @@ export interface SideBySideOptions {
   only?: string[];
   /** runs ours alone (no Collector build needed): W1, W2, gRPC and fusion rows, no ratios */
   oursOnly?: boolean;
+  /** the "half load" rate in spans/s instead of half the slower collector's flat-out rate */
+  halfRate?: number;
 }
 
 function oursSide(output: (dir: string) => Output, opts: { fusion?: boolean } = {}): TraceSide {
@@ -96,12 +98,12 @@ function ratioRow(r: Ratio): Record<string, string | number> {
 }
 
 /** Flat out for both, then both at half the slower one's flat-out rate. */
-async function pair(label: string, key: string, base: string, ours: TraceSide, otelcol: TraceSide | undefined, o: LoadOptions, rows: Record<string, string | number>[], ratios: Ratio[]): Promise<void> {
+async function pair(label: string, key: string, base: string, ours: TraceSide, otelcol: TraceSide | undefined, o: LoadOptions & { halfRate?: number }, rows: Record<string, string | number>[], ratios: Ratio[]): Promise<void> {
   const a = await traceRun(ours, join(base, `${key}-ours-flat`), o);
   rows.push(row(`${label} flat out`, a));
   if (!otelcol) {
     // --ours-only: a developer's quick before/after, no ratios
-    const half = { ...o, rate: Math.max(1, Math.round((0.5 * a.load.spansPerSec) / 100)) };
+    const half = { ...o, rate: o.halfRate ?? Math.max(1, Math.round((0.5 * a.load.spansPerSec) / 100)) };
     rows.push(row(`${label} half load (${half.rate * 100} spans/s)`, await traceRun(ours, join(base, `${key}-ours-half`), half)));
     return;
   }
@@ -109,7 +111,7 @@ async function pair(label: string, key: string, base: string, ours: TraceSide, o
   rows.push(row(`${label} flat out`, b));
   ratios.push({ what: `${label} CPU-s / 1M spans, flat out`, ours: a.cpuPerMillion, collector: b.cpuPerMillion, ratio: b.cpuPerMillion / a.cpuPerMillion, goal: '≥ 2×, zero loss' });
   ratios.push({ what: `${label} peak RSS MiB, flat out`, ours: a.peakRssMiB, collector: b.peakRssMiB, ratio: b.peakRssMiB / a.peakRssMiB, goal: '≥ 1×' });
-  const halfRate = Math.max(1, Math.round((0.5 * Math.min(a.load.spansPerSec, b.load.spansPerSec)) / 100));
+  const halfRate = o.halfRate ?? Math.max(1, Math.round((0.5 * Math.min(a.load.spansPerSec, b.load.spansPerSec)) / 100));
   const half = { ...o, rate: halfRate };
   const c = await traceRun(ours, join(base, `${key}-ours-half`), half);
   rows.push(row(`${label} half load (${halfRate * 100} spans/s)`, c));
@@ -130,7 +132,7 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
   const affinity = execFileSync('taskset', ['-p', String(process.pid)], { encoding: 'utf8' }).trim().split(' ').pop()!;
   execFileSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   const base = mkdtempSync(join(tmpdir(), 'atc-side-'));
-  const o: LoadOptions = { seconds, rate: 0, connections: 64 };
+  const o: LoadOptions & { halfRate?: number } = { seconds, rate: 0, connections: 64, ...(opts.halfRate ? { halfRate: Math.round(opts.halfRate / 100) } : {}) };
   const rows: Record<string, string | number>[] = [];
   const ratios: Ratio[] = [];
   let kafka: KafkaServer | undefined;
@@ -189,6 +191,6 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
 }
 
 if (process.argv[1]?.endsWith('side-by-side/index.js')) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string' }, only: { type: 'string' }, 'ours-only': { type: 'boolean' } } });
-  await sideBySideBench({ seconds: values.seconds ? Number(values.seconds) : undefined, only: values.only?.split(','), oursOnly: values['ours-only'] });
+  const { values } = parseArgs({ options: { seconds: { type: 'string' }, only: { type: 'string' }, 'ours-only': { type: 'boolean' }, 'half-rate': { type: 'string' } } });
+  await sideBySideBench({ seconds: values.seconds ? Number(values.seconds) : undefined, only: values.only?.split(','), oursOnly: values['ours-only'], halfRate: values['half-rate'] ? Number(values['half-rate']) : undefined });
 }

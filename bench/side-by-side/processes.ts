@@ -103,7 +103,8 @@ function pinned(name: string, cpus: string, argv: string[], readyPort: number, l
 }
 
 /** ai-trace-collector `run` with `yaml`, ready once `readyPort` accepts. */
-export function startOurs(dir: string, yaml: string, readyPort: number, cpus = COLLECTOR_CPU, nodeArgs: string[] = []): Promise<Proc> {
+export function startOurs(dir: string, yaml: string, readyPort: number, cpus = COLLECTOR_CPU, nodeArgs: string[] = ['--max-semi-space-size=4']): Promise<Proc> {
+  // nodeArgs: as `npm start` and the container image run it
   const cfg = join(dir, 'ours.yaml');
   writeFileSync(cfg, yaml);
   // ATC_BENCH_CPU_PROF=DIR: a V8 CPU profile of every thread of ours, per run in DIR/<run>

@@ -2,7 +2,7 @@
 // generator from the other core, wait until the output stops growing, read CPU and peak RSS,
 // stop the collector (it drains), then count what arrived against what was acknowledged.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -102,6 +102,12 @@ export async function traceRun(side: TraceSide, dir: string, o: LoadOptions, war
     await side.read(dir, (r) => counter.add(r));
     const cpuSeconds = cpu1 - cpu0;
     const delivery = counter.report(lg.acked);
+    if (delivery.lost > 0) {
+      // say why: the collector's own log (errors only; the rest is start-up noise)
+      const log = join(dir, side.name === 'Collector' ? 'otelcol.log' : 'ours.log');
+      const errs = existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => /error|drop|too large|fail/i.test(l)) : [];
+      process.stderr.write(`  ${side.name} lost ${delivery.lost} acknowledged spans; its log says (${errs.length} lines, first 3):\n${errs.slice(0, 3).map((l) => `    ${l.slice(0, 400)}`).join('\n')}\n`);
+    }
     return {
       collector: side.name,
       load: lg.result,

@@ -22,7 +22,7 @@ const RETRY = retryFields({ ...DEFAULT_RETRY, initialIntervalMs: 1000, maxInterv
 export const FILE_FIELDS = fieldTable({
   directory: { type: 'string', default: './data', nonEmpty: true, doc: 'Directory the batch files are written under.' },
   compression: { type: 'enum', values: COMPRESSIONS, default: 'zstd', doc: 'Compression of each batch file (the file name ends in .zst, .gz or .sz).' },
-  compression_level: { type: 'integer', min: -7, max: 22, defaultText: '3 for zstd, the codec\'s own otherwise', doc: 'Codec level: zstd -7..22, gzip 0..9.' },
+  compression_level: { type: 'integer', min: -7, max: 22, defaultText: '1 for zstd, the codec\'s own otherwise', doc: 'Codec level: zstd -7..22, gzip 0..9. zstd 1 costs a third of level 3 for 2-3 % larger files (docs/benchmarks.md).' },
   file_prefix: { type: 'string', default: '', check: (s: string) => (s.includes('/') ? 'must not contain "/"' : undefined), doc: 'Prefix of every file name (a node name, say); no "/".' },
   partition_format: { type: 'string', default: DEFAULT_PARTITION_FORMAT, check: checkPartitionFormat, doc: 'strftime-style sub-directory of each file (%Y %m %d %H %M), in UTC.' },
   fsync: { type: 'bool', default: true, doc: 'fsync each file and its directory before the batch counts as written.' },
@@ -33,7 +33,8 @@ export function createDefaultConfig(): FileExporterConfig {
   return {
     directory: './data',
     compression: 'zstd',
-    compressionLevel: 3,
+    // a third of level 3's CPU for 2-3 % larger files on span batches (bench/zstd-levels.ts)
+    compressionLevel: 1,
     filePrefix: '',
     partitionFormat: DEFAULT_PARTITION_FORMAT,
     fsync: true,

@@ -1,4 +1,4 @@
-// TLS material for node:https / node:tls servers and grpc-js credentials, read from files.
+// TLS material for node:https, node:http2 and node:tls servers, read from files.
 import { readFileSync } from 'node:fs';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { TlsConfig } from './config.js';

@@ -6,7 +6,6 @@ import type { Signal } from '../component.js';
 import { decompress, sniffCompression, type Compression } from '../compression/codecs.js';
 import { decodeRequest } from '../otlp/proto-decode.js';
 import { signalFromKey } from '../storage/object-key.js';
-import { isS3Url, readS3Objects } from '../storage/s3-reader.js';
 
 export interface CatOptions {
   signal?: Signal;
@@ -19,7 +18,7 @@ export interface CatOptions {
 export async function catPaths(paths: readonly string[], opts: CatOptions): Promise<number> {
   let failures = 0;
   for (const p of paths) {
-    if (isS3Url(p)) {
+    if (p.startsWith('s3://')) {
       failures += await catS3(p, opts);
       continue;
     }
@@ -75,6 +74,8 @@ function oneLine(e: unknown): string {
 async function catS3(url: string, opts: CatOptions): Promise<number> {
   let failures = 0;
   try {
+    // the AWS SDK loads only for an s3:// path: `run` imports this module too
+    const { readS3Objects } = await import('../storage/s3-reader.js');
     for await (const o of readS3Objects(url, { ...(opts.endpoint ? { endpoint: opts.endpoint } : {}), ...(opts.region ? { region: opts.region } : {}) })) {
       if (!isObjectName(o.key) || !ofSignal(o.key, opts.signal)) continue;
       try {

@@ -51,7 +51,10 @@ export const REFUSALS = def({
   memory_limit: { http: 503, grpc: GRPC.RESOURCE_EXHAUSTED, retryable: true, reason: 'memory_limit', meaning: 'The process is above buffer.memory_limit: back off and resend.' },
   wal_error: { http: 503, grpc: GRPC.UNAVAILABLE, retryable: true, reason: 'wal_error', meaning: 'durability: disk and the write-ahead log could not take the request (disk full, I/O error).' },
   shutting_down: { http: 503, grpc: GRPC.UNAVAILABLE, retryable: true, reason: 'shutting_down', meaning: 'The collector is stopping: send to another instance or retry later.' },
-  request_timeout: { http: 408, grpc: GRPC.DEADLINE_EXCEEDED, retryable: false, reason: 'timeout', meaning: 'The request was not complete by the shutdown deadline (a slow or stalled client) and was cut; the connection is closed.' },
+  unknown_method: { http: 404, grpc: GRPC.UNIMPLEMENTED, retryable: false, reason: 'not_found', meaning: 'gRPC: no such method on this port (only the three OTLP Export methods).' },
+  unsupported_encoding: { http: 415, grpc: GRPC.UNIMPLEMENTED, retryable: false, reason: 'bad_request', meaning: 'gRPC: a grpc-encoding other than identity or gzip; the answer lists grpc-accept-encoding.' },
+  deadline_exceeded: { http: 408, grpc: GRPC.DEADLINE_EXCEEDED, retryable: false, reason: 'timeout', meaning: 'gRPC: the call\'s grpc-timeout passed before it was answered; data that reached the pipeline by then is kept.' },
+  request_timeout: { http: 408, grpc: GRPC.DEADLINE_EXCEEDED, retryable: false, reason: 'timeout', meaning: 'The request was not complete by the shutdown deadline (a slow or stalled client) and was cut; the connection is closed. gRPC: also a request message not complete 60 s after the call began (the stream is reset).' },
   internal: { http: 500, grpc: GRPC.INTERNAL, retryable: false, reason: 'internal', meaning: 'A bug: logged with its cause. Nothing of the request was stored.' },
 });
 

@@ -29,7 +29,9 @@ export class FlushHost {
   ) {}
 
   start(): Promise<void> {
-    const worker = new Worker(new URL('./flush-worker.js', import.meta.url), { workerData: this.data });
+    // a small young generation: the worker's garbage is per batch, and V8's default (up to
+    // 3 × 16 MiB) is resident memory that buys no CPU here (docs/benchmarks.md, "Memory")
+    const worker = new Worker(new URL('./flush-worker.js', import.meta.url), { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
     this.worker = worker;
     return new Promise((resolve, reject) => {
       let started = false;

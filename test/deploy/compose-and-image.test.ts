@@ -159,7 +159,12 @@ test('Dockerfile: node:24-slim multi-stage, production deps only, non-root, entr
   const user = run.lines.filter((l) => /^USER /.test(l)).at(-1);
   assert.ok(user && !/^USER (root|0)\b/.test(user), 'the image runs as non-root');
   const entry = JSON.parse(run.lines.find((l) => l.startsWith('ENTRYPOINT '))!.slice('ENTRYPOINT '.length)) as string[];
-  assert.deepEqual(entry, ['node', '/app/dist/main.js']);
+  assert.deepEqual(entry, ['node', '--max-semi-space-size=4', '/app/dist/main.js']);
+  // the image, `npm start` and the executable run node with the same flags
+  const flags = entry.slice(1, -1).join(' ');
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+  assert.equal(pkg.scripts['start'], `node ${flags} dist/main.js run`);
+  assert.equal(readFileSync('main.ts', 'utf8').split('\n')[0], `#!/usr/bin/env -S node ${flags}`);
   assert.ok(run.lines.some((l) => l === 'COPY --from=build /app/dist/src ./dist/src'));
   assert.ok(run.lines.some((l) => l === 'COPY --from=build /app/dist/main.js /app/dist/components.js ./dist/'));
   assert.ok(existsSync('dist/main.js'));

@@ -94,7 +94,7 @@ service:
     await assert.rejects(fetch(`http://127.0.0.1:${httpPort()}/v1/traces`, { method: 'POST', body: spans, headers: ct, signal: AbortSignal.timeout(2000) }));
   });
 
-  test('gRPC over mTLS: UNAUTHENTICATED without the token, OK with it', async () => {
+  test('gRPC over mTLS: UNAUTHENTICATED without the token, OK with it; no client certificate, no call', async () => {
     const creds = credentials.createSsl(f('ca.crt'), f('client.key'), f('client.crt'));
     const cl = rawClient('traces', grpcPort(), {}, creds);
     const a = await exportRaw(cl, spans);
@@ -108,6 +108,11 @@ service:
     const d = await exportRaw(insecure, spans, md);
     insecure.close();
     assert.equal(d.err?.code, Status.UNAVAILABLE, 'plaintext client cannot talk to the TLS port');
+    // TLS without a client certificate: the mTLS handshake is refused
+    const noCert = rawClient('traces', grpcPort(), {}, credentials.createSsl(f('ca.crt')));
+    const e = await exportRaw(noCert, spans, md);
+    noCert.close();
+    assert.equal(e.err?.code, Status.UNAVAILABLE, 'no client certificate, no call');
   });
 
   test('CORS: preflight answered for an allowed origin without credentials, refused for others', async () => {

@@ -16,7 +16,7 @@ test('the embedded default config is valid and has the documented defaults', () 
   assert.equal((cfg.receivers.get('otlp')!.config as OtlpReceiverConfig).http!.endpoint, '127.0.0.1:4318');
   assert.equal((cfg.exporters.get('file')!.config as FileExporterConfig).directory, './data');
   assert.equal((cfg.exporters.get('file')!.config as FileExporterConfig).compression, 'zstd');
-  assert.equal((cfg.exporters.get('file')!.config as FileExporterConfig).compressionLevel, 3);
+  assert.equal((cfg.exporters.get('file')!.config as FileExporterConfig).compressionLevel, 1);
   assert.equal(cfg.buffer.sizeBytes, 64 * 1024 * 1024);
   assert.equal(cfg.buffer.whenFull, 'block');
   assert.equal(cfg.buffer.flushIntervalMs, 50);

@@ -8,8 +8,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const DIST = fileURLToPath(new URL('../../../', import.meta.url));
-// @grpc/grpc-js is not listed while the OTLP receiver's gRPC server is built on it
-const SDKS = ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'kafkajs'];
+const SDKS = ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'kafkajs', '@grpc/grpc-js'];
 
 function loadedAfter(script: string): string[] {
   const probe = `
@@ -23,9 +22,10 @@ function loadedAfter(script: string): string[] {
   return JSON.parse(out.trim().split('\n').pop()!) as string[];
 }
 
-test('importing the registry and parsing a config with every exporter loads no SDK', () => {
+test('importing the registry and the CLI commands, and parsing a config with every exporter, loads no SDK', () => {
   const loaded = loadedAfter(`
     await import('./components.js');
+    for (const cmd of ['cat', 'run', 'validate', 'args']) await import('./src/cli/' + cmd + '.js');
     const { parseCollectorConfig } = await import('./src/config/collector-config.js');
     parseCollectorConfig({
       receivers: { otlp: { protocols: { http: {} } }, kafka: { brokers: ['127.0.0.1:1'] } },
