@@ -9,7 +9,7 @@ import { AckSet } from '../../src/acks/ack-set.js';
 import type { CreateContext } from '../../src/component.js';
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { AnomalyDetector, encodeAnomalies } from './anomaly.js';
-import { assemble, type FusedTrace, type SpanPlan } from './assemble.js';
+import { assemble, findRoot, type FusedTrace, type SpanPlan } from './assemble.js';
 import { writeBoolAttribute } from '../../src/otlp/attributes-writer.js';
 import { KEY } from '../../src/otlp/fields.js';
 import { SPAN_KIND_INTERNAL, TracesBuilder } from '../../src/otlp/traces-builder.js';
@@ -57,14 +57,14 @@ interface Waiting {
 }
 
 /**
- * What late logs need of an emitted trace: its spans, to write a fragment parented to one. The
- * spans are the held ones (views into their batches, which they keep for late_window): nothing
- * is copied or decoded at emission, and a late log — rare — reads what it needs then.
+ * What late logs need of an emitted trace: the request it went out in, kept for late_window
+ * (one per emission, shared by its traces). Nothing of a trace is kept as objects after it left
+ * (they would outlive the young generation by a minute); a late log — rare — scans the request
+ * for its trace's spans.
  */
-interface Emitted {
+interface Emission {
   at: number;
-  root: HeldSpan | undefined;
-  spans: readonly HeldSpan[];
+  request: Uint8Array;
 }
 
 const SPAN_OVERHEAD = 200; // bytes of bookkeeping per held span, for max_bytes
@@ -75,7 +75,8 @@ export class FusionCore {
   private readonly waiting = new Map<string, Waiting>();
   private waitingCount = 0;
   private waitingBytes = 0;
-  private readonly emitted = new Map<string, Emitted>();
+  /** trace key → the emission it last went out in */
+  private readonly emitted = new Map<string, Emission>();
   readonly gpu: GpuState;
   private readonly anomalies: AnomalyDetector | undefined;
   private readonly logScan: LogScanOptions;
@@ -173,7 +174,7 @@ export class FusionCore {
     const events: GpuEvent[] = [];
     scanLogs(data, traced, events, this.logScan);
     this.addGpuEvents(events);
-    const late: { emitted: Emitted; key: string; spanKey: string; event: LogEvent }[] = [];
+    const late: Late[] = [];
     const now = this.now();
     for (const l of traced) {
       const t = this.held.get(l.traceKey);
@@ -185,7 +186,7 @@ export class FusionCore {
       }
       const done = this.emitted.size > 0 ? this.emitted.get(l.traceKey) : undefined;
       if (done) {
-        late.push({ emitted: done, key: l.traceKey, spanKey: l.spanKey, event: l.event });
+        late.push({ emission: done, key: l.traceKey, spanKey: l.spanKey, event: l.event });
         continue;
       }
       // before any span of its trace (a long request's spans come at its end): wait for them
@@ -298,8 +299,6 @@ export class FusionCore {
       logsJoined += f.logsJoined;
       gpuJoined += f.gpuJoined;
       out.push(f);
-      this.emitted.delete(t.key);
-      this.emitted.set(t.key, { at: now, root: f.root, spans: t.spans });
     }
     const m = this.ctx.metrics;
     m.inc('atc_fusion_traces_emitted_total', { reason }, out.length);
@@ -320,18 +319,28 @@ export class FusionCore {
     for (const f of out) items += f.trace.spans.length;
     const acks: AckSet[] = [];
     for (const t of traces) if (t.acks) acks.push(t.acks);
-    this.out.traces(encodeTraces(out, this.builder), items, acks.length > 0 ? AckSet.merge(acks) : AckSet.none());
+    const request = encodeTraces(out, this.builder);
+    const emission: Emission = { at: now, request };
+    for (const t of traces) {
+      this.emitted.delete(t.key);
+      this.emitted.set(t.key, emission);
+    }
+    this.out.traces(request, items, acks.length > 0 ? AckSet.merge(acks) : AckSet.none());
   }
 
   /**
    * Logs for a trace already emitted: per span, a small fragment span with its own id, parented
    * to the span the logs belong to (the root when that span is unknown), carrying them.
    */
-  private emitLate(late: { emitted: Emitted; key: string; spanKey: string; event: LogEvent }[]): void {
+  private emitLate(late: Late[]): void {
     const fragments = new Map<string, { f: FusedTrace; bySpan: Map<string, HeldSpan> }>();
     const plans = new Map<HeldSpan, SpanPlan>();
+    // each emission's request scanned once: its spans by trace key
+    const scanned = new Map<Emission, Map<string, HeldSpan[]>>();
     for (const l of late) {
-      const parent = lateParent(l.emitted, l.spanKey);
+      let byTrace = scanned.get(l.emission);
+      if (!byTrace) scanned.set(l.emission, (byTrace = this.spansByTrace(l.emission.request)));
+      const parent = lateParent(byTrace.get(l.key) ?? [], l.spanKey);
       if (!parent) continue;
       let entry = fragments.get(l.key);
       if (!entry) {
@@ -356,6 +365,26 @@ export class FusionCore {
     // the logs themselves went down the logs pipeline with their own acknowledgements
     this.out.traces(encodeTraces(list, this.builder), items, AckSet.none());
   }
+
+  private spansByTrace(request: Uint8Array): Map<string, HeldSpan[]> {
+    const spans: HeldSpan[] = [];
+    const keys: string[] = [];
+    this.scanner.scan(request, spans, keys);
+    const out = new Map<string, HeldSpan[]>();
+    for (let i = 0; i < spans.length; i++) {
+      const list = out.get(keys[i]!);
+      if (list) list.push(spans[i]!);
+      else out.set(keys[i]!, [spans[i]!]);
+    }
+    return out;
+  }
+}
+
+interface Late {
+  emission: Emission;
+  key: string;
+  spanKey: string;
+  event: LogEvent;
 }
 
 function pushLog(logs: LogsBySpan, spanKey: string, e: LogEvent): void {
@@ -365,10 +394,11 @@ function pushLog(logs: LogsBySpan, spanKey: string, e: LogEvent): void {
 }
 
 /** The span a late log's fragment hangs from: its own span, else the root, else the first. */
-function lateParent(e: Emitted, spanKey: string): HeldSpan | undefined {
-  for (const s of e.spans) if (s.category === undefined && s.spanId === spanKey) return s;
-  if (e.root) return e.root.category === undefined ? e.root : undefined; // a profiler root: none
-  for (const s of e.spans) if (s.category === undefined) return s;
+function lateParent(spans: readonly HeldSpan[], spanKey: string): HeldSpan | undefined {
+  for (const s of spans) if (s.category === undefined && s.spanId === spanKey) return s;
+  const root = findRoot(spans);
+  if (root) return root.category === undefined ? root : undefined; // a profiler root: none
+  for (const s of spans) if (s.category === undefined) return s;
   return undefined;
 }
 

@@ -236,7 +236,8 @@ describe('fusion output against an independent expectation (simulated clock)', (
       joined.set(root, { logs: [logs[0]!], gpu });
       joined.set(child, { logs: [logs[1]!], gpu });
       // traces nothing joins (no node, no logs), rich fields, several per batch and scope
-      plain.push(richSpan(hex(0x200 + k, 32), hex(0x2000 + k * 16, 16), undefined, start), richSpan(hex(0x200 + k, 32), hex(0x2000 + k * 16 + 1, 16), hex(0x2000 + k * 16, 16), start + 1));
+      const pair = [richSpan(hex(0x200 + k, 32), hex(0x2000 + k * 16, 16), undefined, start), richSpan(hex(0x200 + k, 32), hex(0x2000 + k * 16 + 1, 16), hex(0x2000 + k * 16, 16), start + 1)];
+      plain.push(...(k === 1 ? pair.reverse() : pair)); // k = 1: the child before its root
       plain.push({ trace: hex(0x300 + k, 32), id: hex(0x3000 + k, 16), name: 'GET /health', start, end: start + 1 });
       if (k % 2 === 0) {
         // a log joins every other one: joined spans between untouched ones of the same scope
@@ -248,9 +249,33 @@ describe('fusion output against an independent expectation (simulated clock)', (
     // everything at 6 s, in two requests of two resource entries each
     feed.push({ at: 6000, spans: [{ resource: resourceOn('node-a'), scope: 'llm', spans: spans.slice(0, 6) }, { resource: PLAIN, scope: 'web', spans: plain.slice(0, 9) }] });
     feed.push({ at: 6000, spans: [{ resource: PLAIN, scope: 'web', spans: plain.slice(9) }, { resource: resourceOn('node-a'), scope: 'llm', spans: spans.slice(6) }] });
+    // late logs (the traces left at 7 s): on a joined span, on an untouched child, and on a span
+    // id the trace does not have (its root takes it)
+    const late: { log: LogIn; parent: SpanIn }[] = [
+      { log: { trace: spans[1]!.trace, span: spans[1]!.id, time: 9000, body: 'client went away', attrs: { 'req.id': 'r0' } }, parent: spans[1]! },
+      { log: { trace: plain[1]!.trace, span: plain[1]!.id, time: 9100, body: 'flushed', attrs: {} }, parent: plain[1]! },
+      { log: { trace: plain[4]!.trace, span: hex(0xfff, 16), time: 9200, body: 'who am I', attrs: {} }, parent: plain[4]! }, // k = 1's root
+    ];
+    feed.push({ at: 15_000, logs: late.map((l) => l.log), node: 'web-1' });
     const r = run(feed, 20_000);
-    assertOutput(feed, r.out, joined);
-    assert.equal(r.out.length, spans.length + plain.length);
+    const isFragment = (o: OutSpan) => ((o.span['attributes'] ?? []) as { key: string }[]).some((a) => a.key === 'fusion.fragment');
+    assertOutput(feed, r.out.filter((o) => !isFragment(o)), joined);
+    assert.equal(r.out.filter((o) => !isFragment(o)).length, spans.length + plain.length);
+    const fragments = r.out.filter(isFragment);
+    assert.equal(fragments.length, late.length);
+    for (const { log, parent } of late) {
+      const f = fragments.find((o) => o.span['parentSpanId'] === parent.id);
+      assert.ok(f, `a fragment under ${parent.id}`);
+      const id = f.span['spanId'] as string;
+      assert.ok(id.length === 16 && !r.out.some((o) => o !== f && o.span['spanId'] === id), 'its own span id');
+      const fed = decodedInput(parent.trace === spans[1]!.trace ? resourceOn('node-a') : PLAIN, parent.trace === spans[1]!.trace ? 'llm' : 'web', parent);
+      assert.deepEqual(canonical(f.span), canonical({
+        traceId: log.trace, spanId: id, parentSpanId: parent.id, name: parent.name, kind: 1, startTimeUnixNano: ns(parent.start), endTimeUnixNano: ns(parent.end),
+        attributes: [bool('fusion.fragment', true)], events: [logEvent(log)],
+      }));
+      assert.deepEqual(canonical(f.resource), canonical(fed.resource));
+      assert.deepEqual(canonical(f.scope), canonical(fed.scope));
+    }
   });
 
   test('one trace over many batches and past rootless_wait; another completed in time; logs on both', async () => {
