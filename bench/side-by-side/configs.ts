@@ -66,7 +66,7 @@ function otelcolExporters(o: Output): { yaml: string; ids: string[] } {
 }
 
 /**
- * For Kafka the Collector's batch processor is capped at 1,800 spans (~840 KB): at its
+ * For Kafka the Collector's batch processor sends batches of 1,800 spans (~840 KB): at its
  * defaults (8,192 spans, ~3.8 MB) the kafkaexporter refuses every message over
  * max_message_bytes (1 MB, checked before compression) as a permanent error and drops data it
  * acknowledged ("kafka record exceeds max message size"), which no user would run with.
@@ -79,7 +79,7 @@ export function otelcolTraces(ports: Ports, o: Output): string {
       http: { endpoint: "127.0.0.1:${ports.http}" }
       grpc: { endpoint: "127.0.0.1:${ports.grpc}" }
 processors:
-  batch: {${o.kind === 'kafka' ? ' send_batch_max_size: 1800 ' : ''}}
+  batch: {${o.kind === 'kafka' ? ' send_batch_size: 1800, send_batch_max_size: 1800 ' : ''}}
 exporters:
   ${ex.yaml}
 service:
