@@ -13,7 +13,6 @@ export const CONTROL_BYTES = 256;
 /** Int32 indices of control words. Positions are uint32 byte counters that wrap at 2^32. */
 export const HEAD = 0; // next byte producers will claim
 export const TAIL = 16; // next byte the consumer will read
-export const COMMITS = 32; // bumped after each commit; the consumer waits on it
 export const RELEASES = 48; // bumped after the consumer frees space; blocked producers wait on it
 export const CONSUMER_WAITING = 40; // while the consumer sleeps: the used bytes it waits for (≥ 1), else 0
 export const WAKES = 44; // bumped by whoever wakes the consumer; the consumer waits on it

@@ -3,7 +3,7 @@
 // store of the commit word. The consumer reads committed records in claim order, zeroes what
 // it consumed (so stale bytes never look committed) and then advances TAIL. Atomics only:
 // any thread that has the SharedArrayBuffer can produce, without locks or postMessage.
-import { align8, COMMITS, CONSUMER_BEAT, CONSUMER_WAITING, CONTROL_BYTES, HEAD, HEADER_BYTES, isPowerOfTwo, PADDING, PRODUCERS_WAITING, RELEASES, TAIL, WAKES } from './layout.js';
+import { align8, CONSUMER_BEAT, CONSUMER_WAITING, CONTROL_BYTES, HEAD, HEADER_BYTES, isPowerOfTwo, PADDING, PRODUCERS_WAITING, RELEASES, TAIL, WAKES } from './layout.js';
 
 // Zeroing through memcpy from a zero page: TypedArray.fill on shared memory stores byte by
 // byte and runs at a fifth of memcpy speed.
@@ -91,7 +91,6 @@ export class Ring {
     this.u8.set(payload, off + HEADER_BYTES);
     // The seq-cst store publishes the plain writes above to the consumer's Atomics.load.
     Atomics.store(this.i32, w, len + 1);
-    Atomics.add(ctl, COMMITS, 1);
     // Waking the consumer thread is the dearest step of a write (a lock in V8 and a task posted
     // to the worker), so it happens only when the consumer sleeps and the ring now holds what
     // it waits for: one record when idle, a batch's worth while a batch window is open. If it
@@ -118,11 +117,12 @@ export class Ring {
    */
   async waitForData(minBytes: number, timeoutMs: number): Promise<void> {
     const ctl = this.ctl;
+    const want = Math.max(1, Math.min(minBytes, this.capacity));
     const seen = Atomics.load(ctl, WAKES);
-    Atomics.store(ctl, CONSUMER_WAITING, Math.max(1, Math.min(minBytes, this.capacity)));
+    Atomics.store(ctl, CONSUMER_WAITING, want);
     try {
       // after publishing the threshold: a producer that checked before it is seen here
-      if (this.usedBytes() >= minBytes) return;
+      if (this.usedBytes() >= want) return;
       await waitOn(ctl, WAKES, seen, timeoutMs);
     } finally {
       Atomics.store(ctl, CONSUMER_WAITING, 0);
@@ -143,11 +143,6 @@ export class Ring {
   wakeConsumer(): void {
     Atomics.add(this.ctl, WAKES, 1);
     Atomics.notify(this.ctl, WAKES);
-  }
-
-  /** How many records were ever committed (wraps at 2^32). */
-  commitSeq(): number {
-    return Atomics.load(this.ctl, COMMITS);
   }
 
   /**
