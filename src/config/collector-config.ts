@@ -104,7 +104,7 @@ export const WAL_FIELDS = fieldTable({
 });
 
 export const BUFFER_FIELDS = fieldTable({
-  size: { type: 'bytes', default: d.sizeBytes, min: 1024 * 1024, max: 2 ** 30, check: (n: number) => ((n & (n - 1)) !== 0 ? `must be a power of two such as 64MiB, got ${n}` : undefined), doc: 'Size of the shared ring between receivers and the flush worker; a power of two.' },
+  size: { type: 'bytes', default: d.sizeBytes, min: 1024 * 1024, max: 2 ** 30, check: (n: number) => ((n & (n - 1)) !== 0 ? `must be a power of two such as 64MiB, got ${n}` : undefined), doc: 'Size of the shared ring between receivers and the flush worker; a power of two. Memory becomes resident only as far as the backlog reaches: an emptied ring restarts at its start once past a quarter.' },
   when_full: { type: 'enum', values: ['block', 'drop_newest'], default: d.whenFull, doc: 'Ring full: block refuses with 503 + Retry-After (gRPC RESOURCE_EXHAUSTED with RetryInfo) after block_timeout; drop_newest answers 200 with partial_success and counts the drop.' },
   block_timeout: { type: 'duration', default: d.blockTimeoutMs, doc: 'How long a request waits for ring space before it is refused (when_full: block).' },
   flush_interval: { type: 'duration', default: d.flushIntervalMs, min: 1, doc: 'Longest time data waits in the ring before a batch is cut.' },

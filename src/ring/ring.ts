@@ -72,10 +72,13 @@ export class Ring {
     for (;;) {
       head = Atomics.load(ctl, HEAD) >>> 0;
       const tail = Atomics.load(ctl, TAIL) >>> 0;
+      // Negative only when the consumer rewound (below) between the two loads: HEAD is stale.
+      const used = (head - tail) | 0;
+      if (used < 0) continue;
       off = head & this.mask;
       const toEnd = this.capacity - off;
       claim = need <= toEnd ? need : toEnd + need;
-      if (((head - tail) >>> 0) + claim > this.capacity) return 'full';
+      if (used + claim > this.capacity) return 'full';
       if (Atomics.compareExchange(ctl, HEAD, head | 0, (head + claim) | 0) === (head | 0)) break;
     }
     if (claim !== need) {
@@ -155,6 +158,7 @@ export class Ring {
     const start = Atomics.load(ctl, TAIL) >>> 0;
     const head = Atomics.load(ctl, HEAD) >>> 0;
     let tail = start;
+    let zeroFrom = start; // consumed bytes not yet zeroed start here
     let count = 0;
     const rec: RingRecord = { signal: 0, source: 0, flags: 0, items: 0, receivedAt: 0, aux: 0, payload: this.u8.subarray(0, 0) };
     while (tail !== head && ((tail - start) >>> 0) < maxBytes) {
@@ -163,7 +167,11 @@ export class Ring {
       const commit = Atomics.load(this.i32, w);
       if (commit === 0) break; // claimed but not yet committed: records stay in order
       if (commit === PADDING) {
+        // Only the padding's commit word was written; the rest is still zero. Zeroing it
+        // anyway would make the whole ring resident.
+        this.zeroSpan(zeroFrom, (tail + 8) >>> 0);
         tail = (tail + (this.capacity - off)) >>> 0;
+        zeroFrom = tail;
         continue;
       }
       const len = commit - 1;
@@ -179,15 +187,32 @@ export class Ring {
       tail = (tail + align8(HEADER_BYTES + len)) >>> 0;
       if (fn(rec) === false) break;
     }
-    if (tail !== start) this.release(start, tail);
+    if (tail !== start) {
+      this.zeroSpan(zeroFrom, tail);
+      if (tail === head && (tail & this.mask) >= this.capacity >>> 2) tail = this.rewind(tail);
+      this.release(tail);
+    }
     return count;
+  }
+
+  /**
+   * The ring is empty and its positions past a quarter of it: move both to the start of the
+   * next lap, so that a consumer that keeps up only ever touches the first quarter and the rest
+   * of the buffer's pages stay unmapped (peak RSS follows the backlog, not the capacity). A
+   * producer that claims first wins and the ring simply goes on. Until TAIL follows, producers
+   * see the skipped bytes as used: at least a quarter of the ring stays free meanwhile.
+   */
+  private rewind(tail: number): number {
+    const next = (tail + this.capacity - (tail & this.mask)) >>> 0;
+    return Atomics.compareExchange(this.ctl, HEAD, tail | 0, next | 0) === (tail | 0) ? next : tail;
   }
 
   private zero(start: number, end: number): void {
     for (let p = start; p < end; p += ZEROS.length) this.u8.set(end - p >= ZEROS.length ? ZEROS : ZEROS.subarray(0, end - p), p);
   }
 
-  private release(from: number, to: number): void {
+  /** Zeroes the ring bytes between positions `from` and `to` (consumed: stale bytes must never look committed). */
+  private zeroSpan(from: number, to: number): void {
     const a = from & this.mask;
     const span = (to - from) >>> 0;
     if (a + span <= this.capacity) this.zero(a, a + span);
@@ -195,6 +220,9 @@ export class Ring {
       this.zero(a, this.capacity);
       this.zero(0, a + span - this.capacity);
     }
+  }
+
+  private release(to: number): void {
     Atomics.store(this.ctl, TAIL, to | 0);
     Atomics.add(this.ctl, RELEASES, 1);
     if (Atomics.load(this.ctl, PRODUCERS_WAITING) !== 0) Atomics.notify(this.ctl, RELEASES);

@@ -137,3 +137,67 @@ test('a waiting consumer is woken once the ring holds what it asked for, not by 
   ring.wakeConsumer();
   await big;
 });
+
+// Bytes of the ring a test can inspect directly: the records area after the control words.
+function recordBytes(ring: Ring): Uint8Array {
+  return new Uint8Array(ring.sab, ring.sab.byteLength - ring.capacity);
+}
+
+test('a consumer that keeps up keeps the records in the first part of the ring (its pages are never written)', () => {
+  const ring = Ring.create(64 * 1024);
+  const bytes = recordBytes(ring);
+  // Many laps' worth of records, drained after every few: a 64 KiB ring carries 2 MiB.
+  let next = 0;
+  let expect = 0;
+  let highest = 0;
+  for (let round = 0; round < 1000; round++) {
+    for (let k = 0; k < 4; k++) {
+      const p = new Uint8Array(200 + ((round * 31 + k * 7) % 300)).fill((next % 250) + 1);
+      assert.equal(ring.write(1, 0, next, p), 'ok');
+      next++;
+    }
+    // Before draining: find the furthest byte ever written (records leave nonzero payloads).
+    for (let i = bytes.length - 1; i > highest; i--) {
+      if (bytes[i] !== 0) {
+        highest = i;
+        break;
+      }
+    }
+    ring.drain((r) => {
+      assert.equal(r.items, expect);
+      assert.ok(r.payload.every((b) => b === (expect % 250) + 1));
+      expect++;
+    });
+  }
+  assert.equal(expect, next);
+  // Positions are rewound once the emptied ring is past a quarter (16 KiB): at most one
+  // round (4 records of < 524 bytes with headers) lies beyond it.
+  assert.ok(highest < 16 * 1024 + 4 * 528, `bytes written up to ${highest}`);
+  assert.ok(bytes.every((b) => b === 0), 'consumed bytes are zeroed');
+});
+
+test('with a backlog the whole ring is used, and a record that does not fit before the end wraps behind padding', () => {
+  const ring = Ring.create(16 * 1024);
+  const bytes = recordBytes(ring);
+  // Fill most of the ring without draining: records go past the quarter mark, up to the end.
+  let n = 0;
+  const size = 1224; // 24-byte header + 1,200 bytes: 13 fit (15,912 bytes), 472 left before the end
+  while (ring.write(1, 0, n, new Uint8Array(size - 24).fill(7)) === 'ok') n++;
+  assert.equal(n, 13);
+  assert.ok(bytes.subarray(14 * 1024, 15 * 1024).some((b) => b !== 0), 'the backlog reached the last quarter');
+  // Drain all but the last record so the next write wraps: it does not fit in the 472 bytes
+  // before the end, which become padding.
+  assert.equal(ring.drain(() => {}, (n - 1) * size), n - 1);
+  const free = ring.capacity - ring.usedBytes();
+  assert.ok(free > 1024);
+  const before = ring.usedBytes();
+  assert.equal(ring.write(1, 0, n, new Uint8Array(2000).fill(9)), 'ok');
+  assert.ok(ring.usedBytes() > before + 2000, 'the record wrapped (padding counted as used)');
+  const seen: number[] = [];
+  ring.drain((r) => {
+    seen.push(r.items);
+  });
+  assert.deepEqual(seen, [n - 1, n]);
+  assert.equal(ring.usedBytes(), 0);
+  assert.ok(bytes.every((b) => b === 0), 'records and the padding word are zeroed');
+});
