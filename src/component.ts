@@ -7,6 +7,7 @@ import type { ConfigErrors } from './config/errors.js';
 import type { AckSet, AckStatus } from './acks/ack-set.js';
 import type { FieldTable } from './config/field-table.js';
 import type { MetricsSink } from './telemetry/sink.js';
+import type { RingConsumerSpec } from './pipeline/ring-consumer.js';
 
 export type Signal = 'traces' | 'logs' | 'metrics';
 export const SIGNALS: readonly Signal[] = ['traces', 'logs', 'metrics'];
@@ -70,6 +71,11 @@ export interface Consumer {
   /** the signals this receiver feeds a pipeline with; others are answered as not found */
   readonly signals: ReadonlySet<Signal>;
   consume(signal: Signal, data: Uint8Array, items: number, opts?: ConsumeOptions): Promise<ConsumeResult>;
+  /**
+   * For a receiver that serves on worker threads: what a worker needs to write into the same
+   * ring (`RingConsumer.attach`), or why that is not possible with this pipeline.
+   */
+  share?(): RingConsumerSpec | string;
 }
 
 export interface Health {

@@ -34,13 +34,13 @@ function oursExporters(o: Output): { yaml: string; ids: string[] } {
 // Fusion: every span of the load is its own trace and has a parent (no root), so with the
 // default rootless_wait (30 s) fusion would hold 30 s of load (up to max_traces, then early
 // emits); 2 s holds each trace as long as decision_wait does.
-export function oursTraces(dir: string, ports: Ports, o: Output, opts: { fusion?: boolean } = {}): string {
+export function oursTraces(dir: string, ports: Ports, o: Output, opts: { fusion?: boolean; workerThreads?: number } = {}): string {
   const ex = oursExporters(o);
   const tracesExporters = o.kind === 'idle-all' ? ex.ids.filter((i) => i !== 'prometheus') : ex.ids;
   return `receivers:
   otlp:
     protocols:
-      http: { endpoint: "127.0.0.1:${ports.http}" }
+      http: { endpoint: "127.0.0.1:${ports.http}"${opts.workerThreads !== undefined ? `, worker_threads: ${opts.workerThreads}` : ''} }
       grpc: { endpoint: "127.0.0.1:${ports.grpc}" }
 ${opts.fusion ? 'connectors:\n  fusion: { decision_wait: 2s, rootless_wait: 2s, documents: false }\n' : ''}exporters:
   ${ex.yaml}

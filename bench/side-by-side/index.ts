@@ -1,7 +1,7 @@
 // `bench/side-by-side`: ai-trace-collector against the OpenTelemetry Collector (built with the
 // Collector Builder), same machine, same load, each collector pinned to core 0 and everything
 // else (load generator, Kafka broker, scrape targets) to core 1. Prints tables with ratios.
-//   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion] [--ours-only] [--half-rate spans/s]
+//   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion,cores] [--ours-only] [--half-rate spans/s] [--trials 1]
 // Part of `npm run bench`.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { startOtelcol, startOurs, COLLECTOR_CPU, LOAD_CPU } from './processes.js
 import { traceRun, type LoadOptions, type TraceRun, type TraceSide } from './run-load.js';
 import { idleBench } from './idle.js';
 import { scrapeBench } from './scrape.js';
+import { coresBench } from './cores.js';
 
 export interface SideBySideOptions {
   seconds?: number;
@@ -25,6 +26,8 @@ export interface SideBySideOptions {
   oursOnly?: boolean;
   /** the "half load" rate in spans/s instead of half the slower collector's flat-out rate */
   halfRate?: number;
+  /** alternating trials of the cores part (medians) */
+  trials?: number;
 }
 
 function oursSide(output: (dir: string) => Output, opts: { fusion?: boolean } = {}): TraceSide {
@@ -123,9 +126,10 @@ async function pair(label: string, key: string, base: string, ours: TraceSide, o
 
 export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<void> {
   const seconds = opts.seconds ?? Number(process.env['ATC_BENCH_SECONDS'] ?? 8);
-  const only = new Set(opts.only ?? ['w1', 'w2', 'w3', 'idle', 'grpc', 'fusion']);
-  // ATC_OTELCOL_BIN: a Collector built elsewhere (it needs the components of otelcol.ts)
-  const bin = opts.oursOnly ? '' : process.env['ATC_OTELCOL_BIN'] || (await installOtelcol());
+  const only = new Set(opts.only ?? ['w1', 'w2', 'w3', 'idle', 'grpc', 'fusion', 'cores']);
+  // ATC_OTELCOL_BIN: a Collector built elsewhere (it needs the components of otelcol.ts);
+  // the cores part measures ours alone
+  const bin = opts.oursOnly || [...only].every((p) => p === 'cores') ? '' : process.env['ATC_OTELCOL_BIN'] || (await installOtelcol());
   const theirs = (output: (dir: string) => Output): TraceSide | undefined => (opts.oursOnly ? undefined : otelcolSide(bin, output));
   // Everything this process starts (load generator, broker, scrape targets, kcat) inherits
   // the load core; the collectors are started on their own core explicitly.
@@ -187,7 +191,8 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
       rows.push(row(`fusion on, ${rate.rate * 100} spans/s`, fusedR));
       ratios.push({ what: `fusion: extra CPU per span, ${rate.rate * 100} spans/s`, ours: fusedR.cpuPerMillion / plainR.cpuPerMillion - 1, collector: NaN, ratio: NaN, goal: '≤ 0.5 (+50 %)' });
     }
-    printTable('Side by side: OTLP traces (lost/duplicates counted from the outputs against acknowledged requests)', rows);
+    if (rows.length > 0) printTable('Side by side: OTLP traces (lost/duplicates counted from the outputs against acknowledged requests)', rows);
+    if (only.has('cores')) ratios.push(...(await coresBench(base, o, opts.trials ?? 1)));
     if (only.has('w3') && !opts.oursOnly) ratios.push(...(await scrapeBench(bin, join(base, 'w3'), seconds)));
     if (only.has('idle') && kafka && !opts.oursOnly) ratios.push(...(await idleBench(bin, join(base, 'idle'), kafka)));
     printTable('Side by side: ratios (higher "better by" is better for ours)', ratios.map(ratioRow));
@@ -199,6 +204,6 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
 }
 
 if (process.argv[1]?.endsWith('side-by-side/index.js')) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string' }, only: { type: 'string' }, 'ours-only': { type: 'boolean' }, 'half-rate': { type: 'string' } } });
-  await sideBySideBench({ seconds: values.seconds ? Number(values.seconds) : undefined, only: values.only?.split(','), oursOnly: values['ours-only'], halfRate: values['half-rate'] ? Number(values['half-rate']) : undefined });
+  const { values } = parseArgs({ options: { seconds: { type: 'string' }, only: { type: 'string' }, 'ours-only': { type: 'boolean' }, 'half-rate': { type: 'string' }, trials: { type: 'string' } } });
+  await sideBySideBench({ seconds: values.seconds ? Number(values.seconds) : undefined, only: values.only?.split(','), oursOnly: values['ours-only'], halfRate: values['half-rate'] ? Number(values['half-rate']) : undefined, trials: values.trials ? Number(values.trials) : undefined });
 }

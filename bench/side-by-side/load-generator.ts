@@ -74,6 +74,8 @@ function grpcSender(): { send: Send; close(): void } {
 
 const sender = a.grpc ? grpcSender() : httpSender();
 const started = performance.now();
+// the generator's own CPU over the run (the cores bench shares a core between it and ours)
+const cpuAtStart = process.cpuUsage();
 const end = started + seconds * 1000;
 
 async function worker(w: number): Promise<void> {
@@ -116,5 +118,6 @@ process.stdout.write(
     max: latencies[latencies.length - 1] ?? 0,
     statuses,
     bodyBytes: factories[0]!.template.length,
+    cpuSeconds: ((u) => (u.user + u.system) / 1e6)(process.cpuUsage(cpuAtStart)),
   }) + '\n',
 );

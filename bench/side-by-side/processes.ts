@@ -103,7 +103,7 @@ function pinned(name: string, cpus: string, argv: string[], readyPort: number, l
 }
 
 /** ai-trace-collector `run` with `yaml`, ready once `readyPort` accepts. */
-export function startOurs(dir: string, yaml: string, readyPort: number, cpus = COLLECTOR_CPU, nodeArgs: string[] = ['--max-semi-space-size=4']): Promise<Proc> {
+export function startOurs(dir: string, yaml: string, readyPort: number, cpus = COLLECTOR_CPU, nodeArgs: string[] = ['--max-semi-space-size=4'], node = process.execPath): Promise<Proc> {
   // nodeArgs: as `npm start` and the container image run it
   const cfg = join(dir, 'ours.yaml');
   writeFileSync(cfg, yaml);
@@ -112,7 +112,7 @@ export function startOurs(dir: string, yaml: string, readyPort: number, cpus = C
   // samplers' own CPU would keep a run from ever looking quiet (settle) after its load.
   const prof = process.env['ATC_BENCH_CPU_PROF'];
   const profArgs = prof ? ['--cpu-prof', '--cpu-prof-interval=5000', `--cpu-prof-dir=${join(prof, basename(dir))}`] : [];
-  return pinned('ours', cpus, [process.execPath, ...profArgs, ...nodeArgs, CLI, 'run', '--config', cfg], readyPort, join(dir, 'ours.log'));
+  return pinned('ours', cpus, [node, ...profArgs, ...nodeArgs, CLI, 'run', '--config', cfg], readyPort, join(dir, 'ours.log'));
 }
 
 export function startOtelcol(bin: string, dir: string, yaml: string, readyPort: number, cpus = COLLECTOR_CPU): Promise<Proc> {

@@ -32,19 +32,21 @@ export interface LoadResult {
   p99: number;
   statuses: Record<string, number>;
   bodyBytes: number;
+  /** the load generator's own CPU seconds over the run */
+  cpuSeconds: number;
 }
 
 export async function newPorts(): Promise<Ports> {
   return { http: await freePort(), grpc: await freePort(), telemetry: await freePort() };
 }
 
-export async function loadGenerator(ports: Ports, o: LoadOptions, dir: string): Promise<{ result: LoadResult; acked: Uint8Array; key: Buffer; nonce: number }> {
+export async function loadGenerator(ports: Ports, o: LoadOptions & { loadCpus?: string }, dir: string): Promise<{ result: LoadResult; acked: Uint8Array; key: Buffer; nonce: number }> {
   const rk = newRunKey();
   const ackedFile = join(dir, `acked-${rk.nonce}.bin`);
   const target = o.grpc ? `127.0.0.1:${ports.grpc}` : `http://127.0.0.1:${ports.http}/v1/traces`;
   const args = [LOADGEN, '--target', target, '--connections', String(o.connections), '--seconds', String(o.seconds), '--rate', String(o.rate), '--spans', String(SPANS_PER_REQUEST), '--key', rk.key.toString('hex'), '--nonce', String(rk.nonce), '--acked', ackedFile];
   if (o.grpc) args.push('--grpc');
-  const { stdout } = await execFileP('taskset', ['-c', LOAD_CPU, process.execPath, ...args], { maxBuffer: 16 * 1024 * 1024, timeout: (o.seconds + 120) * 1000 });
+  const { stdout } = await execFileP('taskset', ['-c', o.loadCpus ?? LOAD_CPU, process.execPath, ...args], { maxBuffer: 16 * 1024 * 1024, timeout: (o.seconds + 120) * 1000 });
   return { result: JSON.parse(stdout) as LoadResult, acked: new Uint8Array(readFileSync(ackedFile)), key: rk.key, nonce: rk.nonce };
 }
 
@@ -83,7 +85,7 @@ export interface TraceSide {
   read(dir: string, each: (request: Uint8Array) => void): Promise<void>;
 }
 
-export async function traceRun(side: TraceSide, dir: string, o: LoadOptions, warmupSeconds = 2): Promise<TraceRun> {
+export async function traceRun(side: TraceSide, dir: string, o: LoadOptions & { loadCpus?: string }, warmupSeconds = 2): Promise<TraceRun> {
   mkdirSync(dir, { recursive: true });
   const ports = await newPorts();
   const proc = await side.start(dir, ports);

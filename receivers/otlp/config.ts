@@ -3,6 +3,7 @@ import { fieldTable } from '../../src/config/field-table.js';
 import { Fields } from '../../src/config/fields.js';
 import { AUTH_FIELDS, parseAuth, parseTls, TLS_FIELDS, type AuthConfig, type TlsConfig } from '../../src/auth/config.js';
 import { CORS_FIELDS, parseCors, type CorsConfig } from '../../src/auth/cors.js';
+import { hasReusePort, REUSE_PORT_NODE } from './reuse-port.js';
 
 export interface OtlpHttpConfig {
   endpoint: string;
@@ -13,6 +14,8 @@ export interface OtlpHttpConfig {
   tls?: TlsConfig | undefined;
   auth?: AuthConfig | undefined;
   cors?: CorsConfig | undefined;
+  /** extra threads serving the same port (SO_REUSEPORT), each writing into the ring */
+  workerThreads: number;
 }
 
 export interface OtlpGrpcConfig {
@@ -36,6 +39,7 @@ export const DEFAULT_HTTP: OtlpHttpConfig = {
   tracesUrlPath: '/v1/traces',
   logsUrlPath: '/v1/logs',
   metricsUrlPath: '/v1/metrics',
+  workerThreads: 0,
 };
 
 export const DEFAULT_GRPC: OtlpGrpcConfig = {
@@ -60,6 +64,14 @@ const HTTP_FIELDS = fieldTable({
   tls: { type: 'section', fields: TLS_FIELDS, doc: 'Serve HTTPS (and mTLS with client_ca_file).' },
   auth: { type: 'section', fields: AUTH_FIELDS, doc: 'Bearer token required on every request.' },
   cors: { type: 'section', fields: CORS_FIELDS, doc: 'CORS for browser SDKs.' },
+  worker_threads: {
+    type: 'integer',
+    default: DEFAULT_HTTP.workerThreads,
+    min: 0,
+    max: 64,
+    check: (n: number) => (n > 0 && !hasReusePort() ? `worker threads share the port with reusePort, which needs Node.js ${REUSE_PORT_NODE}; this is Node.js ${process.version}` : undefined),
+    doc: 'Extra threads serving OTLP/HTTP on the same port beside the main thread (the kernel spreads connections over them with SO_REUSEPORT), each writing into the ring; 0 serves on the main thread only. Needs Node.js 22.12 or later and `buffer.durability: memory`.',
+  },
 });
 
 const GRPC_FIELDS = fieldTable({
@@ -111,6 +123,7 @@ function parseHttp(h: Fields<typeof HTTP_FIELDS>): OtlpHttpConfig {
     tls: parseTls(h),
     auth: parseAuth(h),
     cors: parseCors(h),
+    workerThreads: h.get('worker_threads'),
   };
 }
 

@@ -1,21 +1,21 @@
-// The OTLP receiver: one instance serves every signal over HTTP and/or gRPC.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+// The OTLP receiver: one instance serves every signal over HTTP and/or gRPC. OTLP/HTTP can
+// also be served by worker threads beside the main thread (protocols.http.worker_threads).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Consumer, CreateContext, Receiver } from '../../src/component.js';
 import { parseEndpoint } from '../../src/config/fields.js';
-import { serverTlsOptions } from '../../src/auth/tls.js';
 import type { OtlpReceiverConfig } from './config.js';
 import { OtlpGrpcServer } from './grpc-server.js';
 import { OtlpHttpHandler } from './http-handler.js';
+import { OtlpHttpServer, type RequestHandler } from './http-server.js';
+import { threadLabel } from './http-worker-messages.js';
+import { HttpWorkerPool } from './http-worker-pool.js';
 
 export class OtlpReceiver implements Receiver {
-  private http: Server | undefined;
+  private http: OtlpHttpServer | undefined;
+  private pool: HttpWorkerPool | undefined;
   private grpc: OtlpGrpcServer | undefined;
   private grpcPort = 0;
-  /** open connections, and the request each one is serving (for cutting slow clients) */
-  private readonly sockets = new Map<Socket, { req: IncomingMessage; res: ServerResponse } | undefined>();
-  private closing = false;
   private grpcForce: (() => void) | undefined;
 
   constructor(
@@ -26,7 +26,7 @@ export class OtlpReceiver implements Receiver {
 
   /** Bound HTTP address (port 0 in the config picks a free one). */
   httpAddress(): AddressInfo | undefined {
-    return this.http?.address() as AddressInfo | undefined;
+    return this.http?.address();
   }
 
   /** Bound gRPC port (port 0 in the config picks a free one); undefined when not serving gRPC. */
@@ -49,68 +49,47 @@ export class OtlpReceiver implements Receiver {
 
   private async startHttp(): Promise<void> {
     const cfg = this.cfg.http!;
+    const threads = cfg.workerThreads;
+    // checked before the port is taken: a pipeline the workers cannot write for fails the start
+    const spec = threads > 0 ? this.next.share?.() ?? 'its pipeline cannot be shared with worker threads' : undefined;
+    if (typeof spec === 'string') throw new Error(`receivers.${this.ctx.id}.protocols.http.worker_threads: ${spec}`);
     const handler = new OtlpHttpHandler(cfg, this.next, this.ctx);
-    const opts = { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 30_000 };
-    const handle = (req: IncomingMessage, res: ServerResponse): void => {
-      this.sockets.set(req.socket, { req, res });
-      res.once('finish', () => this.sockets.has(req.socket) && this.sockets.set(req.socket, undefined));
-      // once shutdown began, no connection is kept alive for a next request
-      if (this.closing) res.setHeader('connection', 'close');
-      handler.handle(req, res);
-    };
-    const server: Server = cfg.tls ? createHttpsServer({ ...opts, ...serverTlsOptions(cfg.tls) }, handle) : createServer(opts, handle);
-    // Node stops enforcing headersTimeout/requestTimeout once close() is called: the shutdown
-    // deadline cuts such connections itself (forceClose)
-    server.on(cfg.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
-      this.sockets.set(socket, undefined);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
+    let handle: RequestHandler = handler.handle;
+    if (threads > 0) {
+      // which thread served a request: the kernel spreads connections, this shows how evenly
+      const labels = { receiver: this.ctx.id, thread: threadLabel(0) };
+      handle = (req: IncomingMessage, res: ServerResponse) => {
+        this.ctx.metrics.inc('atc_receiver_http_thread_requests_total', labels);
+        handler.handle(req, res);
+      };
+    }
+    const server = new OtlpHttpServer(cfg, handle, this.ctx.logger);
     const { host, port } = parseEndpoint(cfg.endpoint)!;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', (e) => this.ctx.logger.error({ err: e.message }, 'otlp http server error'));
-    // failed TLS handshakes (wrong CA, plain HTTP to a TLS port) are the client's problem
-    server.on('tlsClientError', (e: Error) => this.ctx.logger.debug({ err: e.message }, 'otlp https handshake failed'));
+    const a = await server.listen(host, port, threads > 0);
     this.http = server;
-    const a = server.address() as AddressInfo;
-    this.ctx.logger.info({ endpoint: `${a.address}:${a.port}`, tls: cfg.tls ? (cfg.tls.clientCaFile ? 'mtls' : 'tls') : 'none', auth: cfg.auth ? 'bearer' : 'none' }, 'OTLP/HTTP receiver listening');
+    if (spec) {
+      // the workers bind the port the main thread got (a configured port 0 is resolved now)
+      this.pool = new HttpWorkerPool({ id: this.ctx.id, cfg, host, port: a.port, consumer: spec, logLevel: this.ctx.logger.level }, threads, this.ctx.metrics, this.ctx.logger, this.ctx.health);
+      await this.pool.start();
+    }
+    this.ctx.logger.info({ endpoint: `${a.address}:${a.port}`, tls: cfg.tls ? (cfg.tls.clientCaFile ? 'mtls' : 'tls') : 'none', auth: cfg.auth ? 'bearer' : 'none', workerThreads: threads }, 'OTLP/HTTP receiver listening');
   }
 
-  /** Stops accepting, lets in-flight requests finish (their data reaches the ring), then closes. */
+  /** Stops accepting on every thread, lets in-flight requests finish (their data reaches the ring), then closes. */
   async shutdown(): Promise<void> {
-    this.closing = true;
     const g = this.grpc;
     this.grpcForce = () => g?.forceClose();
     this.grpc = undefined;
-    const s = this.http;
-    this.http = undefined;
-    await Promise.all([
-      g?.shutdown(),
-      s &&
-        new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeIdleConnections();
-        }),
-    ]);
+    await Promise.all([g?.shutdown(), this.http?.shutdown(), this.pool?.shutdown()]);
   }
 
   /**
-   * The shutdown deadline: a connection that has not sent a whole request by now is a slow
-   * client. One with no request yet gets a bare 408; one whose body is incomplete gets 408
-   * too; both are closed. A request whose body is complete is in the pipeline: it finishes.
+   * The shutdown deadline: slow clients are cut on every thread (OtlpHttpServer.forceClose);
+   * a request whose body is complete is in the pipeline: it finishes.
    */
   forceClose(): void {
     this.grpcForce?.();
-    for (const [socket, current] of this.sockets) {
-      if (current?.req.complete) continue;
-      if (!current) socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else if (!current.res.headersSent) current.res.writeHead(408, { connection: 'close', 'content-length': 0 }).end();
-      setTimeout(() => socket.destroy(), 200).unref();
-    }
+    this.http?.forceClose();
+    this.pool?.forceClose();
   }
 }

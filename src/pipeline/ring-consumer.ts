@@ -5,11 +5,22 @@ import type { Consumer, ConsumeOptions, ConsumeResult, Signal } from '../compone
 import type { DeliveryTracker } from './delivery-tracker.js';
 import { SIGNAL_CODE } from '../component.js';
 import type { BufferConfig } from '../config/collector-config.js';
-import type { Ring } from '../ring/ring.js';
+import { Ring } from '../ring/ring.js';
 import type { MetricsSink } from '../telemetry/sink.js';
 import type { IngestWal } from '../wal/ingest-wal.js';
-import type { MemoryGuard } from './memory-guard.js';
-import type { IntakePressure } from './intake-pressure.js';
+import { IntakeState } from './intake-state.js';
+
+/**
+ * What a receiver worker thread needs to write into the same ring as this consumer (structured
+ * clonable: the SharedArrayBuffers are shared, not copied).
+ */
+export interface RingConsumerSpec {
+  readonly ring: SharedArrayBuffer;
+  readonly intake: SharedArrayBuffer;
+  readonly source: number;
+  readonly signals: readonly Signal[];
+  readonly buffer: BufferConfig;
+}
 
 const ACCEPTED: ConsumeResult = Object.freeze({ status: 'accepted' });
 const SHUTTING_DOWN: ConsumeResult = Object.freeze({ status: 'refused', code: 'shutting_down', reason: 'the collector is shutting down', retryAfterMs: 1000 });
@@ -21,7 +32,7 @@ export class RingConsumer implements Consumer {
     readonly signals: ReadonlySet<Signal>,
     private readonly buffer: BufferConfig,
     private readonly metrics: MetricsSink,
-    private readonly memory?: MemoryGuard,
+    private readonly memory?: { readonly overLimit: boolean },
     private readonly acks: {
       /** how many pipelines each signal's records from this source feed */
       deliveries?: Partial<Record<Signal, number>>;
@@ -29,12 +40,28 @@ export class RingConsumer implements Consumer {
       tracker?: DeliveryTracker;
       /** durability: disk — the write-ahead log */
       wal?: IngestWal;
-      /** closed by the service when the ring's drain begins */
-      gate?: { readonly closed: boolean };
+      /** closed by the service when the ring's drain begins; shared with receiver workers */
+      gate?: IntakeState;
       /** told whether requests are taken, for /readyz */
-      pressure?: IntakePressure;
+      pressure?: { accepted(): void; refused(now: number): void };
     } = {},
   ) {}
+
+  /** A consumer in a receiver worker thread, writing into the ring `spec` describes. */
+  static attach(spec: RingConsumerSpec, metrics: MetricsSink): RingConsumer {
+    const intake = new IntakeState(spec.intake);
+    return new RingConsumer(new Ring(spec.ring), spec.source, new Set(spec.signals), spec.buffer, metrics, intake, { gate: intake, pressure: intake });
+  }
+
+  /**
+   * What a receiver worker thread needs to produce into the same ring, or why it cannot: the
+   * write-ahead log and delivery tickets live on the main thread.
+   */
+  share(): RingConsumerSpec | string {
+    if (this.acks.wal) return 'buffer.durability: disk writes the write-ahead log on the main thread only';
+    if (!this.acks.gate) return 'this consumer has no shared intake state';
+    return { ring: this.ring.sab, intake: this.acks.gate.sab, source: this.source, signals: [...this.signals], buffer: this.buffer };
+  }
 
   async consume(signal: Signal, data: Uint8Array, items: number, opts?: ConsumeOptions): Promise<ConsumeResult> {
     const r = await this.intake(signal, data, items, opts);
@@ -76,9 +103,12 @@ export class RingConsumer implements Consumer {
 
   private async toRing(signal: Signal, data: Uint8Array, items: number, ack: number): Promise<ConsumeResult> {
     const deadline = Date.now() + this.buffer.blockTimeoutMs;
+    const gate = this.acks.gate;
     for (;;) {
-      if (this.acks.gate?.closed) return SHUTTING_DOWN;
+      // inside the gate for the write only: the drain waits for writers in other threads
+      if (gate && !gate.enter()) return SHUTTING_DOWN;
       const st = this.ring.write(SIGNAL_CODE[signal], this.source, items, data, 0, Date.now(), ack);
+      gate?.leave();
       if (st === 'ok') return ACCEPTED;
       if (st === 'too_large') return { status: 'refused', code: 'too_large', reason: 'request is larger than the ring buffer can hold', retryAfterMs: 0 };
       if (this.buffer.whenFull === 'drop_newest') {

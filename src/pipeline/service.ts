@@ -15,7 +15,7 @@ import { VERSION } from '../version.js';
 import { PromMetrics } from '../telemetry/registry.js';
 import { TelemetryServer, type Probes } from '../telemetry/server.js';
 import { liveness, readiness, type ProbeResult } from '../telemetry/probes.js';
-import { IntakePressure } from './intake-pressure.js';
+import { IntakeState } from './intake-state.js';
 import { RecentLogs } from '../telemetry/recent-logs.js';
 import { RecentFusedTraces } from '../telemetry/recent-fused-traces.js';
 import { RingConsumer } from './ring-consumer.js';
@@ -55,13 +55,15 @@ export class Service {
   private readonly stopAsked = new Promise<void>((r) => (this.askStop = r));
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  /** closed when the ring's drain begins: receivers still running are refused from then on */
-  private readonly gate = { closed: false };
+  /**
+   * the gate, closed when the ring's drain begins (receivers still running are refused from
+   * then on), the memory guard's verdict and the intake's pressure, shared with receiver workers
+   */
+  private readonly intake = new IntakeState();
   private ringGaugeTimer: NodeJS.Timeout | undefined;
   private wal: IngestWal | undefined;
   private readonly tracker = new DeliveryTracker();
   private memory: MemoryGuard | undefined;
-  private readonly pressure = new IntakePressure();
   /** the flush worker's heartbeat count and when it last moved (set once the worker runs) */
   private beat: { count: number; at: number } | undefined;
   telemetryAddress: { address: string; port: number } | undefined;
@@ -161,7 +163,7 @@ export class Service {
     this.beat = { count: ring.beats(), at: Date.now() };
     if (this.wal) await this.replayWal(this.wal, ring, sources, deliveries);
     this.checkStop();
-    this.memory = new MemoryGuard(cfg.buffer.memoryLimitBytes);
+    this.memory = new MemoryGuard(cfg.buffer.memoryLimitBytes, this.intake);
     this.memory.start();
 
     const routes = new Map<string, HttpRouteHandler>();
@@ -170,7 +172,7 @@ export class Service {
       const entry = cfg.receivers.get(id)!;
       const signals = new Set<Signal>(cfg.pipelines.filter((p) => p.receivers.includes(id)).map((p) => p.signal));
       const perSignal = Object.fromEntries([...signals].map((sg) => [sg, deliveries(id, sg)]));
-      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, { deliveries: perSignal, tracker: this.tracker, wal: this.wal, gate: this.gate, pressure: this.pressure });
+      const next = new RingConsumer(ring, index, signals, cfg.buffer, this.metrics, this.memory, { deliveries: perSignal, tracker: this.tracker, wal: this.wal, gate: this.intake, pressure: this.intake });
       const r = components().receivers.get(entry.type)!.create(entry.config, next, {
         id,
         logger: logger.child({ receiver: id }),
@@ -190,7 +192,7 @@ export class Service {
 
   /** /readyz: see src/telemetry/probes.ts */
   readiness(): ProbeResult {
-    return readiness({ state: this.state, cfg: this.cfg, health: this.health, refusingForMs: this.pressure.refusingFor(Date.now()) });
+    return readiness({ state: this.state, cfg: this.cfg, health: this.health, refusingForMs: this.intake.refusingFor(Date.now()) });
   }
 
   /** /healthz: see src/telemetry/probes.ts */
@@ -283,7 +285,9 @@ export class Service {
       if ((await Promise.race([receiversDone, sleep(Math.min(2000, budget / 10))])) === 'timeout') logger.error('a receiver did not stop after its clients were cut; going on');
     }
     // From here nothing enters the ring: whatever is answered 200 from now on is already in it.
-    this.gate.closed = true;
+    this.intake.close();
+    // a receiver worker thread may be inside a ring write that passed the gate just before
+    await this.intake.settled();
     logger.info({ ringUsedBytes: this.ring?.usedBytes() ?? 0 }, 'draining the ring');
     let batches: number | undefined;
     if (this.flush) {

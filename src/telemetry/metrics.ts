@@ -23,6 +23,8 @@ export const METRICS = {
   atc_receiver_refused_metric_points_total: { type: 'counter', help: 'Metric data points refused (bad input, overload).', labels: ['receiver', 'transport', 'reason'] },
   atc_receiver_refused_sources_total: { type: 'counter', help: 'Sources a receiver skipped after failing on them (a scrape, a file, an unreadable path such as a symlink loop), by kind and reason; other sources and the process carry on.', labels: ['receiver', 'source', 'reason'] },
   atc_receiver_requests_total: { type: 'counter', help: 'Requests handled, by response status.', labels: ['receiver', 'transport', 'signal', 'status'] },
+  atc_receiver_http_thread_requests_total: { type: 'counter', help: 'OTLP/HTTP requests by the thread that served them (main, worker-N), counted only with worker_threads > 0.', labels: ['receiver', 'thread'] },
+  atc_receiver_http_worker_deaths_total: { type: 'counter', help: 'OTLP/HTTP worker threads that died (each is restarted and logged; /readyz is 503 until it serves again).', labels: ['receiver'] },
 
   // receivers.filelog
   atc_filelog_files_tracked: { type: 'gauge', help: 'Files the filelog receiver follows (matched, plus rotated files being read to their end).', labels: ['receiver'] },

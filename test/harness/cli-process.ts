@@ -19,9 +19,12 @@ export interface RunningCollector {
   logs: () => string;
 }
 
-/** Starts `run` with IPC; resolves when the collector reports its bound ports. */
-export async function spawnCollector(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCollector> {
-  const child = fork(CLI, ['run', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+/**
+ * Starts `run` with IPC; resolves when the collector reports its bound ports. `execPath`: the
+ * node binary to run it with (default: the one running the tests).
+ */
+export async function spawnCollector(args: string[], env: NodeJS.ProcessEnv = {}, execPath = process.execPath): Promise<RunningCollector> {
+  const child = fork(CLI, ['run', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execPath });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

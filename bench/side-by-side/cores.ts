@@ -1,0 +1,72 @@
+// `--only cores`: does ours scale with cores? W1 (OTLP/HTTP → zstd files) flat out, ours under
+// Node 24 (reusePort), three ways: pinned to one core with worker_threads 0 (the baseline);
+// given both cores with worker_threads 0 (the flush worker gets a core of its own, the
+// receiver stays on one thread); given both cores with worker_threads 1 (two receiver threads).
+// The load generator stays on CPU 1, so with both cores it shares one with ours: its CPU is
+// reported beside ours. Throughput is spans/s acknowledged and delivered (zero loss checked).
+import { join } from 'node:path';
+import { node24 } from '../../test/harness/node24.js';
+import { printTable } from '../table.js';
+import { oursTraces, type Output } from './configs.js';
+import { readOurFiles, bytesUnder } from './outputs.js';
+import { startOurs, COLLECTOR_CPU } from './processes.js';
+import { traceRun, type LoadOptions, type TraceRun, type TraceSide } from './run-load.js';
+import type { Ratio } from './index.js';
+
+interface Setup {
+  label: string;
+  cpus: string;
+  workerThreads: number;
+}
+
+const SETUPS: readonly Setup[] = [
+  { label: 'one core, worker_threads 0', cpus: COLLECTOR_CPU, workerThreads: 0 },
+  { label: 'two cores, worker_threads 0', cpus: '0,1', workerThreads: 0 },
+  { label: 'two cores, worker_threads 1', cpus: '0,1', workerThreads: 1 },
+];
+
+function side(node: string, s: Setup): TraceSide {
+  const out = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
+  return {
+    name: `ours (${s.label})`,
+    start: (dir, ports) => startOurs(dir, oursTraces(dir, ports, out(dir), { workerThreads: s.workerThreads }), ports.http, s.cpus, undefined, node),
+    outputBytes: (dir) => bytesUnder(join(dir, 'data')),
+    read: async (dir, each) => readOurFiles(join(dir, 'data'), each),
+  };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Runs the three setups `trials` times, alternating; prints each run and the medians. */
+export async function coresBench(base: string, o: LoadOptions, trials: number): Promise<Ratio[]> {
+  const node = node24();
+  const runs = new Map<Setup, TraceRun[]>(SETUPS.map((s) => [s, []]));
+  const rows: Record<string, string | number>[] = [];
+  for (let t = 0; t < trials; t++) {
+    for (const s of SETUPS) {
+      const r = await traceRun(side(node, s), join(base, `cores-${s.workerThreads}-${s.cpus.replace(',', '')}-${t}`), o);
+      runs.get(s)!.push(r);
+      process.stderr.write(`  cores / ${s.label} #${t + 1}: ${Math.round(r.load.spansPerSec)} spans/s, ours ${r.cpuSeconds.toFixed(1)} CPU-s, load generator ${r.load.cpuSeconds.toFixed(1)} CPU-s, lost ${r.delivery.lost}\n`);
+      rows.push({
+        setup: s.label,
+        trial: t + 1,
+        'spans/s acked': r.load.spansPerSec,
+        'ours CPU (cores busy)': r.cpuSeconds / o.seconds,
+        'load generator CPU (cores busy)': r.load.cpuSeconds / o.seconds,
+        'CPU-s / 1M spans': r.cpuPerMillion,
+        'p99 ms': r.load.p99,
+        'peak RSS MiB': r.peakRssMiB,
+        lost: r.delivery.lost,
+        duplicates: r.delivery.duplicates,
+        refused: Object.entries(r.load.statuses).filter(([k]) => k !== '200').map(([k, v]) => `${k}:${v}`).join(' ') || '0',
+      });
+    }
+  }
+  printTable(`Scaling with cores: ours under Node 24, W1 flat out, load generator on CPU 1 (${trials} alternating trial${trials > 1 ? 's' : ''})`, rows);
+  const rate = (s: Setup): number => median(runs.get(s)!.map((r) => r.load.spansPerSec));
+  const [one, twoPlain, twoThreads] = SETUPS.map(rate) as [number, number, number];
+  return [
+    { what: 'cores: two cores + worker_threads 1 ÷ one core, spans/s', ours: twoThreads / one, collector: NaN, ratio: NaN, goal: '≥ 1.7×' },
+    { what: 'cores: two cores + worker_threads 0 ÷ one core, spans/s', ours: twoPlain / one, collector: NaN, ratio: NaN, goal: '' },
+  ];
+}
