@@ -54,6 +54,8 @@ export async function coresBench(base: string, o: LoadOptions, trials: number): 
         'ours CPU (cores busy)': r.cpuSeconds / o.seconds,
         'load generator CPU (cores busy)': r.load.cpuSeconds / o.seconds,
         'CPU-s / 1M spans': r.cpuPerMillion,
+        // which thread is the bottleneck: cores busy per kind of thread
+        'main / receiver workers / flush / V8+libuv': ['main', 'receiver workers', 'flush'].map((k) => ((r.threadCpu[k] ?? 0) / o.seconds).toFixed(2)).concat((((r.threadCpu['V8 helpers'] ?? 0) + (r.threadCpu['libuv pool'] ?? 0)) / o.seconds).toFixed(2)).join(' / '),
         'p99 ms': r.load.p99,
         'peak RSS MiB': r.peakRssMiB,
         lost: r.delivery.lost,

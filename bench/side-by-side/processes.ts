@@ -2,7 +2,7 @@
 // /proc, which counts every thread (flush worker, Go runtime threads, GC helpers) alike.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,10 +27,34 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-export function cpuSeconds(pid: number): number {
+/** `pid`, or `pid/task/tid` for one thread */
+export function cpuSeconds(pid: number | string): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / TICKS;
+}
+
+/**
+ * CPU seconds per kind of thread of a Node process: `main`, `flush` (the first worker thread
+ * ours starts), `receiver workers` (the later ones), `V8 helpers` (GC, compiler), `libuv pool`.
+ */
+export function threadCpuSeconds(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let workers = 0;
+  const tids = readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b);
+  for (const tid of tids) {
+    let comm: string;
+    let cpu: number;
+    try {
+      comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      cpu = cpuSeconds(`${pid}/task/${tid}`);
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const kind = comm === 'MainThread' ? 'main' : comm === 'WorkerThread' ? (workers++ === 0 ? 'flush' : 'receiver workers') : comm.startsWith('V8') || comm.startsWith('DelayedTask') ? 'V8 helpers' : comm.startsWith('libuv') ? 'libuv pool' : 'other';
+    out[kind] = (out[kind] ?? 0) + cpu;
+  }
+  return out;
 }
 
 export function peakRssMiB(pid: number): number {

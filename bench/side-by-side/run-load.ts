@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { DeliveryCounter, type Delivery } from './delivery-count.js';
 import { newRunKey } from './fixture.js';
-import { LOAD_CPU, freePort, type Proc } from './processes.js';
+import { LOAD_CPU, freePort, threadCpuSeconds, type Proc } from './processes.js';
 import type { Ports } from './configs.js';
 
 const execFileP = promisify(execFile);
@@ -75,6 +75,8 @@ export interface TraceRun {
   /** output bytes (compressed files, or the Kafka log) written during the load, per span delivered */
   outputBytesPerSpan: number;
   delivery: Delivery;
+  /** CPU seconds during the load by kind of thread (threadCpuSeconds) */
+  threadCpu: Record<string, number>;
 }
 
 export interface TraceSide {
@@ -93,10 +95,12 @@ export async function traceRun(side: TraceSide, dir: string, o: LoadOptions & { 
     if (warmupSeconds > 0) await loadGenerator(ports, { ...o, seconds: warmupSeconds }, dir);
     await settle(proc, () => side.outputBytes(dir), 30_000);
     const cpu0 = proc.cpu();
+    const threads0 = threadCpuSeconds(proc.pid);
     const bytes0 = side.outputBytes(dir);
     const lg = await loadGenerator(ports, o, dir);
     await settle(proc, () => side.outputBytes(dir));
     const cpu1 = proc.cpu();
+    const threads1 = threadCpuSeconds(proc.pid);
     const bytes1 = side.outputBytes(dir);
     const rss = proc.peakRssMiB();
     await proc.stop();
@@ -119,6 +123,7 @@ export async function traceRun(side: TraceSide, dir: string, o: LoadOptions & { 
       peakRssMiB: rss,
       outputBytesPerSpan: delivery.delivered > 0 ? (bytes1 - bytes0) / delivery.delivered : NaN,
       delivery,
+      threadCpu: Object.fromEntries(Object.entries(threads1).map(([k, v]) => [k, v - (threads0[k] ?? 0)])),
     };
   } finally {
     await proc.stop();

@@ -38,7 +38,9 @@ export class HttpWorkerPool {
 
   private spawn(thread: number): Promise<void> {
     const workerData: HttpWorkerData = { ...this.data, thread };
-    const w = new Worker(new URL('./http-worker.js', import.meta.url), { workerData });
+    // the young generation the main thread gets from --max-semi-space-size=4 (npm start, the
+    // image): V8's default for a worker (up to 3 × 16 MiB) is resident memory that buys no CPU
+    const w = new Worker(new URL('./http-worker.js', import.meta.url), { workerData, resourceLimits: { maxYoungGenerationSizeMb: 12 } });
     this.live.set(thread, w);
     return new Promise<void>((resolve, reject) => {
       let listening = false;

@@ -1,8 +1,17 @@
 // Batch compression. zstd via zstd-napi's binding (builds from bundled source and honours levels;
 // @mongodb-js/zstd 2.x downloads a binary at install time and 1.2.x ignores the level).
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
-import snappy from '@napi-rs/snappy';
 import { createRequire } from 'node:module';
+import { isMainThread } from 'node:worker_threads';
+
+const require = createRequire(import.meta.url);
+// @napi-rs/snappy 1.0.2 takes the whole process down (SIGSEGV) when a worker thread ends
+// abnormally (terminate(), an uncaught exception) if that thread was the first to load it. So
+// the main thread loads it up front, and other threads only when they use it: receiver worker
+// threads never do.
+let snappyModule: typeof import('@napi-rs/snappy') | undefined;
+const snappy = (): typeof import('@napi-rs/snappy') => (snappyModule ??= require('@napi-rs/snappy') as typeof import('@napi-rs/snappy'));
+if (isMainThread) snappy();
 
 // The low-level binding gives a streaming decompress we can stop at a size cap.
 interface ZstdDCtx {
@@ -12,7 +21,7 @@ interface ZstdCCtx {
   setParameter(param: number, value: number): void;
   compress2(dst: Uint8Array, src: Uint8Array): number;
 }
-const binding = createRequire(import.meta.url)('zstd-napi/binding') as {
+const binding = require('zstd-napi/binding') as {
   DCtx: new () => ZstdDCtx;
   CCtx: new () => ZstdCCtx;
   CParameter: { compressionLevel: number };
@@ -61,7 +70,7 @@ export function createCodec(name: Compression, level?: number): Codec {
     case 'gzip':
       return { name, compress: (d) => gzipSync(d, { level: level ?? zlibConstants.Z_DEFAULT_COMPRESSION }) };
     case 'snappy':
-      return { name, compress: (d) => snappy.compressSync(toBuffer(d)) };
+      return { name, compress: (d) => snappy().compressSync(toBuffer(d)) };
     case 'none':
       return { name, compress: (d) => d };
   }
@@ -84,7 +93,7 @@ export function decompress(name: Compression, data: Uint8Array, maxBytes = Numbe
     case 'gzip':
       return gunzipSync(data, { maxOutputLength: Math.min(maxBytes, 2 ** 32) });
     case 'snappy': {
-      const out = snappy.uncompressSync(toBuffer(data)) as Buffer;
+      const out = snappy().uncompressSync(toBuffer(data)) as Buffer;
       if (out.length > maxBytes) throw new DecompressedTooLarge(maxBytes);
       return out;
     }
