@@ -140,7 +140,7 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
   const rows: Record<string, string | number>[] = [];
   const ratios: Ratio[] = [];
   let kafka: KafkaServer | undefined;
-  console.log(`\nside by side with the OpenTelemetry Collector (${bin}); collectors on CPU ${COLLECTOR_CPU}, load and servers on CPU ${LOAD_CPU}; ${seconds}s per run, 64 keep-alive connections, 100-span requests`);
+  console.log(`\n${bin ? `side by side with the OpenTelemetry Collector (${bin})` : 'ours alone'}; collectors on CPU ${COLLECTOR_CPU}, load and servers on CPU ${LOAD_CPU}; ${seconds}s per run, 64 keep-alive connections, 100-span requests`);
   try {
     if (only.has('w1')) {
       const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });

@@ -54,8 +54,11 @@ export class OtlpHttpServer {
     server.on('error', (e) => this.logger.error({ err: e.message }, 'otlp http server error'));
     // failed TLS handshakes (wrong CA, plain HTTP to a TLS port) are the client's problem
     server.on('tlsClientError', (e: Error) => this.logger.debug({ err: e.message }, 'otlp https handshake failed'));
-    this.server = server;
-    return server.address() as AddressInfo;
+    const address = server.address() as AddressInfo;
+    // shutdown() came while the port was being bound: serve nothing
+    if (this.closing) server.close();
+    else this.server = server;
+    return address;
   }
 
   /** Stops accepting, lets in-flight requests finish (their data reaches the ring), then closes. */

@@ -47,9 +47,17 @@ export class IntakeState {
     Atomics.store(this.i32, CLOSED, 1);
   }
 
-  /** Resolves once no writer is inside the gate (a ring write takes microseconds). */
-  async settled(): Promise<void> {
-    while (Atomics.load(this.i32, INSIDE) !== 0) await new Promise((r) => setTimeout(r, 1));
+  /**
+   * Resolves true once no writer is inside the gate (a ring write takes microseconds), false
+   * after `timeoutMs` (a thread that died inside it never leaves).
+   */
+  async settled(timeoutMs: number): Promise<boolean> {
+    const until = Date.now() + timeoutMs;
+    while (Atomics.load(this.i32, INSIDE) !== 0) {
+      if (Date.now() > until) return false;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    return true;
   }
 
   get overLimit(): boolean {

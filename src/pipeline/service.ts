@@ -287,7 +287,7 @@ export class Service {
     // From here nothing enters the ring: whatever is answered 200 from now on is already in it.
     this.intake.close();
     // a receiver worker thread may be inside a ring write that passed the gate just before
-    await this.intake.settled();
+    if (!(await this.intake.settled(1000))) logger.error('a ring write by a receiver thread did not finish within 1 s of the drain starting; draining anyway');
     logger.info({ ringUsedBytes: this.ring?.usedBytes() ?? 0 }, 'draining the ring');
     let batches: number | undefined;
     if (this.flush) {
