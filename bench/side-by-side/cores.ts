@@ -1,5 +1,5 @@
-// `--only cores`: does ours scale with cores? W1 (OTLP/HTTP → zstd files) flat out, ours under
-// Node 24 (reusePort), three ways: pinned to one core with worker_threads 0 (the baseline);
+// `--only cores`: does ours scale with cores? W1 (OTLP/HTTP → zstd files) flat out, three ways
+// (ours needs reusePort, Node ≥ 22.12: index.ts runs this part under Node 24 when needed): pinned to one core with worker_threads 0 (the baseline);
 // given both cores with worker_threads 0 (the flush worker gets a core of its own, the
 // receiver stays on one thread); given both cores with worker_threads 1 (two receiver threads).
 // On a 2-CPU machine the load generator stays on CPU 1, so with both cores it shares one with
@@ -8,7 +8,6 @@
 // delivered (zero loss checked).
 import { cpus as onlineCpus } from 'node:os';
 import { join } from 'node:path';
-import { node24 } from '../../test/harness/node24.js';
 import { printTable } from '../table.js';
 import { oursTraces, type Output } from './configs.js';
 import { readOurFiles, bytesUnder } from './outputs.js';
@@ -28,11 +27,11 @@ const SETUPS: readonly Setup[] = [
   { label: 'two cores, worker_threads 1', cpus: '0,1', workerThreads: 1 },
 ];
 
-function side(node: string, s: Setup): TraceSide {
+function side(s: Setup): TraceSide {
   const out = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
   return {
     name: `ours (${s.label})`,
-    start: (dir, ports) => startOurs(dir, oursTraces(dir, ports, out(dir), { workerThreads: s.workerThreads }), ports.http, s.cpus, undefined, node),
+    start: (dir, ports) => startOurs(dir, oursTraces(dir, ports, out(dir), { workerThreads: s.workerThreads }), ports.http, s.cpus),
     outputBytes: (dir) => bytesUnder(join(dir, 'data')),
     read: async (dir, each) => readOurFiles(join(dir, 'data'), each),
   };
@@ -42,7 +41,6 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 /** Runs the three setups `trials` times, alternating; prints each run and the medians. */
 export async function coresBench(base: string, o: LoadOptions, trials: number): Promise<Ratio[]> {
-  const node = node24();
   // every online CPU: this process has pinned itself to LOAD_CPU already
   const cpus = onlineCpus().length;
   const loadCpus = cpus >= 3 ? `2-${cpus - 1}` : LOAD_CPU;
@@ -50,7 +48,7 @@ export async function coresBench(base: string, o: LoadOptions, trials: number): 
   const rows: Record<string, string | number>[] = [];
   for (let t = 0; t < trials; t++) {
     for (const s of SETUPS) {
-      const r = await traceRun(side(node, s), join(base, `cores-${s.workerThreads}-${s.cpus.replace(',', '')}-${t}`), { ...o, loadCpus });
+      const r = await traceRun(side(s), join(base, `cores-${s.workerThreads}-${s.cpus.replace(',', '')}-${t}`), { ...o, loadCpus });
       runs.get(s)!.push(r);
       process.stderr.write(`  cores / ${s.label} #${t + 1}: ${Math.round(r.load.spansPerSec)} spans/s, ours ${r.cpuSeconds.toFixed(1)} CPU-s, load generator ${r.load.cpuSeconds.toFixed(1)} CPU-s, lost ${r.delivery.lost}\n`);
       rows.push({
@@ -70,7 +68,7 @@ export async function coresBench(base: string, o: LoadOptions, trials: number): 
       });
     }
   }
-  printTable(`Scaling with cores: ours under Node 24, W1 flat out, load generator on CPU ${loadCpus} (${trials} alternating trial${trials > 1 ? 's' : ''})`, rows);
+  printTable(`Scaling with cores: ours under Node ${process.versions.node}, W1 flat out, load generator on CPU ${loadCpus} (${trials} alternating trial${trials > 1 ? 's' : ''})`, rows);
   const rate = (s: Setup): number => median(runs.get(s)!.map((r) => r.load.spansPerSec));
   const [one, twoPlain, twoThreads] = SETUPS.map(rate) as [number, number, number];
   // With the load generator on the same two cores, two cores carry at most 2 / (c + l) spans/s

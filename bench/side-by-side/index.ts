@@ -18,6 +18,9 @@ import { traceRun, type LoadOptions, type TraceRun, type TraceSide } from './run
 import { idleBench } from './idle.js';
 import { scrapeBench } from './scrape.js';
 import { coresBench } from './cores.js';
+import { fileURLToPath } from 'node:url';
+import { hasReusePort } from '../../receivers/otlp/reuse-port.js';
+import { node24 } from '../../test/harness/node24.js';
 
 export interface SideBySideOptions {
   seconds?: number;
@@ -192,10 +195,17 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
       ratios.push({ what: `fusion: extra CPU per span, ${rate.rate * 100} spans/s`, ours: fusedR.cpuPerMillion / plainR.cpuPerMillion - 1, collector: NaN, ratio: NaN, goal: '≤ 0.5 (+50 %)' });
     }
     if (rows.length > 0) printTable('Side by side: OTLP traces (lost/duplicates counted from the outputs against acknowledged requests)', rows);
-    if (only.has('cores')) ratios.push(...(await coresBench(base, o, opts.trials ?? 1)));
+    // ours needs reusePort for worker threads: on an older node the part runs in a Node 24
+    // child (so ours and the load generator run under it), which prints its own tables
+    const cores = only.has('cores') && hasReusePort();
+    if (cores) ratios.push(...(await coresBench(base, o, opts.trials ?? 1)));
     if (only.has('w3') && !opts.oursOnly) ratios.push(...(await scrapeBench(bin, join(base, 'w3'), seconds)));
     if (only.has('idle') && kafka && !opts.oursOnly) ratios.push(...(await idleBench(bin, join(base, 'idle'), kafka)));
-    printTable('Side by side: ratios (higher "better by" is better for ours)', ratios.map(ratioRow));
+    if (ratios.length > 0) printTable('Side by side: ratios (higher "better by" is better for ours)', ratios.map(ratioRow));
+    if (only.has('cores') && !cores) {
+      const args = ['--only', 'cores', '--seconds', String(seconds), '--trials', String(opts.trials ?? 1)];
+      execFileSync(node24(), [fileURLToPath(import.meta.url), ...args], { stdio: 'inherit' });
+    }
   } finally {
     await kafka?.close();
     rmSync(base, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 // /proc, which counts every thread (flush worker, Go runtime threads, GC helpers) alike.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,34 +27,10 @@ export interface Proc {
   stop(): Promise<void>;
 }
 
-/** `pid`, or `pid/task/tid` for one thread */
-export function cpuSeconds(pid: number | string): number {
+export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / TICKS;
-}
-
-/**
- * CPU seconds per kind of thread of a Node process: `main`, `flush` (the first worker thread
- * ours starts), `receiver workers` (the later ones), `V8 helpers` (GC, compiler), `libuv pool`.
- */
-export function threadCpuSeconds(pid: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  let workers = 0;
-  const tids = readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b);
-  for (const tid of tids) {
-    let comm: string;
-    let cpu: number;
-    try {
-      comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      cpu = cpuSeconds(`${pid}/task/${tid}`);
-    } catch {
-      continue; // the thread ended meanwhile
-    }
-    const kind = comm === 'MainThread' ? 'main' : comm === 'WorkerThread' ? (workers++ === 0 ? 'flush' : 'receiver workers') : comm.startsWith('V8') || comm.startsWith('DelayedTask') ? 'V8 helpers' : comm.startsWith('libuv') ? 'libuv pool' : 'other';
-    out[kind] = (out[kind] ?? 0) + cpu;
-  }
-  return out;
 }
 
 export function peakRssMiB(pid: number): number {
@@ -127,7 +103,7 @@ function pinned(name: string, cpus: string, argv: string[], readyPort: number, l
 }
 
 /** ai-trace-collector `run` with `yaml`, ready once `readyPort` accepts. */
-export function startOurs(dir: string, yaml: string, readyPort: number, cpus = COLLECTOR_CPU, nodeArgs: string[] = ['--max-semi-space-size=4'], node = process.execPath): Promise<Proc> {
+export function startOurs(dir: string, yaml: string, readyPort: number, cpus = COLLECTOR_CPU, nodeArgs: string[] = ['--max-semi-space-size=4']): Promise<Proc> {
   // nodeArgs: as `npm start` and the container image run it
   const cfg = join(dir, 'ours.yaml');
   writeFileSync(cfg, yaml);
@@ -136,7 +112,7 @@ export function startOurs(dir: string, yaml: string, readyPort: number, cpus = C
   // samplers' own CPU would keep a run from ever looking quiet (settle) after its load.
   const prof = process.env['ATC_BENCH_CPU_PROF'];
   const profArgs = prof ? ['--cpu-prof', '--cpu-prof-interval=5000', `--cpu-prof-dir=${join(prof, basename(dir))}`] : [];
-  return pinned('ours', cpus, [node, ...profArgs, ...nodeArgs, CLI, 'run', '--config', cfg], readyPort, join(dir, 'ours.log'));
+  return pinned('ours', cpus, [process.execPath, ...profArgs, ...nodeArgs, CLI, 'run', '--config', cfg], readyPort, join(dir, 'ours.log'));
 }
 
 export function startOtelcol(bin: string, dir: string, yaml: string, readyPort: number, cpus = COLLECTOR_CPU): Promise<Proc> {

@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { DeliveryCounter, type Delivery } from './delivery-count.js';
 import { newRunKey } from './fixture.js';
-import { LOAD_CPU, freePort, threadCpuSeconds, type Proc } from './processes.js';
+import { LOAD_CPU, freePort, type Proc } from './processes.js';
+import { threadCpuSeconds } from './thread-cpu.js';
 import type { Ports } from './configs.js';
 
 const execFileP = promisify(execFile);
