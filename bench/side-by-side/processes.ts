@@ -112,7 +112,9 @@ export function startOurs(dir: string, yaml: string, readyPort: number, cpus = C
   // samplers' own CPU would keep a run from ever looking quiet (settle) after its load.
   const prof = process.env['ATC_BENCH_CPU_PROF'];
   const profArgs = prof ? ['--cpu-prof', '--cpu-prof-interval=5000', `--cpu-prof-dir=${join(prof, basename(dir))}`] : [];
-  return pinned('ours', cpus, [process.execPath, ...profArgs, ...nodeArgs, CLI, 'run', '--config', cfg], readyPort, join(dir, 'ours.log'));
+  // ATC_BENCH_NODE_ARGS: extra node/V8 flags for ours, space-separated (experiments)
+  const extra = (process.env['ATC_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  return pinned('ours', cpus, [process.execPath, ...profArgs, ...nodeArgs, ...extra, CLI, 'run', '--config', cfg], readyPort, join(dir, 'ours.log'));
 }
 
 export function startOtelcol(bin: string, dir: string, yaml: string, readyPort: number, cpus = COLLECTOR_CPU): Promise<Proc> {
