@@ -4,7 +4,7 @@
 import type { Batch, Signal } from '../../src/component.js';
 import { countItems, decodeRequest } from '../../src/otlp/index.js';
 import { groupByTraceId } from '../../src/otlp/split-by-trace-id.js';
-import { allItems, buildRequest, packItems, parseLayout, type RequestLayout } from '../../src/otlp/split-request.js';
+import { allItems, buildRequest, countEntryItems, packItems, parseLayout, topLevelRuns, type RequestLayout } from '../../src/otlp/split-request.js';
 import type { KafkaEncoding } from '../../src/kafka/config.js';
 
 /**
@@ -60,8 +60,21 @@ export function prepareMessages(batch: Batch, opts: PrepareOptions): Prepared {
         return out;
       }
     }
-    const L = parseLayout(batch.data);
-    emit(L, signal, allItems(L), null, budget, budget, json, out);
+    // Whole resource entries, as views of the batch: the common large batch costs a walk over
+    // its top-level tags, not a parse and a copy of every span.
+    const runs = topLevelRuns(batch.data, budget);
+    for (let i = 0; i < runs.length; i += 2) {
+      const part = batch.data.subarray(runs[i]!, runs[i + 1]!);
+      if (part.length <= budget) {
+        const value = json ? encodeJson(signal, part) : toBuffer(part);
+        if (value.length <= budget) {
+          out.messages.push({ key: null, value, items: signal === 'metrics' ? countItems(signal, part) : countEntryItems(part) });
+          continue;
+        }
+      }
+      const L = parseLayout(part);
+      emit(L, signal, allItems(L), null, budget, budget, json, out);
+    }
     return out;
   }
   const L = parseLayout(batch.data);

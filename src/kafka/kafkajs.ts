@@ -3,6 +3,8 @@
 import kafkajs from 'kafkajs';
 // before any client exists: stops an idle 1 ms timer per broker connection
 import './request-queue-idle-fix.js';
+// before the first send: Produce requests encoded into one buffer, values copied once
+import './produce-request-patch.js';
 
 export const { Kafka, CompressionTypes, CompressionCodecs, Partitioners, logLevel } = kafkajs;
 export type {

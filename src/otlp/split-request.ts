@@ -287,3 +287,62 @@ export function buildRequest(L: RequestLayout, items: readonly number[]): Uint8A
 export function itemBytes(L: RequestLayout, k: number): Uint8Array {
   return L.buf.subarray(L.itemStart[k]!, L.itemEnd[k]!);
 }
+
+/**
+ * Cuts a request into consecutive runs of whole top-level fields (resource entries), each at
+ * most `maxBytes` where a single field allows: a run of whole fields is itself a valid request,
+ * so the parts are views of `buf`, not copies, and nothing below the top level is read. A
+ * resource entry larger than `maxBytes` comes back as a run of its own, for the caller to cut
+ * with parseLayout. Returns [start, end) pairs; throws WireError on malformed bytes.
+ */
+export function topLevelRuns(buf: Uint8Array, maxBytes: number): number[] {
+  const runs: number[] = [];
+  const top = new Reader(buf);
+  let runStart = 0;
+  while (top.more()) {
+    const fieldStart = top.pos;
+    top.tag();
+    top.skip();
+    if (top.pos - runStart > maxBytes && fieldStart > runStart) {
+      runs.push(runStart, fieldStart);
+      runStart = fieldStart;
+    }
+  }
+  if (buf.length > runStart) runs.push(runStart, buf.length);
+  return runs;
+}
+
+/**
+ * Spans, log records or metrics in a request (field 2 of each scope entry), by walking tags
+ * only: for the few callers that need a count of parts they cut without parseLayout.
+ */
+export function countEntryItems(buf: Uint8Array): number {
+  const top = new Reader(buf);
+  const res = new Reader(buf);
+  const scope = new Reader(buf);
+  let n = 0;
+  while (top.more()) {
+    top.tag();
+    if (top.field !== F_RESOURCE_ENTRY || top.wt !== WT_LEN) {
+      top.skip();
+      continue;
+    }
+    top.lenBounds();
+    res.reset(top.start, top.stop);
+    while (res.more()) {
+      res.tag();
+      if (res.field !== F_CHILD || res.wt !== WT_LEN) {
+        res.skip();
+        continue;
+      }
+      res.lenBounds();
+      scope.reset(res.start, res.stop);
+      while (scope.more()) {
+        scope.tag();
+        if (scope.field === F_CHILD && scope.wt === WT_LEN) n++;
+        scope.skip();
+      }
+    }
+  }
+  return n;
+}

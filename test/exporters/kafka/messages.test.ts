@@ -133,3 +133,64 @@ test('prepareMessages: a single item over the limit is refused and counted, the 
   assert.ok(refused.largestBytes > 20_000);
   assert.equal(messages.reduce((n, m) => n + m.items, 0), 12);
 });
+
+for (const signal of SIGNALS) {
+  test(`prepareMessages (${signal}): a batch of many requests is cut at resource entries, into views of the batch`, () => {
+    // 30 concatenated requests of 2 resources each (~3.4 KB per resource): a batch as the flush worker cuts it
+    const one = () => makeRequest(signal, { resources: 2, scopesPerResource: 2, itemsPerScope: 5, fillerBytes: 300 });
+    const parts = Array.from({ length: 30 }, one);
+    const data = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      data.set(p, at);
+      at += p.length;
+    }
+    const batch = makeBatch(signal, data);
+    const max = 20_000;
+    const { messages, refused } = prepareMessages(batch, { encoding: 'otlp_proto', keyByTraceId: false, maxMessageBytes: max });
+    assert.equal(refused.items, 0);
+    assert.ok(messages.length >= Math.ceil(data.length / valueBudget(max, 0)), `${messages.length} messages`);
+    let end = 0;
+    const flat: string[] = [];
+    for (const m of messages) {
+      assert.ok(m.value.length <= valueBudget(max, 0), `value of ${m.value.length} bytes`);
+      assert.equal(m.value.buffer, data.buffer, 'a view of the batch, not a copy');
+      assert.equal(m.value.byteOffset, end, 'consecutive runs');
+      end += m.value.length;
+      assert.equal(m.items, countItems(signal, m.value));
+      flat.push(...flatten(signal, m.value));
+    }
+    assert.equal(end, data.length);
+    assert.deepEqual(flat, flatten(signal, data));
+    assert.equal(messages.reduce((n, m) => n + m.items, 0), batch.items);
+    // greedy: no message could have taken the next one's first resource entry
+    const entries = parseEntries(data);
+    for (let i = 0; i + 1 < messages.length; i++) {
+      const nextEnd = entries.find((e) => e > messages[i + 1]!.value.byteOffset)!;
+      assert.ok(nextEnd - messages[i]!.value.byteOffset > valueBudget(max, 0), `message ${i} could have taken one more resource`);
+    }
+  });
+}
+
+/** End offsets of the top-level fields of a request, read independently of split-request.ts. */
+function parseEntries(b: Uint8Array): number[] {
+  const ends: number[] = [];
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    let mul = 1;
+    for (;;) {
+      const c = b[pos++]!;
+      v += (c & 0x7f) * mul;
+      if (c < 0x80) return v;
+      mul *= 128;
+    }
+  };
+  while (pos < b.length) {
+    assert.equal(varint(), 0x0a, 'field 1, length-delimited');
+    const len = varint();
+    pos += len;
+    ends.push(pos);
+  }
+  return ends;
+}
