@@ -321,28 +321,25 @@ export function countEntryItems(buf: Uint8Array): number {
   const res = new Reader(buf);
   const scope = new Reader(buf);
   let n = 0;
-  while (top.more()) {
-    top.tag();
-    if (top.field !== F_RESOURCE_ENTRY || top.wt !== WT_LEN) {
-      top.skip();
-      continue;
-    }
-    top.lenBounds();
+  while (nextEntry(top, F_RESOURCE_ENTRY)) {
     res.reset(top.start, top.stop);
-    while (res.more()) {
-      res.tag();
-      if (res.field !== F_CHILD || res.wt !== WT_LEN) {
-        res.skip();
-        continue;
-      }
-      res.lenBounds();
+    while (nextEntry(res, F_CHILD)) {
       scope.reset(res.start, res.stop);
-      while (scope.more()) {
-        scope.tag();
-        if (scope.field === F_CHILD && scope.wt === WT_LEN) n++;
-        scope.skip();
-      }
+      while (nextEntry(scope, F_CHILD)) n++;
     }
   }
   return n;
+}
+
+/** Moves `r` past its next length-delimited field number `field` (bounds in start/stop); false at the end. */
+function nextEntry(r: Reader, field: number): boolean {
+  while (r.more()) {
+    r.tag();
+    if (r.field === field && r.wt === WT_LEN) {
+      r.lenBounds();
+      return true;
+    }
+    r.skip();
+  }
+  return false;
 }
