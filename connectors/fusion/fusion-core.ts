@@ -2,8 +2,11 @@
 // keeps logs that came before any span of their trace waiting for them (bounded, counted when
 // they expire), keeps GPU state, and emits each trace enriched (see assemble.ts). Output goes
 // to the callbacks given: enriched traces, fused documents, anomaly log records.
-// A held trace holds a share of the acknowledgements of every batch its spans came in
-// (docs/delivery-guarantees.md): emitted traces carry them on, merged.
+// A batch's acknowledgements stay open while a trace it fed is held
+// (docs/delivery-guarantees.md): each emission carries a share of every batch its traces came in.
+// Per-trace state lives in reused objects indexed by slot, found through a typed-array table
+// keyed on the 16 trace id bytes (trace-id-table.ts); emitted traces are remembered in a second
+// such table, by the emission they left in.
 import { randomBytes } from 'node:crypto';
 import { AckSet } from '../../src/acks/ack-set.js';
 import type { CreateContext } from '../../src/component.js';
@@ -20,8 +23,10 @@ import { offerRecentFusedTraces } from '../../src/telemetry/recent-fused-traces.
 import { GpuState } from './gpu-state.js';
 import { LogAttributeFilter } from './log-filter.js';
 import { scanLogs, type GpuEvent, type LogScanOptions, type TracedLog } from './log-scan.js';
-import type { HeldSpan, HeldTrace, LogEvent, LogsBySpan } from './model.js';
+import { HeldTrace, latin1, type HeldBatch, type HeldSpan, type LogEvent, type LogsBySpan } from './model.js';
+import { SpanPool } from './span-pool.js';
 import { SpanScanner, spanFromFields } from './span-scan.js';
+import { TraceIdTable } from './trace-id-table.js';
 
 export type EmitReason = 'window' | 'root' | 'evicted' | 'shutdown';
 
@@ -67,24 +72,45 @@ interface Emission {
   request: Uint8Array;
 }
 
+/** the id spans without one are held under (OTLP allows none: such spans are one "trace") */
+const NO_TRACE_ID = new Uint8Array(16);
+
 const SPAN_OVERHEAD = 200; // bytes of bookkeeping per held span, for max_bytes
 
 export class FusionCore {
-  private readonly held = new Map<string, HeldTrace>();
+  /** trace id → slot in `traces` */
+  private readonly held = new TraceIdTable(1024);
+  /** by slot; a slot's object is reused by the next trace given that slot */
+  private readonly traces: HeldTrace[] = [];
+  private readonly freeSlots: number[] = [];
+  private heldCount = 0;
+  /**
+   * Slots in creation order (what `tick` and eviction walk, oldest first); an entry whose
+   * trace left or whose slot was reused since (orderPos differs) is skipped and compacted away
+   */
+  private order = new Int32Array(1024);
+  private orderLen = 0;
   private heldBytes = 0;
   private readonly waiting = new Map<string, Waiting>();
   private waitingCount = 0;
   private waitingBytes = 0;
-  /** trace key → the emission it last went out in */
-  private readonly emitted = new Map<string, Emission>();
+  /** trace id → the sequence number of the emission it last went out in */
+  private readonly emitted = new TraceIdTable(1024);
+  /** emissions still remembered (late_window), oldest first; emissions[0] has seq emissionBase */
+  private emissions: Emission[] = [];
+  private emissionBase = 0;
+  private emissionSeq = 0;
   readonly gpu: GpuState;
   private readonly anomalies: AnomalyDetector | undefined;
   private readonly logScan: LogScanOptions;
   private lastPrune = 0;
-  private readonly scanner = new SpanScanner();
-  /** per batch: the scanned spans and their trace keys (reused) */
+  private readonly pool = new SpanPool();
+  private readonly scanner = new SpanScanner(this.pool);
+  /** for late logs: spans read back from an emitted request (not pooled: they are dropped) */
+  private readonly lateScanner = new SpanScanner();
+  /** per batch: the scanned spans and where their trace ids are (reused) */
   private readonly scanned: HeldSpan[] = [];
-  private readonly scannedKeys: string[] = [];
+  private readonly scannedIds: number[] = [];
   /** the output request's buffer, reused from emission to emission */
   private readonly builder = new TracesBuilder(64 * 1024);
 
@@ -105,7 +131,7 @@ export class FusionCore {
   }
 
   get heldTraces(): number {
-    return this.held.size;
+    return this.heldCount;
   }
 
   get heldByteCount(): number {
@@ -119,20 +145,26 @@ export class FusionCore {
   /** Holds the spans; `acks` (the batch's) stay open until every trace they fed is emitted. */
   addSpans(data: Uint8Array, acks: AckSet = AckSet.none()): void {
     const spans = this.scanned;
-    const keys = this.scannedKeys;
+    const ids = this.scannedIds;
     spans.length = 0;
-    keys.length = 0;
-    this.scanner.scan(data, spans, keys);
+    ids.length = 0;
+    this.scanner.scan(data, spans, ids);
     const now = this.now();
-    const hasAcks = !acks.empty;
+    const batch: HeldBatch | undefined = acks.empty ? undefined : { acks, traces: 0, mark: -1 };
     let last: HeldTrace | undefined;
     for (let i = 0; i < spans.length; i++) {
       const s = spans[i]!;
-      const key = keys[i]!;
-      let t = last !== undefined && last.key === key ? last : this.held.get(key);
-      if (!t) t = this.newTrace(key, now);
-      // each trace the batch feeds holds a share (spans of one trace usually come together)
-      if (t !== last && hasAcks) t.acks = t.acks ? t.acks.absorb(acks.share()) : acks.share();
+      const at = ids[i]!;
+      const idBuf = at >= 0 ? data : NO_TRACE_ID;
+      const idAt = at >= 0 ? at : 0;
+      let t: HeldTrace | undefined;
+      if (last !== undefined && sameId(last.id, idBuf, idAt)) t = last;
+      else {
+        const slot = this.held.get(idBuf, idAt);
+        t = slot >= 0 ? this.traces[slot]! : this.newTrace(idBuf, idAt, now);
+      }
+      // each trace the batch feeds keeps the batch's acknowledgements open (counted once)
+      if (t !== last && batch !== undefined && t.holdBatch(batch)) batch.traces++;
       last = t;
       t.spans.push(s);
       const size = s.size + SPAN_OVERHEAD;
@@ -146,27 +178,87 @@ export class FusionCore {
     const n = spans.length;
     // the held traces keep the spans; these lists are reused by the next batch
     spans.length = 0;
-    keys.length = 0;
+    ids.length = 0;
     this.ctx.metrics.inc('atc_fusion_spans_total', {}, n);
-    // the batch's own handle: the shares taken above keep its acknowledgements open
-    acks.complete('delivered');
+    // a batch that fed no trace is done; otherwise its last trace's emission completes it
+    if (batch === undefined || batch.traces === 0) acks.complete('delivered');
     this.enforceBounds();
   }
 
-  private newTrace(key: string, now: number): HeldTrace {
-    const t: HeldTrace = { key, spans: [], logs: undefined, deadline: now + this.cfg.decisionWaitMs, bytes: 0, rootEnded: false, firstSeen: now, acks: undefined };
+  private newTrace(buf: Uint8Array, at: number, now: number): HeldTrace {
+    const slot = this.freeSlots.pop() ?? this.traces.length;
+    let t = this.traces[slot];
+    if (t === undefined) this.traces.push((t = new HeldTrace(slot)));
+    t.reset(buf, at, now, now + this.cfg.decisionWaitMs);
+    this.held.set(buf, at, slot);
+    this.heldCount++;
+    this.appendOrder(t);
     // logs that came first join now
-    const w = this.waiting.size > 0 ? this.waiting.get(key) : undefined;
+    const w = this.waiting.size > 0 ? this.waiting.get(t.key) : undefined;
     if (w) {
-      this.waiting.delete(key);
+      this.waiting.delete(t.key);
       this.waitingCount -= w.count;
       this.waitingBytes -= w.bytes;
       t.logs = w.logs;
       t.bytes += w.bytes;
       this.heldBytes += w.bytes;
     }
-    this.held.set(key, t);
     return t;
+  }
+
+  private appendOrder(t: HeldTrace): void {
+    if (this.orderLen === this.order.length) {
+      this.compactOrder();
+      if (this.orderLen * 2 > this.order.length) {
+        const bigger = new Int32Array(this.order.length * 2);
+        bigger.set(this.order.subarray(0, this.orderLen));
+        this.order = bigger;
+      }
+    }
+    t.orderPos = this.orderLen;
+    this.order[this.orderLen++] = t.slot;
+  }
+
+  /** The held trace at position i of the creation order, or undefined for a stale entry. */
+  private orderAt(i: number): HeldTrace | undefined {
+    const t = this.traces[this.order[i]!]!;
+    return t.live && t.orderPos === i ? t : undefined;
+  }
+
+  /** Drops stale entries from the creation order (keeping it in order). */
+  private compactOrder(): void {
+    let w = 0;
+    for (let i = 0; i < this.orderLen; i++) {
+      const t = this.orderAt(i);
+      if (t === undefined) continue;
+      t.orderPos = w;
+      this.order[w++] = t.slot;
+    }
+    this.orderLen = w;
+  }
+
+  /** Held traces, oldest first. */
+  private heldInOrder(): HeldTrace[] {
+    const out: HeldTrace[] = [];
+    for (let i = 0; i < this.orderLen; i++) {
+      const t = this.orderAt(i);
+      if (t !== undefined) out.push(t);
+    }
+    return out;
+  }
+
+  /** The held trace for a log's trace key, if any. */
+  private heldByKey(key: string): HeldTrace | undefined {
+    if (this.heldCount === 0 || key.length !== 16) return undefined;
+    const slot = this.held.getKey(key);
+    return slot >= 0 ? this.traces[slot] : undefined;
+  }
+
+  /** The emission a trace last left in, while remembered. */
+  private emittedByKey(key: string): Emission | undefined {
+    if (this.emissions.length === 0 || key.length !== 16) return undefined;
+    const seq = this.emitted.getKey(key);
+    return seq >= this.emissionBase ? this.emissions[seq - this.emissionBase] : undefined;
   }
 
   addLogs(data: Uint8Array): void {
@@ -177,14 +269,14 @@ export class FusionCore {
     const late: Late[] = [];
     const now = this.now();
     for (const l of traced) {
-      const t = this.held.get(l.traceKey);
+      const t = this.heldByKey(l.traceKey);
       if (t) {
         pushLog((t.logs ??= new Map()), l.spanKey, l.event);
         t.bytes += l.size;
         this.heldBytes += l.size;
         continue;
       }
-      const done = this.emitted.size > 0 ? this.emitted.get(l.traceKey) : undefined;
+      const done = this.emittedByKey(l.traceKey);
       if (done) {
         late.push({ emission: done, key: l.traceKey, spanKey: l.spanKey, event: l.event });
         continue;
@@ -225,7 +317,20 @@ export class FusionCore {
     const now = this.now();
     const due: HeldTrace[] = [];
     const dueRoot: HeldTrace[] = [];
-    for (const t of this.held.values()) if (t.deadline <= now) (t.rootEnded ? dueRoot : due).push(t);
+    // one pass over the creation order: due traces leave it, stale entries are dropped
+    let w = 0;
+    for (let i = 0; i < this.orderLen; i++) {
+      const t = this.orderAt(i);
+      if (t === undefined) continue;
+      if (t.deadline <= now) {
+        (t.rootEnded ? dueRoot : due).push(t);
+        t.orderPos = -1;
+        continue;
+      }
+      t.orderPos = w;
+      this.order[w++] = t.slot;
+    }
+    this.orderLen = w;
     if (due.length) this.emit(due, 'window');
     if (dueRoot.length) this.emit(dueRoot, 'root');
     let expired = 0;
@@ -237,19 +342,22 @@ export class FusionCore {
     if (now - this.lastPrune >= 5000) {
       this.lastPrune = now;
       this.gpu.prune(now);
-      for (const [k, e] of this.emitted) {
-        if (now - e.at <= this.cfg.lateWindowMs) break; // insertion order = emission order
-        this.emitted.delete(k);
+      let expired = 0;
+      while (expired < this.emissions.length && now - this.emissions[expired]!.at > this.cfg.lateWindowMs) expired++;
+      if (expired > 0) {
+        this.emissions = this.emissions.slice(expired);
+        this.emissionBase += expired;
+        this.emitted.staleBelow(this.emissionBase);
       }
     }
-    this.ctx.metrics.set('atc_fusion_held_traces', {}, this.held.size);
+    this.ctx.metrics.set('atc_fusion_held_traces', {}, this.heldCount);
     this.ctx.metrics.set('atc_fusion_held_bytes', {}, this.heldBytes);
     this.ctx.metrics.set('atc_fusion_waiting_logs', {}, this.waitingCount);
   }
 
   /** Emits every held trace (shutdown). Logs still waiting for spans stay in the logs pipeline only. */
   flushAll(): void {
-    this.emit([...this.held.values()], 'shutdown');
+    this.emit(this.heldInOrder(), 'shutdown');
     let expired = 0;
     for (const [k, w] of this.waiting) expired += this.dropWaiting(k, w);
     if (expired > 0) this.ctx.metrics.inc('atc_fusion_logs_expired_total', { reason: 'shutdown' }, expired);
@@ -273,12 +381,14 @@ export class FusionCore {
 
   /** Oldest traces go out early (never dropped) when the window exceeds its bounds. */
   private enforceBounds(): void {
-    if (this.held.size <= this.cfg.maxTraces && this.heldBytes <= this.cfg.maxBytes) return;
+    if (this.heldCount <= this.cfg.maxTraces && this.heldBytes <= this.cfg.maxBytes) return;
     const out: HeldTrace[] = [];
-    let n = this.held.size;
+    let n = this.heldCount;
     let b = this.heldBytes;
-    for (const t of this.held.values()) {
+    for (let i = 0; i < this.orderLen; i++) {
       if (n <= this.cfg.maxTraces * 0.9 && b <= this.cfg.maxBytes * 0.9) break;
+      const t = this.orderAt(i);
+      if (t === undefined) continue;
       out.push(t);
       n--;
       b -= t.bytes;
@@ -293,7 +403,8 @@ export class FusionCore {
     let logsJoined = 0;
     let gpuJoined = 0;
     for (const t of traces) {
-      this.held.delete(t.key);
+      this.held.delete(t.id, 0);
+      this.heldCount--;
       this.heldBytes -= t.bytes;
       const f = assemble(t, this.gpu);
       logsJoined += f.logsJoined;
@@ -317,15 +428,44 @@ export class FusionCore {
     }
     let items = 0;
     for (const f of out) items += f.trace.spans.length;
-    const acks: AckSet[] = [];
-    for (const t of traces) if (t.acks) acks.push(t.acks);
+    const seq = this.emissionSeq++;
+    const acks = this.takeAcks(traces, seq);
     const request = encodeTraces(out, this.builder);
-    const emission: Emission = { at: now, request };
+    if (this.emissions.length === 0) this.emissionBase = seq;
+    this.emissions.push({ at: now, request });
     for (const t of traces) {
-      this.emitted.delete(t.key);
-      this.emitted.set(t.key, emission);
+      this.emitted.set(t.id, 0, seq);
+      // the output holds copies of the spans: the trace's objects serve the next ones
+      this.pool.release(t.spans);
+      t.spans.length = 0;
+      t.logs = undefined;
+      t.live = false;
+      this.freeSlots.push(t.slot);
     }
-    this.out.traces(request, items, acks.length > 0 ? AckSet.merge(acks) : AckSet.none());
+    this.out.traces(request, items, acks);
+  }
+
+  /**
+   * The acknowledgements emission `seq` carries: a share of every batch its traces hold a part
+   * of; a batch no held trace needs any more gives its own handle instead.
+   */
+  private takeAcks(traces: readonly HeldTrace[], seq: number): AckSet {
+    const batches: HeldBatch[] = [];
+    const count = (b: HeldBatch): void => {
+      if (b.mark !== seq) {
+        b.mark = seq;
+        batches.push(b);
+      }
+      b.traces--;
+    };
+    for (const t of traces) {
+      if (t.batch !== undefined) count(t.batch);
+      if (t.batches !== undefined) for (const b of t.batches) count(b);
+      t.batch = undefined;
+      t.batches = undefined;
+    }
+    if (batches.length === 0) return AckSet.none();
+    return AckSet.merge(batches.map((b) => (b.traces === 0 ? b.acks : b.acks.share())));
   }
 
   /**
@@ -344,7 +484,8 @@ export class FusionCore {
       if (!parent) continue;
       let entry = fragments.get(l.key);
       if (!entry) {
-        const trace: HeldTrace = { key: l.key, spans: [], logs: undefined, deadline: 0, bytes: 0, rootEnded: true, firstSeen: 0, acks: undefined };
+        const trace = HeldTrace.withKey(l.key);
+        trace.rootEnded = true;
         entry = { f: { trace, plans, root: undefined, counts: { events: 0, xid: 0, errors: 0 }, status: 'ok', logsJoined: 0, gpuJoined: 0 }, bySpan: new Map() };
         fragments.set(l.key, entry);
       }
@@ -368,16 +509,22 @@ export class FusionCore {
 
   private spansByTrace(request: Uint8Array): Map<string, HeldSpan[]> {
     const spans: HeldSpan[] = [];
-    const keys: string[] = [];
-    this.scanner.scan(request, spans, keys);
+    const ids: number[] = [];
+    this.lateScanner.scan(request, spans, ids);
     const out = new Map<string, HeldSpan[]>();
     for (let i = 0; i < spans.length; i++) {
-      const list = out.get(keys[i]!);
+      const key = ids[i]! >= 0 ? latin1(request, ids[i]!, ids[i]! + 16) : latin1(NO_TRACE_ID, 0, 16);
+      const list = out.get(key);
       if (list) list.push(spans[i]!);
-      else out.set(keys[i]!, [spans[i]!]);
+      else out.set(key, [spans[i]!]);
     }
     return out;
   }
+}
+
+function sameId(id: Uint8Array, buf: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 16; i++) if (id[i] !== buf[at + i]) return false;
+  return true;
 }
 
 interface Late {

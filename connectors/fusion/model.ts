@@ -25,11 +25,17 @@ export interface LogEvent {
   attributes: Uint8Array[];
 }
 
+const NO_BYTES: Uint8Array = new Uint8Array(0);
+const NO_RESOURCE: ResourceInfo = Object.freeze({ raw: NO_BYTES, service: '', gpuUuid: undefined, pid: undefined, node: undefined });
+
 /**
  * A held span: where its bytes are (a view into the batch it came in, which the span keeps
  * alive; nothing is copied) and the few fields the join decides on. Everything else — its id,
  * parent, name and times — is read from the bytes when something asks (a log or GPU sample
  * joins it, a document is written): a span nothing joins is never decoded.
+ * Fusion reuses these objects (a pool, see SpanPool): a held span lives for the join window,
+ * long enough to reach the old generation, where one new object per span would be garbage that
+ * only a full collection finds. `set` gives an object its next span, `clear` lets go of it.
  */
 export class HeldSpan {
   private id: string | undefined = undefined;
@@ -38,31 +44,69 @@ export class HeldSpan {
   category: string | undefined = undefined;
   gpuUuid: string | undefined = undefined;
   pid: number | undefined = undefined;
+  /** the buffer holding the span */
+  buf: Uint8Array = NO_BYTES;
+  /** the span message's fields: buf[start, end) */
+  start = 0;
+  end = 0;
+  /** where its entry in a ScopeSpans (key and length, then the fields) begins; -1: none */
+  entryStart = -1;
+  resource: ResourceInfo = NO_RESOURCE;
+  scope: Uint8Array = NO_BYTES;
+  private idStart = 0;
+  private idEnd = 0;
+  private parentStart = 0;
+  private parentEnd = 0;
+  private nameStart = 0;
+  private nameEnd = 0;
+  private startAt = -1;
+  private endAt = -1;
+  statusCode = 0;
+  /** the application set a status message (fusion never replaces it) */
+  statusMessage = false;
+  /** no parent (absent or all-zero parent id) */
+  isRoot = false;
 
-  constructor(
-    /** the buffer holding the span */
-    readonly buf: Uint8Array,
-    /** the span message's fields: buf[start, end) */
-    readonly start: number,
-    readonly end: number,
-    /** where its entry in a ScopeSpans (key and length, then the fields) begins; -1: none */
-    readonly entryStart: number,
-    readonly resource: ResourceInfo,
-    readonly scope: Uint8Array,
-    private readonly idStart: number,
-    private readonly idEnd: number,
-    private readonly parentStart: number,
-    private readonly parentEnd: number,
-    private readonly nameStart: number,
-    private readonly nameEnd: number,
-    private readonly startAt: number,
-    private readonly endAt: number,
-    readonly statusCode: number,
-    /** the application set a status message (fusion never replaces it) */
-    readonly statusMessage: boolean,
-    /** no parent (absent or all-zero parent id) */
-    readonly isRoot: boolean,
-  ) {}
+  set(
+    buf: Uint8Array, start: number, end: number, entryStart: number, resource: ResourceInfo, scope: Uint8Array,
+    idStart: number, idEnd: number, parentStart: number, parentEnd: number, nameStart: number, nameEnd: number, startAt: number, endAt: number,
+    statusCode: number, statusMessage: boolean, isRoot: boolean,
+  ): this {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.entryStart = entryStart;
+    this.resource = resource;
+    this.scope = scope;
+    this.idStart = idStart;
+    this.idEnd = idEnd;
+    this.parentStart = parentStart;
+    this.parentEnd = parentEnd;
+    this.nameStart = nameStart;
+    this.nameEnd = nameEnd;
+    this.startAt = startAt;
+    this.endAt = endAt;
+    this.statusCode = statusCode;
+    this.statusMessage = statusMessage;
+    this.isRoot = isRoot;
+    this.id = undefined;
+    this.parent = undefined;
+    this.category = undefined;
+    this.gpuUuid = undefined;
+    this.pid = undefined;
+    return this;
+  }
+
+  /** lets go of the batch, resource and strings it referred to */
+  clear(): void {
+    this.buf = NO_BYTES;
+    this.resource = NO_RESOURCE;
+    this.scope = NO_BYTES;
+    this.id = undefined;
+    this.parent = undefined;
+    this.category = undefined;
+    this.gpuUuid = undefined;
+  }
 
   /** the span's fields as they arrived */
   get raw(): Uint8Array {
@@ -99,18 +143,82 @@ export class HeldSpan {
 /** Logs by span id (latin1 key), including logs for spans not seen yet. */
 export type LogsBySpan = Map<string, LogEvent[]>;
 
-export interface HeldTrace {
-  key: string;
-  spans: HeldSpan[];
+/**
+ * A batch whose spans fusion holds: its acknowledgements stay open while any trace it fed is
+ * held. Counted per batch, not shared per trace: an emission takes one share of each batch
+ * its traces came in (the last emission takes the batch's own handle).
+ */
+export interface HeldBatch {
+  acks: AckSet;
+  /** held traces that hold spans of this batch */
+  traces: number;
+  /** the emission that last counted it (one share per emission) */
+  mark: number;
+}
+
+/** A trace being held (objects are reused from trace to trace: see FusionCore). */
+export class HeldTrace {
+  /** the 16 trace id bytes */
+  readonly id = new Uint8Array(16);
+  private idKey: string | undefined = undefined;
+  spans: HeldSpan[] = [];
   /** undefined until a log joins (most traces get none) */
-  logs: LogsBySpan | undefined;
-  deadline: number;
-  bytes: number;
-  rootEnded: boolean;
+  logs: LogsBySpan | undefined = undefined;
+  deadline = 0;
+  bytes = 0;
+  rootEnded = false;
   /** when its first span arrived */
-  firstSeen: number;
-  /** acknowledgements of the batches its spans came in: emitted with the trace (undefined: none) */
-  acks: AckSet | undefined;
+  firstSeen = 0;
+  /** the batches whose acknowledgements it holds a part of: the first, then any others */
+  batch: HeldBatch | undefined = undefined;
+  batches: HeldBatch[] | undefined = undefined;
+  /** held now (false: free for the next trace) */
+  live = false;
+  /** its position in the creation-order list (FusionCore) */
+  orderPos = -1;
+
+  /** @param slot its index in FusionCore's trace table (-1: not held, a late-log fragment) */
+  constructor(readonly slot = -1) {}
+
+  /** 16 id bytes as a latin1 string */
+  get key(): string {
+    return (this.idKey ??= latin1(this.id, 0, 16));
+  }
+
+  /** a trace not taken from the id table (late-log fragments) */
+  static withKey(key: string): HeldTrace {
+    const t = new HeldTrace();
+    t.idKey = key;
+    for (let i = 0; i < 16; i++) t.id[i] = key.charCodeAt(i);
+    return t;
+  }
+
+  /** Makes it hold a new trace, id from buf[at, at + 16). */
+  reset(buf: Uint8Array, at: number, now: number, deadline: number): void {
+    for (let i = 0; i < 16; i++) this.id[i] = buf[at + i]!;
+    this.idKey = undefined;
+    this.spans.length = 0;
+    this.logs = undefined;
+    this.deadline = deadline;
+    this.bytes = 0;
+    this.rootEnded = false;
+    this.firstSeen = now;
+    this.batch = undefined;
+    this.batches = undefined;
+    this.live = true;
+  }
+
+  /** Adds `b` to the batches it holds a part of, unless it is there; true when added. */
+  holdBatch(b: HeldBatch): boolean {
+    if (this.batch === b) return false;
+    if (this.batch === undefined) {
+      this.batch = b;
+      return true;
+    }
+    if (this.batches?.includes(b)) return false;
+    (this.batches ??= []).push(b);
+    return true;
+  }
 }
 
 /** 16 or 8 id bytes as a compact map key. */

@@ -1,11 +1,12 @@
 // Reads spans out of ExportTraceServiceRequest bytes: where each span is plus the fields fusion
-// decides on. Per span it builds the trace key (16 id bytes as a latin1 string) and one
-// HeldSpan; attribute keys are compared as bytes and only the few fusion joins on are decoded.
+// decides on. Per span it fills one HeldSpan (from a pool when given one) and notes where its
+// trace id is; attribute keys are compared as bytes and only the few fusion joins on are decoded.
 import { NO } from '../../src/otlp/fields.js';
 import { RequestCursor } from '../../src/otlp/request-cursor.js';
 import { SpanView } from '../../src/otlp/span-view.js';
 import { anyValue, AttributeCursor, forEachAttribute, KeySet } from '../../src/otlp/attributes-reader.js';
-import { HeldSpan, isZeroId, latin1, type ResourceInfo } from './model.js';
+import { HeldSpan, isZeroId, type ResourceInfo } from './model.js';
+import type { SpanPool } from './span-pool.js';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
@@ -34,8 +35,14 @@ export class SpanScanner {
   private readonly view = new SpanView();
   private readonly attrs = new AttributeCursor();
 
-  /** Appends the spans of `buf` to `spans` and their trace keys to `keys` (same index). */
-  scan(buf: Uint8Array, spans: HeldSpan[], keys: string[]): void {
+  /** @param pool where span objects come from (none: new ones) */
+  constructor(private readonly pool?: SpanPool) {}
+
+  /**
+   * Appends the spans of `buf` to `spans` and where their trace ids are in `buf` to `traceIdAt`
+   * (same index; -1: the span has no 16-byte trace id).
+   */
+  scan(buf: Uint8Array, spans: HeldSpan[], traceIdAt: number[]): void {
     const c = this.cursor.begin(buf);
     const v = this.view;
     const a = this.attrs;
@@ -46,7 +53,7 @@ export class SpanScanner {
         const scope = buf.subarray(c.scopeStart, c.scopeEnd);
         while (c.nextItem()) {
           v.read(buf, c.itemStart, c.itemEnd);
-          const s = new HeldSpan(
+          const s = (this.pool?.take() ?? new HeldSpan()).set(
             buf, c.itemStart, c.itemEnd, c.itemEntryStart, resource, scope,
             v.spanIdStart, v.spanIdEnd, v.parentStart, v.parentEnd, v.nameStart, v.nameEnd, v.startAt, v.endAt,
             v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(buf, v.parentStart, v.parentEnd),
@@ -57,7 +64,7 @@ export class SpanScanner {
             else s.category = a.text(); // pytorch.category, kineto.category
           }
           spans.push(s);
-          keys.push(latin1(buf, v.traceIdStart, v.traceIdEnd));
+          traceIdAt.push(v.traceIdEnd - v.traceIdStart === 16 ? v.traceIdStart : -1);
         }
       }
     }
@@ -67,7 +74,7 @@ export class SpanScanner {
 /** A span fusion wrote itself (a late-log fragment): its fields are all of `raw`. */
 export function spanFromFields(raw: Uint8Array, resource: ResourceInfo, scope: Uint8Array): HeldSpan {
   const v = new SpanView().read(raw, 0, raw.length);
-  return new HeldSpan(
+  return new HeldSpan().set(
     raw, 0, raw.length, -1, resource, scope, v.spanIdStart, v.spanIdEnd, v.parentStart, v.parentEnd, v.nameStart, v.nameEnd, v.startAt, v.endAt,
     v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(raw, v.parentStart, v.parentEnd),
   );
