@@ -27,7 +27,7 @@ export interface SideBySideOptions {
   only?: string[];
   /** runs ours alone (no Collector build needed): W1, W2, gRPC and fusion rows, no ratios */
   oursOnly?: boolean;
-  /** the "half load" rate in spans/s instead of half the slower collector's flat-out rate */
+  /** the "half load" rate in spans/s instead of half the slower collector's flat-out rate (fusion: of fusion on's) */
   halfRate?: number;
   /** alternating trials of the cores part (medians) */
   trials?: number;
@@ -187,7 +187,8 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
       ratios.push({ what: 'fusion: extra CPU per span, flat out', ours: fused.cpuPerMillion / plain.cpuPerMillion - 1, collector: NaN, ratio: NaN, goal: '≤ 0.5 (+50 %)' });
       // Flat out, fusion on refuses requests (503) that still cost CPU; at a rate both
       // sustain, the two runs carry the same spans.
-      const rate = { ...o, rate: Math.max(1, Math.round((0.5 * fused.load.spansPerSec) / 100)) };
+      // (--half-rate fixes it, so that two builds compare at one rate)
+      const rate = { ...o, rate: o.halfRate ?? Math.max(1, Math.round((0.5 * fused.load.spansPerSec) / 100)) };
       const plainR = await traceRun(oursSide(file), join(base, 'fusion-off-rate'), rate);
       rows.push(row(`fusion off, ${rate.rate * 100} spans/s`, plainR));
       const fusedR = await traceRun(oursSide(file, { fusion: true }), join(base, 'fusion-on-rate'), rate);

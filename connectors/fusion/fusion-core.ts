@@ -5,8 +5,8 @@
 // A batch's acknowledgements stay open while a trace it fed is held
 // (docs/delivery-guarantees.md): each emission carries a share of every batch its traces came in.
 // Per-trace state lives in reused objects indexed by slot, found through a typed-array table
-// keyed on the 16 trace id bytes (trace-id-table.ts); emitted traces are remembered in a second
-// such table, by the emission they left in.
+// keyed on the 16 trace id bytes (trace-id-table.ts). The same entry then remembers the emission
+// the trace left in (for late logs): emitting a trace rewrites its value, nothing is deleted.
 import { randomBytes } from 'node:crypto';
 import { AckSet } from '../../src/acks/ack-set.js';
 import type { CreateContext } from '../../src/component.js';
@@ -23,7 +23,7 @@ import { offerRecentFusedTraces } from '../../src/telemetry/recent-fused-traces.
 import { GpuState } from './gpu-state.js';
 import { LogAttributeFilter } from './log-filter.js';
 import { scanLogs, type GpuEvent, type LogScanOptions, type TracedLog } from './log-scan.js';
-import { HeldTrace, latin1, type HeldBatch, type HeldSpan, type LogEvent, type LogsBySpan } from './model.js';
+import { emptyList, HeldTrace, latin1, type HeldBatch, type HeldSpan, type LogEvent, type LogsBySpan } from './model.js';
 import { SpanPool } from './span-pool.js';
 import { SpanScanner, spanFromFields } from './span-scan.js';
 import { TraceIdTable } from './trace-id-table.js';
@@ -75,11 +75,17 @@ interface Emission {
 /** the id spans without one are held under (OTLP allows none: such spans are one "trace") */
 const NO_TRACE_ID = new Uint8Array(16);
 
+/**
+ * Values in the trace id table: an emission's sequence number (below HELD), or HELD + the slot
+ * of a held trace. Held entries are never stale; emissions older than the late window are.
+ */
+const HELD = 1 << 30;
+
 const SPAN_OVERHEAD = 200; // bytes of bookkeeping per held span, for max_bytes
 
 export class FusionCore {
-  /** trace id → slot in `traces` */
-  private readonly held = new TraceIdTable(1024);
+  /** trace id → HELD + its slot in `traces` while held, then the emission it last left in */
+  private readonly ids = new TraceIdTable(1024);
   /** by slot; a slot's object is reused by the next trace given that slot */
   private readonly traces: HeldTrace[] = [];
   private readonly freeSlots: number[] = [];
@@ -94,8 +100,6 @@ export class FusionCore {
   private readonly waiting = new Map<string, Waiting>();
   private waitingCount = 0;
   private waitingBytes = 0;
-  /** trace id → the sequence number of the emission it last went out in */
-  private readonly emitted = new TraceIdTable(1024);
   /** emissions still remembered (late_window), oldest first; emissions[0] has seq emissionBase */
   private emissions: Emission[] = [];
   private emissionBase = 0;
@@ -160,8 +164,8 @@ export class FusionCore {
       let t: HeldTrace | undefined;
       if (last !== undefined && sameId(last.id, idBuf, idAt)) t = last;
       else {
-        const slot = this.held.get(idBuf, idAt);
-        t = slot >= 0 ? this.traces[slot]! : this.newTrace(idBuf, idAt, now);
+        const v = this.ids.get(idBuf, idAt);
+        t = v >= HELD ? this.traces[v - HELD]! : this.newTrace(idBuf, idAt, now);
       }
       // each trace the batch feeds keeps the batch's acknowledgements open (counted once)
       if (t !== last && batch !== undefined && t.holdBatch(batch)) batch.traces++;
@@ -190,7 +194,7 @@ export class FusionCore {
     let t = this.traces[slot];
     if (t === undefined) this.traces.push((t = new HeldTrace(slot)));
     t.reset(buf, at, now, now + this.cfg.decisionWaitMs);
-    this.held.set(buf, at, slot);
+    this.ids.set(buf, at, HELD + slot);
     this.heldCount++;
     this.appendOrder(t);
     // logs that came first join now
@@ -250,15 +254,15 @@ export class FusionCore {
   /** The held trace for a log's trace key, if any. */
   private heldByKey(key: string): HeldTrace | undefined {
     if (this.heldCount === 0 || key.length !== 16) return undefined;
-    const slot = this.held.getKey(key);
-    return slot >= 0 ? this.traces[slot] : undefined;
+    const v = this.ids.getKey(key);
+    return v >= HELD ? this.traces[v - HELD] : undefined;
   }
 
   /** The emission a trace last left in, while remembered. */
   private emittedByKey(key: string): Emission | undefined {
     if (this.emissions.length === 0 || key.length !== 16) return undefined;
-    const seq = this.emitted.getKey(key);
-    return seq >= this.emissionBase ? this.emissions[seq - this.emissionBase] : undefined;
+    const seq = this.ids.getKey(key);
+    return seq >= this.emissionBase && seq < HELD ? this.emissions[seq - this.emissionBase] : undefined;
   }
 
   addLogs(data: Uint8Array): void {
@@ -347,7 +351,7 @@ export class FusionCore {
       if (expired > 0) {
         this.emissions = this.emissions.slice(expired);
         this.emissionBase += expired;
-        this.emitted.staleBelow(this.emissionBase);
+        this.ids.staleBelow(this.emissionBase);
       }
     }
     this.ctx.metrics.set('atc_fusion_held_traces', {}, this.heldCount);
@@ -403,7 +407,6 @@ export class FusionCore {
     let logsJoined = 0;
     let gpuJoined = 0;
     for (const t of traces) {
-      this.held.delete(t.id, 0);
       this.heldCount--;
       this.heldBytes -= t.bytes;
       const f = assemble(t, this.gpu);
@@ -428,21 +431,31 @@ export class FusionCore {
     }
     let items = 0;
     for (const f of out) items += f.trace.spans.length;
+    // 2^30 emissions take years; then late logs lose what was emitted before, once
+    if (this.emissionSeq === HELD) this.forgetEmissions();
     const seq = this.emissionSeq++;
     const acks = this.takeAcks(traces, seq);
     const request = encodeTraces(out, this.builder);
     if (this.emissions.length === 0) this.emissionBase = seq;
     this.emissions.push({ at: now, request });
     for (const t of traces) {
-      this.emitted.set(t.id, 0, seq);
+      this.ids.set(t.id, 0, seq);
       // the output holds copies of the spans: the trace's objects serve the next ones
       this.pool.release(t.spans);
-      t.spans.length = 0;
+      emptyList(t.spans);
       t.logs = undefined;
       t.live = false;
       this.freeSlots.push(t.slot);
     }
     this.out.traces(request, items, acks);
+  }
+
+  private forgetEmissions(): void {
+    this.emissions = [];
+    this.emissionBase = 0;
+    this.emissionSeq = 0;
+    this.ids.dropBelow(HELD);
+    this.ids.staleBelow(0);
   }
 
   /**

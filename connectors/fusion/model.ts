@@ -197,7 +197,7 @@ export class HeldTrace {
   reset(buf: Uint8Array, at: number, now: number, deadline: number): void {
     for (let i = 0; i < 16; i++) this.id[i] = buf[at + i]!;
     this.idKey = undefined;
-    this.spans.length = 0;
+    emptyList(this.spans);
     this.logs = undefined;
     this.deadline = deadline;
     this.bytes = 0;
@@ -219,6 +219,14 @@ export class HeldTrace {
     (this.batches ??= []).push(b);
     return true;
   }
+}
+
+/**
+ * Empties a list but keeps its storage: `length = 0` drops the backing store, so a reused
+ * trace's next push would allocate one again (old-generation garbage once per trace).
+ */
+export function emptyList(list: unknown[]): void {
+  while (list.length > 0) list.pop();
 }
 
 /** 16 or 8 id bytes as a compact map key. */

@@ -103,6 +103,14 @@ export class TraceIdTable {
     this.stale = min;
   }
 
+  /** Drops every entry whose value is below `min` now (values below it are not stale later). */
+  dropBelow(min: number): void {
+    const keep = this.stale;
+    this.stale = min;
+    this.rebuild(false);
+    this.stale = keep;
+  }
+
   private load(buf: Uint8Array, at: number): void {
     this.k0 = word(buf, at);
     this.k1 = word(buf, at + 4);

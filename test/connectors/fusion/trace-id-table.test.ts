@@ -110,6 +110,10 @@ describe('TraceIdTable', () => {
     fresh.forEach((id) => t.set(id, 0, 10));
     for (let i = 0; i < 8; i++) assert.equal(t.get(old[i]!, 0), i < 4 ? -1 : i);
     assert.equal(t.size, 4 + 20);
+    // dropped now, without waiting for a rebuild
+    t.dropBelow(6);
+    for (let i = 4; i < 8; i++) assert.equal(t.get(old[i]!, 0), i < 6 ? -1 : i);
+    assert.equal(t.size, 2 + 20);
   });
 });
 
