@@ -1,0 +1,68 @@
+// The span scanner's attributes (the ones fusion joins on) from hand-written protobuf bytes:
+// KeyValues in the usual form, and in forms a quick reader must not misread — value before key,
+// a second key field (the last wins), lengths of two bytes — each with its expected value
+// stated here.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { HeldSpan } from '../../../connectors/fusion/model.js';
+import { SpanScanner } from '../../../connectors/fusion/span-scan.js';
+
+const utf8 = (s: string): number[] => [...Buffer.from(s, 'utf8')];
+function varint(v: number): number[] {
+  const out: number[] = [];
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}
+/** a length-delimited field */
+const ld = (field: number, bytes: number[]): number[] => [(field << 3) | 2, ...varint(bytes.length), ...bytes];
+const strValue = (s: string): number[] => ld(1, utf8(s)); // AnyValue.string_value
+const intValue = (n: number): number[] => [(3 << 3) | 0, ...varint(n)]; // AnyValue.int_value
+const kv = (key: string, value: number[]): number[] => [...ld(1, utf8(key)), ...ld(2, value)];
+
+function request(spans: number[][]): Uint8Array {
+  const scope = spans.flatMap((s) => ld(2, s)); // ScopeSpans.spans
+  return new Uint8Array(ld(1, ld(2, scope))); // ExportTraceServiceRequest.resource_spans → ResourceSpans.scope_spans
+}
+
+function span(n: number, attributes: number[][]): number[] {
+  return [...ld(1, Array(16).fill(n)), ...ld(2, Array(8).fill(n)), ...ld(5, utf8(`span ${n}`)), ...attributes.flatMap((a) => ld(9, a))];
+}
+
+function scan(spans: number[][]): HeldSpan[] {
+  const out: HeldSpan[] = [];
+  const ids: number[] = [];
+  new SpanScanner().scan(request(spans), out, ids);
+  assert.equal(out.length, spans.length);
+  return out;
+}
+
+describe('span scanner attributes', () => {
+  test('the usual form: the joined keys read, others passed over; the last of a key wins', () => {
+    const [a, b] = scan([
+      span(1, [kv('http.method', strValue('POST')), kv('gpu.uuid', strValue('GPU-1')), kv('process.pid', intValue(42))]),
+      span(2, [kv('kineto.category', strValue('kernel')), kv('gpu.uuid', strValue('GPU-A')), kv('gpu.uuid', strValue('GPU-B'))]),
+    ]);
+    assert.deepEqual([a!.gpuUuid, a!.pid, a!.category], ['GPU-1', 42, undefined]);
+    assert.deepEqual([b!.gpuUuid, b!.pid, b!.category], ['GPU-B', undefined, 'kernel']);
+  });
+
+  test('value before key, a second key field, two-byte lengths: read as protobuf says', () => {
+    const long = 'k'.repeat(200);
+    const [a, b, c, d] = scan([
+      span(1, [[...ld(2, strValue('GPU-2')), ...ld(1, utf8('gpu.uuid'))]]),
+      // the key is the last key field: gpu.uuid
+      span(2, [[...ld(1, utf8('foo')), ...ld(1, utf8('gpu.uuid')), ...ld(2, strValue('GPU-3'))]]),
+      span(3, [kv('pytorch.category', strValue(long)), kv('process.pid', intValue(7))]),
+      // and the other way: gpu.uuid replaced by a later key field
+      span(4, [[...ld(1, utf8('gpu.uuid')), ...ld(2, strValue('GPU-4')), ...ld(1, utf8('other'))]]),
+    ]);
+    assert.equal(a!.gpuUuid, 'GPU-2');
+    assert.equal(b!.gpuUuid, 'GPU-3');
+    assert.deepEqual([c!.category, c!.pid], [long, 7]);
+    assert.equal(d!.gpuUuid, undefined);
+  });
+});
