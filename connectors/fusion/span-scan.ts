@@ -61,6 +61,7 @@ export class SpanScanner {
       while (c.nextScope()) {
         // one scope view per scope, shared by its spans (encodeTraces groups by identity)
         const scope = buf.subarray(c.scopeStart, c.scopeEnd);
+        const joinKeys = mayHoldJoinKeys(buf, c.scopeEntryStart, c.scopeEntryEnd);
         while (c.nextItem()) {
           v.read(buf, c.itemStart, c.itemEnd);
           const s = (this.pool?.take() ?? new HeldSpan()).set(
@@ -68,7 +69,7 @@ export class SpanScanner {
             v.spanIdStart, v.spanIdEnd, v.parentStart, v.parentEnd, v.nameStart, v.nameEnd, v.startAt, v.endAt,
             v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(buf, v.parentStart, v.parentEnd),
           );
-          if (!this.quickAttributes(buf, c.itemStart, c.itemEnd, s)) {
+          if (joinKeys && !this.quickAttributes(buf, c.itemStart, c.itemEnd, s)) {
             s.gpuUuid = s.pid = s.category = undefined;
             for (a.begin(buf, c.itemStart, c.itemEnd, NO.Span.attributes); a.nextIn(SPAN_KEYS); ) {
               if (a.keyIndex === GPU_UUID) s.gpuUuid = a.text();
@@ -82,6 +83,21 @@ export class SpanScanner {
       }
     }
   }
+}
+
+/** Byte strings every key in SPAN_KEYS contains (`category`: both profiler keys). */
+const NEEDLES = ['gpu.uuid', 'process.pid', 'category'].map((k) => Buffer.from(k, 'latin1'));
+
+/**
+ * Whether buf[start, end) (a ScopeSpans) may hold an attribute fusion joins on: an attribute's
+ * key bytes lie in the message as they are, so when none of the keys' bytes occur, no span in
+ * it has one, and its spans' attributes need not be walked (most spans, one native search per
+ * key and scope).
+ */
+function mayHoldJoinKeys(buf: Uint8Array, start: number, end: number): boolean {
+  const scope = Buffer.from(buf.buffer, buf.byteOffset + start, end - start);
+  for (const n of NEEDLES) if (scope.indexOf(n) >= 0) return true;
+  return false;
 }
 
 /**

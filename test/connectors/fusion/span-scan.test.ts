@@ -23,20 +23,21 @@ const strValue = (s: string): number[] => ld(1, utf8(s)); // AnyValue.string_val
 const intValue = (n: number): number[] => [(3 << 3) | 0, ...varint(n)]; // AnyValue.int_value
 const kv = (key: string, value: number[]): number[] => [...ld(1, utf8(key)), ...ld(2, value)];
 
-function request(spans: number[][]): Uint8Array {
-  const scope = spans.flatMap((s) => ld(2, s)); // ScopeSpans.spans
-  return new Uint8Array(ld(1, ld(2, scope))); // ExportTraceServiceRequest.resource_spans → ResourceSpans.scope_spans
+/** one ScopeSpans per list of spans, in one ResourceSpans */
+function request(...scopes: number[][][]): Uint8Array {
+  const scopeSpans = scopes.flatMap((spans) => ld(2, spans.flatMap((s) => ld(2, s)))); // ResourceSpans.scope_spans → ScopeSpans.spans
+  return new Uint8Array(ld(1, scopeSpans)); // ExportTraceServiceRequest.resource_spans
 }
 
 function span(n: number, attributes: number[][]): number[] {
   return [...ld(1, Array(16).fill(n)), ...ld(2, Array(8).fill(n)), ...ld(5, utf8(`span ${n}`)), ...attributes.flatMap((a) => ld(9, a))];
 }
 
-function scan(spans: number[][]): HeldSpan[] {
+function scan(...scopes: number[][][]): HeldSpan[] {
   const out: HeldSpan[] = [];
   const ids: number[] = [];
-  new SpanScanner().scan(request(spans), out, ids);
-  assert.equal(out.length, spans.length);
+  new SpanScanner().scan(request(...scopes), out, ids);
+  assert.equal(out.length, scopes.flat().length);
   return out;
 }
 
@@ -64,5 +65,14 @@ describe('span scanner attributes', () => {
     assert.equal(b!.gpuUuid, 'GPU-3');
     assert.deepEqual([c!.category, c!.pid], [long, 7]);
     assert.equal(d!.gpuUuid, undefined);
+  });
+
+  test('scopes are told apart: keys in one scope, or only in values, do not give another span attributes', () => {
+    const [a, b, c] = scan(
+      [span(1, [kv('gpu.uuid', strValue('GPU-9'))])],
+      [span(2, [kv('note', strValue('gpu.uuid process.pid category'))]), span(3, [kv('x', strValue('y'))])],
+    );
+    assert.equal(a!.gpuUuid, 'GPU-9');
+    assert.deepEqual([b!.gpuUuid, b!.pid, b!.category, c!.gpuUuid], [undefined, undefined, undefined, undefined]);
   });
 });
