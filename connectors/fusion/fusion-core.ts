@@ -96,6 +96,9 @@ export class FusionCore {
    */
   private order = new Int32Array(1024);
   private orderLen = 0;
+  /** by slot: the trace's position in `order` (-1: not held), and when it is due */
+  private orderPos = new Int32Array(1024).fill(-1);
+  private deadlines = new Float64Array(1024);
   private heldBytes = 0;
   private readonly waiting = new Map<string, Waiting>();
   private waitingCount = 0;
@@ -177,7 +180,7 @@ export class FusionCore {
       // a root span ends the request: only stragglers are still to come
       if (s.isRoot) t.rootEnded = true;
       // without its root, a long request's children arrive long before it: wait for it
-      t.deadline = t.rootEnded ? now + this.cfg.rootWaitMs : Math.max(now + this.cfg.decisionWaitMs, t.firstSeen + this.cfg.rootlessWaitMs);
+      this.deadlines[t.slot] = t.rootEnded ? now + this.cfg.rootWaitMs : Math.max(now + this.cfg.decisionWaitMs, t.firstSeen + this.cfg.rootlessWaitMs);
     }
     const n = spans.length;
     // the held traces keep the spans; these lists are reused by the next batch
@@ -192,8 +195,12 @@ export class FusionCore {
   private newTrace(buf: Uint8Array, at: number, now: number): HeldTrace {
     const slot = this.freeSlots.pop() ?? this.traces.length;
     let t = this.traces[slot];
-    if (t === undefined) this.traces.push((t = new HeldTrace(slot)));
-    t.reset(buf, at, now, now + this.cfg.decisionWaitMs);
+    if (t === undefined) {
+      this.traces.push((t = new HeldTrace(slot)));
+      if (slot === this.orderPos.length) this.growSlots();
+    }
+    t.reset(buf, at, now);
+    this.deadlines[slot] = now + this.cfg.decisionWaitMs;
     this.ids.set(buf, at, HELD + slot);
     this.heldCount++;
     this.appendOrder(t);
@@ -210,6 +217,15 @@ export class FusionCore {
     return t;
   }
 
+  private growSlots(): void {
+    const pos = new Int32Array(this.orderPos.length * 2).fill(-1);
+    pos.set(this.orderPos);
+    this.orderPos = pos;
+    const deadlines = new Float64Array(this.deadlines.length * 2);
+    deadlines.set(this.deadlines);
+    this.deadlines = deadlines;
+  }
+
   private appendOrder(t: HeldTrace): void {
     if (this.orderLen === this.order.length) {
       this.compactOrder();
@@ -219,24 +235,24 @@ export class FusionCore {
         this.order = bigger;
       }
     }
-    t.orderPos = this.orderLen;
+    this.orderPos[t.slot] = this.orderLen;
     this.order[this.orderLen++] = t.slot;
   }
 
   /** The held trace at position i of the creation order, or undefined for a stale entry. */
   private orderAt(i: number): HeldTrace | undefined {
-    const t = this.traces[this.order[i]!]!;
-    return t.live && t.orderPos === i ? t : undefined;
+    const slot = this.order[i]!;
+    return this.orderPos[slot] === i ? this.traces[slot] : undefined;
   }
 
   /** Drops stale entries from the creation order (keeping it in order). */
   private compactOrder(): void {
     let w = 0;
     for (let i = 0; i < this.orderLen; i++) {
-      const t = this.orderAt(i);
-      if (t === undefined) continue;
-      t.orderPos = w;
-      this.order[w++] = t.slot;
+      const slot = this.order[i]!;
+      if (this.orderPos[slot] !== i) continue;
+      this.orderPos[slot] = w;
+      this.order[w++] = slot;
     }
     this.orderLen = w;
   }
@@ -322,17 +338,20 @@ export class FusionCore {
     const due: HeldTrace[] = [];
     const dueRoot: HeldTrace[] = [];
     // one pass over the creation order: due traces leave it, stale entries are dropped
+    // (typed arrays only: the trace objects of due traces alone are touched)
+    const { order, orderPos: pos, deadlines } = this;
     let w = 0;
     for (let i = 0; i < this.orderLen; i++) {
-      const t = this.orderAt(i);
-      if (t === undefined) continue;
-      if (t.deadline <= now) {
+      const slot = order[i]!;
+      if (pos[slot] !== i) continue;
+      if (deadlines[slot]! <= now) {
+        const t = this.traces[slot]!;
         (t.rootEnded ? dueRoot : due).push(t);
-        t.orderPos = -1;
+        pos[slot] = -1;
         continue;
       }
-      t.orderPos = w;
-      this.order[w++] = t.slot;
+      pos[slot] = w;
+      order[w++] = slot;
     }
     this.orderLen = w;
     if (due.length) this.emit(due, 'window');
@@ -444,7 +463,7 @@ export class FusionCore {
       this.pool.release(t.spans);
       emptyList(t.spans);
       t.logs = undefined;
-      t.live = false;
+      this.orderPos[t.slot] = -1;
       this.freeSlots.push(t.slot);
     }
     this.out.traces(request, items, acks);

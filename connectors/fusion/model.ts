@@ -164,7 +164,6 @@ export class HeldTrace {
   spans: HeldSpan[] = [];
   /** undefined until a log joins (most traces get none) */
   logs: LogsBySpan | undefined = undefined;
-  deadline = 0;
   bytes = 0;
   rootEnded = false;
   /** when its first span arrived */
@@ -172,10 +171,6 @@ export class HeldTrace {
   /** the batches whose acknowledgements it holds a part of: the first, then any others */
   batch: HeldBatch | undefined = undefined;
   batches: HeldBatch[] | undefined = undefined;
-  /** held now (false: free for the next trace) */
-  live = false;
-  /** its position in the creation-order list (FusionCore) */
-  orderPos = -1;
 
   /** @param slot its index in FusionCore's trace table (-1: not held, a late-log fragment) */
   constructor(readonly slot = -1) {}
@@ -194,18 +189,16 @@ export class HeldTrace {
   }
 
   /** Makes it hold a new trace, id from buf[at, at + 16). */
-  reset(buf: Uint8Array, at: number, now: number, deadline: number): void {
+  reset(buf: Uint8Array, at: number, now: number): void {
     for (let i = 0; i < 16; i++) this.id[i] = buf[at + i]!;
     this.idKey = undefined;
     emptyList(this.spans);
     this.logs = undefined;
-    this.deadline = deadline;
     this.bytes = 0;
     this.rootEnded = false;
     this.firstSeen = now;
     this.batch = undefined;
     this.batches = undefined;
-    this.live = true;
   }
 
   /** Adds `b` to the batches it holds a part of, unless it is there; true when added. */
