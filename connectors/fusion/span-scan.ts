@@ -2,7 +2,6 @@
 // decides on. Per span it fills one HeldSpan (from a pool when given one) and notes where its
 // trace id is; attribute keys are compared as bytes and only the few fusion joins on are decoded.
 import { NO } from '../../src/otlp/fields.js';
-import { Reader } from '../../src/otlp/wire.js';
 import { RequestCursor } from '../../src/otlp/request-cursor.js';
 import { SpanView } from '../../src/otlp/span-view.js';
 import { anyValue, AttributeCursor, forEachAttribute, KeySet } from '../../src/otlp/attributes-reader.js';
@@ -32,6 +31,7 @@ const SPAN_KEYS = new KeySet(['gpu.uuid', 'process.pid', 'pytorch.category', 'ki
 /** KeyValue.key and KeyValue.value tags (length-delimited) */
 const KEY_TAG = (NO.KeyValue.key << 3) | 2;
 const VALUE_TAG = (NO.KeyValue.value << 3) | 2;
+const ATTRIBUTES_TAG = (NO.Span.attributes << 3) | 2;
 
 /** One per FusionCore: its cursors are re-targeted per batch and per span. */
 export class SpanScanner {
@@ -39,14 +39,8 @@ export class SpanScanner {
   private readonly view = new SpanView();
   private readonly attrs = new AttributeCursor();
 
-  private readonly reader = new Reader(EMPTY);
-
   /** @param pool where span objects come from (none: new ones) */
   constructor(private readonly pool?: SpanPool) {}
-
-  private quickAttributes(buf: Uint8Array, start: number, end: number, s: HeldSpan): boolean {
-    return quickAttributes(this.reader, buf, start, end, s);
-  }
 
   /**
    * Appends the spans of `buf` to `spans` and where their trace ids are in `buf` to `traceIdAt`
@@ -61,7 +55,6 @@ export class SpanScanner {
       while (c.nextScope()) {
         // one scope view per scope, shared by its spans (encodeTraces groups by identity)
         const scope = buf.subarray(c.scopeStart, c.scopeEnd);
-        const joinKeys = mayHoldJoinKeys(buf, c.scopeEntryStart, c.scopeEntryEnd);
         while (c.nextItem()) {
           v.read(buf, c.itemStart, c.itemEnd);
           const s = (this.pool?.take() ?? new HeldSpan()).set(
@@ -69,7 +62,7 @@ export class SpanScanner {
             v.spanIdStart, v.spanIdEnd, v.parentStart, v.parentEnd, v.nameStart, v.nameEnd, v.startAt, v.endAt,
             v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(buf, v.parentStart, v.parentEnd),
           );
-          if (joinKeys && !this.quickAttributes(buf, c.itemStart, c.itemEnd, s)) {
+          if (!quickAttributes(buf, c.itemStart, c.itemEnd, s)) {
             s.gpuUuid = s.pid = s.category = undefined;
             for (a.begin(buf, c.itemStart, c.itemEnd, NO.Span.attributes); a.nextIn(SPAN_KEYS); ) {
               if (a.keyIndex === GPU_UUID) s.gpuUuid = a.text();
@@ -85,57 +78,61 @@ export class SpanScanner {
   }
 }
 
-/** Byte strings every key in SPAN_KEYS contains (`category`: both profiler keys). */
-const NEEDLES = ['gpu.uuid', 'process.pid', 'category'].map((k) => Buffer.from(k, 'latin1'));
-
 /**
- * Whether buf[start, end) (a ScopeSpans) may hold an attribute fusion joins on: an attribute's
- * key bytes lie in the message as they are, so when none of the keys' bytes occur, no span in
- * it has one, and its spans' attributes need not be walked (most spans, one native search per
- * key and scope).
+ * The attributes fusion joins on, read in one pass over the span's bytes with one-byte tags and
+ * KeyValues in the form every encoder writes (key first, then value): other fields and other
+ * keys' values are stepped over, not read. false: something in another form (a longer tag, a
+ * KeyValue laid out otherwise, bytes that do not add up), so the caller reads the attributes
+ * with the general cursor instead.
  */
-function mayHoldJoinKeys(buf: Uint8Array, start: number, end: number): boolean {
-  const scope = Buffer.from(buf.buffer, buf.byteOffset + start, end - start);
-  for (const n of NEEDLES) if (scope.indexOf(n) >= 0) return true;
-  return false;
+function quickAttributes(buf: Uint8Array, start: number, end: number, s: HeldSpan): boolean {
+  let p = start;
+  while (p < end) {
+    const tag = buf[p++]!;
+    if (tag >= 0x80) return false;
+    const wt = tag & 7;
+    if (wt === 2) {
+      let len = 0;
+      for (let shift = 0; ; shift += 7) {
+        if (p >= end || shift > 28) return false;
+        const b = buf[p++]!;
+        len += (b & 0x7f) * 2 ** shift;
+        if (b < 0x80) break;
+      }
+      const stop = p + len;
+      if (stop > end) return false;
+      if (tag === ATTRIBUTES_TAG && !quickKeyValue(buf, p, stop, s)) return false;
+      p = stop;
+    } else if (wt === 0) {
+      while (p < end && buf[p]! >= 0x80) p++;
+      p++;
+    } else if (wt === 1) p += 8;
+    else if (wt === 5) p += 4;
+    else return false;
+  }
+  return p === end;
 }
 
-/**
- * The attributes fusion joins on, read from KeyValues in the form every encoder writes (key
- * first, then value, each with a one-byte length): other keys are passed over without reading
- * their values. false: a KeyValue in another form, so the caller reads them all with the
- * general cursor instead.
- */
-function quickAttributes(r: Reader, buf: Uint8Array, start: number, end: number, s: HeldSpan): boolean {
-  r.target(buf, start, end);
-  while (r.more()) {
-    r.tag();
-    if (r.field !== NO.Span.attributes || r.wt !== 2) {
-      r.skip();
-      continue;
-    }
-    r.lenBounds();
-    const kv = r.start;
-    const kvEnd = r.stop;
-    if (kvEnd - kv < 2 || buf[kv] !== KEY_TAG || buf[kv + 1]! >= 0x80) return false;
-    const keyEnd = kv + 2 + buf[kv + 1]!;
-    if (keyEnd > kvEnd) return false;
-    // nothing after the value either (a second key field would replace the first)
-    let vs = 0;
-    let ve = 0;
-    if (keyEnd < kvEnd) {
-      if (kvEnd - keyEnd < 2 || buf[keyEnd] !== VALUE_TAG || buf[keyEnd + 1]! >= 0x80) return false;
-      vs = keyEnd + 2;
-      ve = vs + buf[keyEnd + 1]!;
-      if (ve !== kvEnd) return false;
-    }
-    const index = SPAN_KEYS.find(buf, kv + 2, keyEnd);
-    if (index < 0) continue;
-    const v = ve > vs ? anyValue(buf, vs, ve) : undefined;
-    if (index === GPU_UUID) s.gpuUuid = v === undefined ? '' : String(v);
-    else if (index === PID) s.pid = Number(v);
-    else s.category = v === undefined ? '' : String(v);
+/** One KeyValue in [kv, kvEnd): false when not in the usual form. */
+function quickKeyValue(buf: Uint8Array, kv: number, kvEnd: number, s: HeldSpan): boolean {
+  if (kvEnd - kv < 2 || buf[kv] !== KEY_TAG || buf[kv + 1]! >= 0x80) return false;
+  const keyEnd = kv + 2 + buf[kv + 1]!;
+  if (keyEnd > kvEnd) return false;
+  // nothing after the value either (a second key field would replace the first)
+  let vs = 0;
+  let ve = 0;
+  if (keyEnd < kvEnd) {
+    if (kvEnd - keyEnd < 2 || buf[keyEnd] !== VALUE_TAG || buf[keyEnd + 1]! >= 0x80) return false;
+    vs = keyEnd + 2;
+    ve = vs + buf[keyEnd + 1]!;
+    if (ve !== kvEnd) return false;
   }
+  const index = SPAN_KEYS.find(buf, kv + 2, keyEnd);
+  if (index < 0) return true;
+  const v = ve > vs ? anyValue(buf, vs, ve) : undefined;
+  if (index === GPU_UUID) s.gpuUuid = v === undefined ? '' : String(v);
+  else if (index === PID) s.pid = Number(v);
+  else s.category = v === undefined ? '' : String(v);
   return true;
 }
 

@@ -67,6 +67,13 @@ describe('span scanner attributes', () => {
     assert.equal(d!.gpuUuid, undefined);
   });
 
+  test('other fields of every wire type and long lengths are stepped over', () => {
+    const fixed64 = (field: number): number[] => [(field << 3) | 1, 1, 2, 3, 4, 5, 6, 7, 8];
+    const extra = [...ld(5, utf8('n'.repeat(300))), (6 << 3) | 0, 0x96, 0x01, ...fixed64(7), ...fixed64(8), (10 << 3) | 0, 0x80, 0x80, 0x01];
+    const [a] = scan([[...span(1, [kv('http.route', strValue('r'.repeat(150))), kv('gpu.uuid', strValue('GPU-L'))]), ...extra, ...ld(9, kv('process.pid', intValue(300)))]]);
+    assert.deepEqual([a!.gpuUuid, a!.pid], ['GPU-L', 300]);
+  });
+
   test('scopes are told apart: keys in one scope, or only in values, do not give another span attributes', () => {
     const [a, b, c] = scan(
       [span(1, [kv('gpu.uuid', strValue('GPU-9'))])],
