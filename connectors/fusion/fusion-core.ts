@@ -23,7 +23,7 @@ import { offerRecentFusedTraces } from '../../src/telemetry/recent-fused-traces.
 import { GpuState } from './gpu-state.js';
 import { LogAttributeFilter } from './log-filter.js';
 import { scanLogs, type GpuEvent, type LogScanOptions, type TracedLog } from './log-scan.js';
-import { emptyList, HeldTrace, latin1, type HeldBatch, type HeldSpan, type LogEvent, type LogsBySpan } from './model.js';
+import { HeldTrace, latin1, type HeldBatch, type HeldSpan, type LogEvent, type LogsBySpan } from './model.js';
 import { SpanPool } from './span-pool.js';
 import { SpanScanner, spanFromFields } from './span-scan.js';
 import { TraceIdTable } from './trace-id-table.js';
@@ -165,7 +165,7 @@ export class FusionCore {
       const idBuf = at >= 0 ? data : NO_TRACE_ID;
       const idAt = at >= 0 ? at : 0;
       let t: HeldTrace | undefined;
-      if (last !== undefined && sameId(last.id, idBuf, idAt)) t = last;
+      if (last !== undefined && sameId(last.idBuf, last.idAt, idBuf, idAt)) t = last;
       else {
         const v = this.ids.get(idBuf, idAt);
         t = v >= HELD ? this.traces[v - HELD]! : this.newTrace(idBuf, idAt, now);
@@ -458,11 +458,10 @@ export class FusionCore {
     if (this.emissions.length === 0) this.emissionBase = seq;
     this.emissions.push({ at: now, request });
     for (const t of traces) {
-      this.ids.set(t.id, 0, seq);
+      this.ids.set(t.idBuf, t.idAt, seq);
       // the output holds copies of the spans: the trace's objects serve the next ones
       this.pool.release(t.spans);
-      emptyList(t.spans);
-      t.logs = undefined;
+      t.release();
       this.orderPos[t.slot] = -1;
       this.freeSlots.push(t.slot);
     }
@@ -554,8 +553,8 @@ export class FusionCore {
   }
 }
 
-function sameId(id: Uint8Array, buf: Uint8Array, at: number): boolean {
-  for (let i = 0; i < 16; i++) if (id[i] !== buf[at + i]) return false;
+function sameId(a: Uint8Array, aAt: number, b: Uint8Array, bAt: number): boolean {
+  for (let i = 0; i < 16; i++) if (a[aAt + i] !== b[bAt + i]) return false;
   return true;
 }
 

@@ -158,8 +158,12 @@ export interface HeldBatch {
 
 /** A trace being held (objects are reused from trace to trace: see FusionCore). */
 export class HeldTrace {
-  /** the 16 trace id bytes */
-  readonly id = new Uint8Array(16);
+  /**
+   * where its 16 trace id bytes are: in the batch its first span came in (which its spans keep
+   * alive anyway), so a held trace copies nothing
+   */
+  idBuf: Uint8Array = NO_BYTES;
+  idAt = 0;
   private idKey: string | undefined = undefined;
   spans: HeldSpan[] = [];
   /** undefined until a log joins (most traces get none) */
@@ -177,20 +181,21 @@ export class HeldTrace {
 
   /** 16 id bytes as a latin1 string */
   get key(): string {
-    return (this.idKey ??= latin1(this.id, 0, 16));
+    return (this.idKey ??= latin1(this.idBuf, this.idAt, this.idAt + 16));
   }
 
   /** a trace not taken from the id table (late-log fragments) */
   static withKey(key: string): HeldTrace {
     const t = new HeldTrace();
     t.idKey = key;
-    for (let i = 0; i < 16; i++) t.id[i] = key.charCodeAt(i);
+    t.idBuf = Buffer.from(key, 'latin1');
     return t;
   }
 
   /** Makes it hold a new trace, id from buf[at, at + 16). */
   reset(buf: Uint8Array, at: number, now: number): void {
-    for (let i = 0; i < 16; i++) this.id[i] = buf[at + i]!;
+    this.idBuf = buf;
+    this.idAt = at;
     this.idKey = undefined;
     emptyList(this.spans);
     this.logs = undefined;
@@ -199,6 +204,14 @@ export class HeldTrace {
     this.firstSeen = now;
     this.batch = undefined;
     this.batches = undefined;
+  }
+
+  /** Lets go of its spans' batch (it left; its object waits for the next trace). */
+  release(): void {
+    this.idBuf = NO_BYTES;
+    this.idKey = undefined;
+    emptyList(this.spans);
+    this.logs = undefined;
   }
 
   /** Adds `b` to the batches it holds a part of, unless it is there; true when added. */
