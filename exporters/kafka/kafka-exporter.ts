@@ -9,7 +9,7 @@ import { SENT_BY_SIGNAL } from '../../src/telemetry/metrics.js';
 import { kafkaCompressionType } from '../../src/kafka/codecs.js';
 import type { KafkaExporterConfig } from './config.js';
 import { classifyKafkaError } from './errors.js';
-import { type Kafka, Partitioners, type KafkaConfig, type Producer } from '../../src/kafka/kafkajs.js';
+import { type Kafka, Partitioners, type KafkaConfig, type PartitionerArgs, type PartitionMetadata, type Producer } from '../../src/kafka/kafkajs.js';
 import { chunkMessages, prepareMessages, type OutMessage } from './messages.js';
 
 interface Pending {
@@ -30,6 +30,10 @@ export class KafkaExporter implements Exporter {
   private stopped = false;
   /** tail of the queue of sends: each waits for the one before */
   private sendChain: Promise<void> = Promise.resolve();
+  /** per topic, its partitions as kafkajs's partitioner last saw them */
+  private readonly partitionsOf = new Map<string, PartitionMetadata[]>();
+  /** first partition of the next multi-partition request: spreads them over the partitions */
+  private rotation = 0;
 
   constructor(
     private readonly cfg: KafkaExporterConfig,
@@ -73,22 +77,27 @@ export class KafkaExporter implements Exporter {
     }
 
     while (p.next < p.chunks.length) {
-      const chunk = p.chunks[p.next]!;
+      const { partitions, chunks } = this.requestPlan(topic, p);
+      const group = p.chunks.slice(p.next, p.next + chunks);
       let sendMs: number;
       try {
-        sendMs = await this.send(topic, chunk);
+        sendMs = await this.send(topic, group, partitions);
       } catch (e) {
         const c = classifyKafkaError(e);
         if (c.kind === 'permanent') this.pending.delete(batch);
         else this.ctx.health.setReady(this.ctx.id, false, `Kafka: ${(e as Error).message}`);
         return this.failed(batch, topic, c.kind, c.reason, e as Error);
       }
-      p.next++;
+      p.next += group.length;
       const labels = { exporter: this.ctx.id, topic };
       let bytes = 0;
-      for (const m of chunk) bytes += m.value.length + (m.key?.length ?? 0);
+      let messages = 0;
+      for (const chunk of group) {
+        messages += chunk.length;
+        for (const m of chunk) bytes += m.value.length + (m.key?.length ?? 0);
+      }
       this.ctx.metrics.observe('atc_exporter_kafka_send_latency_seconds', labels, sendMs / 1000);
-      this.ctx.metrics.inc('atc_exporter_kafka_messages_total', labels, chunk.length);
+      this.ctx.metrics.inc('atc_exporter_kafka_messages_total', labels, messages);
       this.ctx.metrics.inc('atc_exporter_kafka_message_bytes_total', labels, bytes);
     }
     this.pending.delete(batch);
@@ -116,14 +125,23 @@ export class KafkaExporter implements Exporter {
    * after a failure turns that into at worst a duplicate of the batch that failed.
    * Resolves with the ms from handing the messages over to their acknowledgement.
    */
-  private send(topic: string, chunk: readonly OutMessage[]): Promise<number> {
+  private send(topic: string, group: readonly (readonly OutMessage[])[], partitions: readonly number[]): Promise<number> {
+    const messages: { key: Buffer | null; value: Buffer; partition?: number }[] = [];
+    if (group.length === 1) for (const m of group[0]!) messages.push({ key: m.key, value: m.value });
+    else {
+      const first = this.rotation++;
+      for (let j = 0; j < group.length; j++) {
+        const partition = partitions[(first + j) % partitions.length]!;
+        for (const m of group[j]!) messages.push({ key: m.key, value: m.value, partition });
+      }
+    }
     const run = async (): Promise<number> => {
       const producer = await this.connect();
       const t0 = performance.now();
       try {
         await producer.send({
           topic,
-          messages: chunk.map((m) => ({ key: m.key, value: m.value })),
+          messages,
           acks: this.cfg.requiredAcks,
           timeout: this.cfg.timeoutMs,
           compression: this.compression,
@@ -140,6 +158,24 @@ export class KafkaExporter implements Exporter {
       () => {},
     );
     return next;
+  }
+
+  /**
+   * Partitions for the chunks from p.next to share one produce request, one chunk per
+   * partition (a record batch each, each within max_message_bytes): a batch cut into several
+   * messages then costs one round trip, not one per message. Only unkeyed chunks (a key picks
+   * its partition), and only once kafkajs has seen the topic's partitions (after its first
+   * send); else one chunk per request, placed by the partitioner.
+   */
+  private requestPlan(topic: string, p: Pending): { partitions: number[]; chunks: number } {
+    const single = { partitions: [], chunks: 1 };
+    const meta = this.partitionsOf.get(topic);
+    if (meta === undefined || p.next + 1 >= p.chunks.length) return single;
+    const ids: number[] = [];
+    for (const m of meta) if (m.leader >= 0) ids.push(m.partitionId);
+    let n = 0;
+    while (n < ids.length && p.next + n < p.chunks.length && p.chunks[p.next + n]!.every(unkeyed)) n++;
+    return n > 1 ? { partitions: ids, chunks: n } : single;
   }
 
   private prepare(batch: Batch, topic: string): Pending {
@@ -206,7 +242,14 @@ export class KafkaExporter implements Exporter {
       maxInFlightRequests: idempotent ? 1 : undefined,
       allowAutoTopicCreation: true,
       // murmur2 on the key, as the Java client: keyed messages land where Java producers put them.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // Wrapped to learn each topic's partitions, for multi-partition requests (requestPlan).
+      createPartitioner: () => {
+        const partitioner = Partitioners.DefaultPartitioner();
+        return (a: PartitionerArgs) => {
+          this.partitionsOf.set(a.topic, a.partitionMetadata);
+          return partitioner(a);
+        };
+      },
       retry: this.retryOptions(),
     });
     return producer;
@@ -232,4 +275,8 @@ export class KafkaExporter implements Exporter {
       quiet: (message) => message.startsWith('Limiting retries for the idempotent producer'),
     });
   }
+}
+
+function unkeyed(m: OutMessage): boolean {
+  return m.key === null;
 }

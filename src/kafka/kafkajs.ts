@@ -13,6 +13,8 @@ export type {
   KafkaConfig,
   LogEntry,
   Message,
+  PartitionerArgs,
+  PartitionMetadata,
   Producer,
   ProducerBatch,
   SASLOptions,

@@ -215,6 +215,31 @@ test('max_message_bytes: a large batch is split by whole entries, nothing trunca
   assert.equal(ctx.metrics.get('atc_exporter_sent_spans_total', { exporter: 'kafka' }), batch.items);
 });
 
+test('an unkeyed batch cut into several messages goes out in one produce request, a partition per message', { timeout: 120_000 }, async () => {
+  const topic = uniqueTopic('spans-one-request');
+  const max = 65_536;
+  const { exp, ctx } = await exporter({ traces: { topic }, max_message_bytes: max, compression: 'zstd' });
+  const labels = { exporter: 'kafka', topic };
+  // three resources of ~44 KB: no two fit one message, so three messages for three partitions
+  const batch = makeBatch('traces', makeRequest('traces', { resources: 3, scopesPerResource: 1, itemsPerScope: 40, fillerBytes: 1000 }));
+  await exportOk(exp, batch);
+  const requests0 = ctx.metrics.count('atc_exporter_kafka_send_latency_seconds', labels);
+  const messages0 = ctx.metrics.get('atc_exporter_kafka_messages_total', labels);
+  assert.equal(messages0, 3);
+  // the first message alone (kafkajs learns the topic's partitions with it), then the other two together
+  assert.equal(requests0, 2);
+  await exportOk(exp, batch);
+  assert.equal(ctx.metrics.get('atc_exporter_kafka_messages_total', labels) - messages0, 3);
+  assert.equal(ctx.metrics.count('atc_exporter_kafka_send_latency_seconds', labels) - requests0, 1, 'one produce request');
+  const list = await kcatList(brokers(), topic);
+  assert.equal(list.length, 6);
+  // one record batch per message: no request put two of them in one partition (one batch over max)
+  assert.equal((await kafka!.batchCodecs(topic)).length, 6);
+  for (const r of list) assert.ok(r.size <= valueBudget(max, 0), `message of ${r.size} bytes`);
+  const spans = flatten('traces', batch.data);
+  assert.deepEqual(flatten('traces', await kcatValues(brokers(), topic)).sort(), [...spans, ...spans].sort());
+});
+
 test('an item larger than max_message_bytes alone is refused, logged and counted; the rest is delivered', { timeout: 90_000 }, async () => {
   const topic = uniqueTopic('logs-refuse');
   const { exp, ctx } = await exporter({ logs: { topic }, max_message_bytes: 16_384 });
