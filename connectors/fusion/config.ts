@@ -15,6 +15,8 @@ export interface FusionConfig {
   gpuRetentionMs: number;
   /** remember emitted traces this long, to send late logs as follow-up fragments */
   lateWindowMs: number;
+  /** bytes kept of emitted traces for late logs at most (their outlines); beyond, the oldest are forgotten */
+  lateWindowBytes: number;
   /** a trace whose root span has not arrived is held at least this long after its first span */
   rootlessWaitMs: number;
   /** logs that arrive before any span of their trace wait this long for the spans */
@@ -37,6 +39,7 @@ export function createDefaultConfig(): FusionConfig {
     maxBytes: 256 * 1024 * 1024,
     gpuRetentionMs: 10 * 60_000,
     lateWindowMs: 60_000,
+    lateWindowBytes: 64 * 1024 * 1024,
     rootlessWaitMs: 30_000,
     logWaitMs: 30_000,
     maxWaitingLogs: 100_000,
@@ -56,6 +59,7 @@ export const FUSION_FIELDS = fieldTable({
   max_bytes: { type: 'bytes', default: d.maxBytes, min: 1024 * 1024, doc: 'Bytes held at most; beyond, the oldest traces go out early.' },
   gpu_retention: { type: 'duration', default: d.gpuRetentionMs, min: 1000, doc: 'Keep GPU samples and events this long (must cover decision_wait plus span durations).' },
   late_window: { type: 'duration', default: d.lateWindowMs, min: 0, doc: 'Remember emitted traces this long, to send late logs as follow-up fragments.' },
+  late_window_bytes: { type: 'bytes', default: d.lateWindowBytes, min: 0, doc: 'Bytes kept of emitted traces for late logs at most (ids, names, times, resource and scope: ~80 B per span); beyond, the oldest are forgotten early (counted).' },
   rootless_wait: { type: 'duration', default: d.rootlessWaitMs, min: 0, doc: 'A trace whose root span has not arrived is held at least this long after its first span.' },
   log_wait: { type: 'duration', default: d.logWaitMs, min: 0, doc: 'Logs that arrive before any span of their trace wait this long for the spans.' },
   max_waiting_logs: { type: 'integer', default: d.maxWaitingLogs, min: 0, doc: 'Logs waiting for their spans at most; beyond, the oldest expire (counted).' },
@@ -93,6 +97,7 @@ export function parseConfig(raw: unknown, path: string, errors: ConfigErrors): F
     maxBytes: f.get('max_bytes'),
     gpuRetentionMs: f.get('gpu_retention'),
     lateWindowMs: f.get('late_window'),
+    lateWindowBytes: f.get('late_window_bytes'),
     rootlessWaitMs: f.get('rootless_wait'),
     logWaitMs: f.get('log_wait'),
     maxWaitingLogs: f.get('max_waiting_logs'),

@@ -6,6 +6,7 @@
 import { STATUS_CODE_ERROR, TracesBuilder } from '../../src/otlp/traces-builder.js';
 import type { FusedTrace, SpanPlan } from './assemble.js';
 import type { GpuSummary } from './gpu-state.js';
+import { writeOutlineSpan } from './late-window.js';
 import type { HeldSpan, LogEvent } from './model.js';
 
 /**
@@ -15,7 +16,17 @@ import type { HeldSpan, LogEvent } from './model.js';
  * consecutive ones in one copy; a joined span is its original fields plus the appended ones.
  */
 export function encodeTraces(traces: readonly FusedTrace[], b: TracesBuilder = new TracesBuilder(64 * 1024)): Uint8Array {
+  writeTraces(traces, b);
+  return b.finish();
+}
+
+/**
+ * The same, left in `b` (and with `outline`, what the late window keeps of each span, grouped
+ * alike, left in `outline`): the caller takes the requests out of the builders.
+ */
+export function writeTraces(traces: readonly FusedTrace[], b: TracesBuilder, outline?: TracesBuilder): void {
   b.reset();
+  outline?.reset();
   const groups = new Map<Uint8Array, Map<Uint8Array, HeldSpan[]>>();
   // the plans of every trace with something joined, in one map for the batch
   let plans: Map<HeldSpan, SpanPlan> | undefined;
@@ -38,10 +49,16 @@ export function encodeTraces(traces: readonly FusedTrace[], b: TracesBuilder = n
       b.beginScope(scope);
       writeSpans(b, spans, plans);
       b.endScope();
+      if (outline !== undefined) {
+        outline.beginResource(resource);
+        outline.beginScope(scope);
+        for (const s of spans) writeOutlineSpan(outline, s);
+        outline.endScope();
+        outline.endResource();
+      }
     }
     b.endResource();
   }
-  return b.finish();
 }
 
 /** The spans of one scope: runs of adjacent untouched entries of one buffer go in one copy. */

@@ -5,8 +5,8 @@
 // A batch's acknowledgements stay open while a trace it fed is held
 // (docs/delivery-guarantees.md): each emission carries a share of every batch its traces came in.
 // Per-trace state lives in reused objects indexed by slot, found through a typed-array table
-// keyed on the 16 trace id bytes (trace-id-table.ts). The same entry then remembers the emission
-// the trace left in (for late logs): emitting a trace rewrites its value, nothing is deleted.
+// keyed on the 16 trace id bytes (trace-id-table.ts), which holds only held traces: emitting one
+// deletes its entry, and the late window (late-window.ts) remembers the emission it left in.
 import { randomBytes } from 'node:crypto';
 import { AckSet } from '../../src/acks/ack-set.js';
 import type { CreateContext } from '../../src/component.js';
@@ -17,10 +17,11 @@ import { writeBoolAttribute } from '../../src/otlp/attributes-writer.js';
 import { KEY } from '../../src/otlp/fields.js';
 import { SPAN_KIND_INTERNAL, TracesBuilder } from '../../src/otlp/traces-builder.js';
 import type { FusionConfig } from './config.js';
-import { encodeTraces } from './enrich.js';
+import { encodeTraces, writeTraces } from './enrich.js';
 import { fusedDocument } from './fused-document.js';
 import { offerRecentFusedTraces } from '../../src/telemetry/recent-fused-traces.js';
 import { GpuState } from './gpu-state.js';
+import { LateWindow, type Emission } from './late-window.js';
 import { LogAttributeFilter } from './log-filter.js';
 import { scanLogs, type GpuEvent, type LogScanOptions, type TracedLog } from './log-scan.js';
 import { HeldTrace, latin1, type HeldBatch, type HeldSpan, type LogEvent, type LogsBySpan } from './model.js';
@@ -61,30 +62,16 @@ interface Waiting {
   since: number;
 }
 
-/**
- * What late logs need of an emitted trace: the request it went out in, kept for late_window
- * (one per emission, shared by its traces). Nothing of a trace is kept as objects after it left
- * (they would outlive the young generation by a minute); a late log — rare — scans the request
- * for its trace's spans.
- */
-interface Emission {
-  at: number;
-  request: Uint8Array;
-}
-
 /** the id spans without one are held under (OTLP allows none: such spans are one "trace") */
 const NO_TRACE_ID = new Uint8Array(16);
 
-/**
- * Values in the trace id table: an emission's sequence number (below HELD), or HELD + the slot
- * of a held trace. Held entries are never stale; emissions older than the late window are.
- */
-const HELD = 1 << 30;
+/** emission sequence numbers stay below this (id table values are 31-bit) */
+const MAX_SEQ = 1 << 30;
 
 const SPAN_OVERHEAD = 200; // bytes of bookkeeping per held span, for max_bytes
 
 export class FusionCore {
-  /** trace id → HELD + its slot in `traces` while held, then the emission it last left in */
+  /** trace id → its slot in `traces`, while held */
   private readonly ids = new TraceIdTable(1024);
   /** by slot; a slot's object is reused by the next trace given that slot */
   private readonly traces: HeldTrace[] = [];
@@ -103,9 +90,13 @@ export class FusionCore {
   private readonly waiting = new Map<string, Waiting>();
   private waitingCount = 0;
   private waitingBytes = 0;
-  /** emissions still remembered (late_window), oldest first; emissions[0] has seq emissionBase */
-  private emissions: Emission[] = [];
-  private emissionBase = 0;
+  /**
+   * What late logs need of emitted traces: per emission, an outline of its spans (see
+   * late-window.ts), shared by its traces. Nothing of a trace is kept as objects after it left
+   * (they would outlive the young generation by a minute); a late log — rare — scans its
+   * emission's outline for its trace's spans.
+   */
+  private readonly late: LateWindow;
   private emissionSeq = 0;
   readonly gpu: GpuState;
   private readonly anomalies: AnomalyDetector | undefined;
@@ -118,8 +109,9 @@ export class FusionCore {
   /** per batch: the scanned spans and where their trace ids are (reused) */
   private readonly scanned: HeldSpan[] = [];
   private readonly scannedIds: number[] = [];
-  /** the output request's buffer, reused from emission to emission */
+  /** the output request's buffer (an emission takes it: see emit), and the late window's */
   private readonly builder = new TracesBuilder(64 * 1024);
+  private readonly outline = new TracesBuilder(64 * 1024);
 
   constructor(
     private readonly cfg: FusionConfig,
@@ -128,6 +120,7 @@ export class FusionCore {
     private readonly now: () => number = Date.now,
   ) {
     this.gpu = new GpuState(cfg.gpuRetentionMs, now);
+    this.late = new LateWindow(cfg.lateWindowMs, cfg.lateWindowBytes);
     this.anomalies = cfg.anomaly.enabled ? new AnomalyDetector(cfg.anomaly.metrics, cfg.anomaly.factor, cfg.anomaly.window) : undefined;
     this.logScan = { filter: new LogAttributeFilter(cfg.logEvents), maxBodyBytes: cfg.logEvents.maxBodyBytes };
   }
@@ -168,7 +161,7 @@ export class FusionCore {
       if (last !== undefined && sameId(last.idBuf, last.idAt, idBuf, idAt)) t = last;
       else {
         const v = this.ids.get(idBuf, idAt);
-        t = v >= HELD ? this.traces[v - HELD]! : this.newTrace(idBuf, idAt, now);
+        t = v >= 0 ? this.traces[v]! : this.newTrace(idBuf, idAt, now);
       }
       // each trace the batch feeds keeps the batch's acknowledgements open (counted once)
       if (t !== last && batch !== undefined && t.holdBatch(batch)) batch.traces++;
@@ -201,7 +194,7 @@ export class FusionCore {
     }
     t.reset(buf, at, now);
     this.deadlines[slot] = now + this.cfg.decisionWaitMs;
-    this.ids.set(buf, at, HELD + slot);
+    this.ids.set(buf, at, slot);
     this.heldCount++;
     this.appendOrder(t);
     // logs that came first join now
@@ -271,14 +264,17 @@ export class FusionCore {
   private heldByKey(key: string): HeldTrace | undefined {
     if (this.heldCount === 0 || key.length !== 16) return undefined;
     const v = this.ids.getKey(key);
-    return v >= HELD ? this.traces[v - HELD] : undefined;
+    return v >= 0 ? this.traces[v] : undefined;
   }
 
   /** The emission a trace last left in, while remembered. */
   private emittedByKey(key: string): Emission | undefined {
-    if (this.emissions.length === 0 || key.length !== 16) return undefined;
-    const seq = this.ids.getKey(key);
-    return seq >= this.emissionBase && seq < HELD ? this.emissions[seq - this.emissionBase] : undefined;
+    return key.length === 16 ? this.late.find(key) : undefined;
+  }
+
+  /** bytes the late window holds (outlines of emitted traces) */
+  get lateWindowBytes(): number {
+    return this.late.bytes;
   }
 
   addLogs(data: Uint8Array): void {
@@ -365,17 +361,12 @@ export class FusionCore {
     if (now - this.lastPrune >= 5000) {
       this.lastPrune = now;
       this.gpu.prune(now);
-      let expired = 0;
-      while (expired < this.emissions.length && now - this.emissions[expired]!.at > this.cfg.lateWindowMs) expired++;
-      if (expired > 0) {
-        this.emissions = this.emissions.slice(expired);
-        this.emissionBase += expired;
-        this.ids.staleBelow(this.emissionBase);
-      }
+      this.late.expire(now);
     }
     this.ctx.metrics.set('atc_fusion_held_traces', {}, this.heldCount);
     this.ctx.metrics.set('atc_fusion_held_bytes', {}, this.heldBytes);
     this.ctx.metrics.set('atc_fusion_waiting_logs', {}, this.waitingCount);
+    this.ctx.metrics.set('atc_fusion_late_window_bytes', {}, this.late.bytes);
   }
 
   /** Emits every held trace (shutdown). Logs still waiting for spans stay in the logs pipeline only. */
@@ -451,29 +442,33 @@ export class FusionCore {
     let items = 0;
     for (const f of out) items += f.trace.spans.length;
     // 2^30 emissions take years; then late logs lose what was emitted before, once
-    if (this.emissionSeq === HELD) this.forgetEmissions();
+    if (this.emissionSeq === MAX_SEQ) this.forgetEmissions();
     const seq = this.emissionSeq++;
     const acks = this.takeAcks(traces, seq);
-    const request = encodeTraces(out, this.builder);
-    if (this.emissions.length === 0) this.emissionBase = seq;
-    this.emissions.push({ at: now, request });
+    writeTraces(out, this.builder, this.cfg.lateWindowMs > 0 ? this.outline : undefined);
+    // handed on, not copied: the builder goes on in a new buffer
+    const request = this.builder.finishDetached();
+    const remember = this.cfg.lateWindowMs > 0;
     for (const t of traces) {
-      this.ids.set(t.idBuf, t.idAt, seq);
+      this.ids.delete(t.idBuf, t.idAt);
+      if (remember) this.late.remember(t.idBuf, t.idAt, seq, now);
       // the output holds copies of the spans: the trace's objects serve the next ones
       this.pool.release(t.spans);
       t.release();
       this.orderPos[t.slot] = -1;
       this.freeSlots.push(t.slot);
     }
+    if (remember) {
+      this.late.add(seq, { at: now, outline: this.outline.finish(), traces: traces.length });
+      const forgotten = this.late.bound();
+      if (forgotten > 0) this.ctx.metrics.inc('atc_fusion_late_window_forgotten_traces_total', {}, forgotten);
+    }
     this.out.traces(request, items, acks);
   }
 
   private forgetEmissions(): void {
-    this.emissions = [];
-    this.emissionBase = 0;
+    this.late.clear();
     this.emissionSeq = 0;
-    this.ids.dropBelow(HELD);
-    this.ids.staleBelow(0);
   }
 
   /**
@@ -510,7 +505,7 @@ export class FusionCore {
     const scanned = new Map<Emission, Map<string, HeldSpan[]>>();
     for (const l of late) {
       let byTrace = scanned.get(l.emission);
-      if (!byTrace) scanned.set(l.emission, (byTrace = this.spansByTrace(l.emission.request)));
+      if (!byTrace) scanned.set(l.emission, (byTrace = this.spansByTrace(l.emission.outline)));
       const parent = lateParent(byTrace.get(l.key) ?? [], l.spanKey);
       if (!parent) continue;
       let entry = fragments.get(l.key);

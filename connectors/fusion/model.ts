@@ -53,14 +53,18 @@ export class HeldSpan {
   entryStart = -1;
   resource: ResourceInfo = NO_RESOURCE;
   scope: Uint8Array = NO_BYTES;
-  private idStart = 0;
-  private idEnd = 0;
-  private parentStart = 0;
-  private parentEnd = 0;
-  private nameStart = 0;
-  private nameEnd = 0;
-  private startAt = -1;
-  private endAt = -1;
+  /** where its fields' values are in buf (what the late window keeps is copied from them) */
+  traceIdStart = 0;
+  traceIdEnd = 0;
+  idStart = 0;
+  idEnd = 0;
+  parentStart = 0;
+  parentEnd = 0;
+  nameStart = 0;
+  nameEnd = 0;
+  /** offsets of the fixed64 times, -1 when absent */
+  startAt = -1;
+  endAt = -1;
   statusCode = 0;
   /** the application set a status message (fusion never replaces it) */
   statusMessage = false;
@@ -70,7 +74,7 @@ export class HeldSpan {
   set(
     buf: Uint8Array, start: number, end: number, entryStart: number, resource: ResourceInfo, scope: Uint8Array,
     idStart: number, idEnd: number, parentStart: number, parentEnd: number, nameStart: number, nameEnd: number, startAt: number, endAt: number,
-    statusCode: number, statusMessage: boolean, isRoot: boolean,
+    statusCode: number, statusMessage: boolean, isRoot: boolean, traceIdStart: number, traceIdEnd: number,
   ): this {
     this.buf = buf;
     this.start = start;
@@ -89,6 +93,8 @@ export class HeldSpan {
     this.statusCode = statusCode;
     this.statusMessage = statusMessage;
     this.isRoot = isRoot;
+    this.traceIdStart = traceIdStart;
+    this.traceIdEnd = traceIdEnd;
     this.id = undefined;
     this.parent = undefined;
     this.category = undefined;

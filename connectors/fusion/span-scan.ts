@@ -60,7 +60,7 @@ export class SpanScanner {
           const s = (this.pool?.take() ?? new HeldSpan()).set(
             buf, c.itemStart, c.itemEnd, c.itemEntryStart, resource, scope,
             v.spanIdStart, v.spanIdEnd, v.parentStart, v.parentEnd, v.nameStart, v.nameEnd, v.startAt, v.endAt,
-            v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(buf, v.parentStart, v.parentEnd),
+            v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(buf, v.parentStart, v.parentEnd), v.traceIdStart, v.traceIdEnd,
           );
           if (!quickAttributes(buf, c.itemStart, c.itemEnd, s)) {
             s.gpuUuid = s.pid = s.category = undefined;
@@ -141,6 +141,6 @@ export function spanFromFields(raw: Uint8Array, resource: ResourceInfo, scope: U
   const v = new SpanView().read(raw, 0, raw.length);
   return new HeldSpan().set(
     raw, 0, raw.length, -1, resource, scope, v.spanIdStart, v.spanIdEnd, v.parentStart, v.parentEnd, v.nameStart, v.nameEnd, v.startAt, v.endAt,
-    v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(raw, v.parentStart, v.parentEnd),
+    v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(raw, v.parentStart, v.parentEnd), v.traceIdStart, v.traceIdEnd,
   );
 }

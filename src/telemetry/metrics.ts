@@ -128,6 +128,8 @@ export const METRICS = {
   atc_fusion_logs_total: { type: 'counter', help: 'Log records with a trace context seen by fusion.', labels: [] },
   atc_fusion_logs_joined_total: { type: 'counter', help: 'Log records attached to their span as span events.', labels: [] },
   atc_fusion_logs_late_total: { type: 'counter', help: 'Log records that arrived after their trace was emitted (sent as follow-up fragments).', labels: [] },
+  atc_fusion_late_window_bytes: { type: 'gauge', help: 'Bytes fusion keeps of emitted traces for late logs (their outlines), bounded by late_window_bytes.', labels: [] },
+  atc_fusion_late_window_forgotten_traces_total: { type: 'counter', help: 'Emitted traces forgotten before late_window ran out, to stay within late_window_bytes (later logs of theirs wait as logs before spans).', labels: [] },
   atc_fusion_gpu_joined_spans_total: { type: 'counter', help: 'Spans given a GPU summary.', labels: [] },
   atc_fusion_gpu_events_total: { type: 'counter', help: 'GPU events (XID, ECC, GPU lost, clock events) seen by fusion.', labels: [] },
   atc_fusion_gpu_events_unattributed_total: { type: 'counter', help: 'GPU events without a GPU id on a node with several GPUs (not attached).', labels: [] },

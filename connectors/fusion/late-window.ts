@@ -1,0 +1,163 @@
+// What fusion remembers of emitted traces for late logs: per emission, an outline request —
+// every span's trace id, span id, parent id, name, times and profiler category under its
+// resource and scope, nothing else (~80 B per span against ~490 B for the request as it left).
+// That is all a late log's fragment reads (lateParent, fragmentSpan), so the same scanner reads
+// it. Kept for late_window, and at most late_window_bytes: beyond, the oldest are forgotten early.
+// Which emission a trace left in is found through id tables of one generation each (about an
+// eighth of the window): a generation whose emissions are all forgotten is dropped whole, so no
+// table is ever swept for forgotten entries, and the table of held traces stays small.
+import { KEY } from '../../src/otlp/fields.js';
+import type { ProtoWriter } from '../../src/otlp/proto-writer.js';
+import type { TracesBuilder } from '../../src/otlp/traces-builder.js';
+import type { HeldSpan } from './model.js';
+import { TraceIdTable } from './trace-id-table.js';
+
+const S = KEY.Span;
+
+/** Writes the outline of `s` into the open scope of `b` (field values copied as bytes). */
+export function writeOutlineSpan(b: TracesBuilder, s: HeldSpan): void {
+  const w = b.w;
+  const buf = s.buf;
+  b.beginSpan();
+  bytesField(w, S.traceId, buf, s.traceIdStart, s.traceIdEnd);
+  bytesField(w, S.spanId, buf, s.idStart, s.idEnd);
+  bytesField(w, S.parentSpanId, buf, s.parentStart, s.parentEnd);
+  bytesField(w, S.name, buf, s.nameStart, s.nameEnd);
+  if (s.startAt >= 0) {
+    w.key(S.startTimeUnixNano);
+    w.rawFrom(buf, s.startAt, s.startAt + 8);
+  }
+  if (s.endAt >= 0) {
+    w.key(S.endTimeUnixNano);
+    w.rawFrom(buf, s.endAt, s.endAt + 8);
+  }
+  // a profiler span never parents a fragment: keep what marks it as one
+  if (s.category !== undefined) b.stringAttr('pytorch.category', s.category);
+  b.endSpan();
+}
+
+function bytesField(w: ProtoWriter, key: number, buf: Uint8Array, start: number, end: number): void {
+  if (end <= start) return; // absent and empty read back the same
+  w.key(key);
+  w.varint(end - start);
+  w.rawFrom(buf, start, end);
+}
+
+/** An emission as the late window keeps it. */
+export interface Emission {
+  at: number;
+  /** its outline request */
+  outline: Uint8Array;
+  /** traces in it */
+  traces: number;
+}
+
+/** trace id → the last emission (sequence number) it left in, for emissions from `startAt` on */
+interface Generation {
+  ids: TraceIdTable;
+  startAt: number;
+  /** the newest emission it indexes */
+  lastSeq: number;
+}
+
+/**
+ * Emissions still remembered, oldest first, by sequence number (`base` is the first one's).
+ * Bounded by age (`windowMs`) and by outline bytes (`maxBytes`).
+ */
+export class LateWindow {
+  private list: Emission[] = [];
+  base = 0;
+  bytes = 0;
+  /** oldest first */
+  private generations: Generation[] = [];
+  private readonly generationMs: number;
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly maxBytes: number,
+  ) {
+    this.generationMs = Math.max(1000, windowMs / 8);
+  }
+
+  /** Notes that the trace with id buf[at, at + 16) left in emission `seq` (the one added next or last). */
+  remember(buf: Uint8Array, at: number, seq: number, now: number): void {
+    let g = this.generations[this.generations.length - 1];
+    if (g === undefined || now - g.startAt >= this.generationMs) {
+      // sized for as many entries as the last one took: no growth on the way, as a rule
+      g = { ids: new TraceIdTable(g === undefined ? 1024 : Math.ceil(g.ids.size / 0.6)), startAt: now, lastSeq: seq };
+      this.generations.push(g);
+    }
+    g.ids.set(buf, at, seq);
+    g.lastSeq = seq;
+  }
+
+  /** The emission the trace with this id (16 latin1 characters) last left in, while remembered. */
+  find(key: string): Emission | undefined {
+    if (this.list.length === 0) return undefined;
+    // newest first: a trace emitted twice (spans after it left) is found in its last emission
+    for (let i = this.generations.length - 1; i >= 0; i--) {
+      const seq = this.generations[i]!.ids.getKey(key);
+      if (seq >= 0) return this.get(seq);
+    }
+    return undefined;
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  /** Remembers emission `seq` (one above the last one added, or the first after clear). */
+  add(seq: number, e: Emission): void {
+    if (this.list.length === 0) this.base = seq;
+    this.list.push(e);
+    this.bytes += e.outline.length;
+  }
+
+  get(seq: number): Emission | undefined {
+    return seq >= this.base ? this.list[seq - this.base] : undefined;
+  }
+
+  /** Forgets emissions older than the window; returns how many went. */
+  expire(now: number): number {
+    let n = 0;
+    while (n < this.list.length && now - this.list[n]!.at > this.windowMs) n++;
+    this.drop(n);
+    return n;
+  }
+
+  /** Forgets the oldest emissions while over maxBytes; returns the traces forgotten. */
+  bound(): number {
+    let n = 0;
+    let traces = 0;
+    let bytes = this.bytes;
+    while (n < this.list.length && bytes > this.maxBytes) {
+      bytes -= this.list[n]!.outline.length;
+      traces += this.list[n]!.traces;
+      n++;
+    }
+    this.drop(n);
+    return traces;
+  }
+
+  clear(): void {
+    this.list = [];
+    this.base = 0;
+    this.bytes = 0;
+    this.generations = [];
+  }
+
+  /** generations of id tables held (tests) */
+  get generationCount(): number {
+    return this.generations.length;
+  }
+
+  private drop(n: number): void {
+    if (n === 0) return;
+    for (let i = 0; i < n; i++) this.bytes -= this.list[i]!.outline.length;
+    this.list.splice(0, n);
+    this.base += n;
+    let g = 0;
+    while (g < this.generations.length && this.generations[g]!.lastSeq < this.base) g++;
+    if (g > 0) this.generations.splice(0, g);
+  }
+}
