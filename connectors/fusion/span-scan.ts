@@ -31,16 +31,25 @@ const SPAN_KEYS = new KeySet(['gpu.uuid', 'process.pid', 'pytorch.category', 'ki
 /** KeyValue.key and KeyValue.value tags (length-delimited) */
 const KEY_TAG = (NO.KeyValue.key << 3) | 2;
 const VALUE_TAG = (NO.KeyValue.value << 3) | 2;
-const ATTRIBUTES_TAG = (NO.Span.attributes << 3) | 2;
+/** Status.code (varint) and Status.message (length-delimited) tags */
+const STATUS_CODE_TAG = (NO.Status.code << 3) | 0;
+const STATUS_MESSAGE_TAG = (NO.Status.message << 3) | 2;
 
 /** One per FusionCore: its cursors are re-targeted per batch and per span. */
 export class SpanScanner {
   private readonly cursor = new RequestCursor();
   private readonly view = new SpanView();
   private readonly attrs = new AttributeCursor();
+  private readonly quick = new QuickSpan();
 
-  /** @param pool where span objects come from (none: new ones) */
-  constructor(private readonly pool?: SpanPool) {}
+  /**
+   * @param pool where span objects come from (none: new ones)
+   * @param onePass read spans in one pass where they are in the usual form (false: tests, the general readers only)
+   */
+  constructor(
+    private readonly pool?: SpanPool,
+    private readonly onePass = true,
+  ) {}
 
   /**
    * Appends the spans of `buf` to `spans` and where their trace ids are in `buf` to `traceIdAt`
@@ -56,19 +65,32 @@ export class SpanScanner {
         // one scope view per scope, shared by its spans (encodeTraces groups by identity)
         const scope = buf.subarray(c.scopeStart, c.scopeEnd);
         while (c.nextItem()) {
+          const s = this.pool?.take() ?? new HeldSpan();
+          const q = this.quick;
+          if (this.onePass && q.read(buf, c.itemStart, c.itemEnd)) {
+            s.set(
+              buf, c.itemStart, c.itemEnd, c.itemEntryStart, resource, scope,
+              q.idStart, q.idEnd, q.parentStart, q.parentEnd, q.nameStart, q.nameEnd, q.startAt, q.endAt,
+              q.statusCode, q.statusMessage, isZeroId(buf, q.parentStart, q.parentEnd), q.traceIdStart, q.traceIdEnd,
+            );
+            s.gpuUuid = q.gpuUuid;
+            s.pid = q.pid;
+            s.category = q.category;
+            spans.push(s);
+            traceIdAt.push(q.traceIdEnd - q.traceIdStart === 16 ? q.traceIdStart : -1);
+            continue;
+          }
+          // another form: the general readers (a field view, then the attribute cursor)
           v.read(buf, c.itemStart, c.itemEnd);
-          const s = (this.pool?.take() ?? new HeldSpan()).set(
+          s.set(
             buf, c.itemStart, c.itemEnd, c.itemEntryStart, resource, scope,
             v.spanIdStart, v.spanIdEnd, v.parentStart, v.parentEnd, v.nameStart, v.nameEnd, v.startAt, v.endAt,
             v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(buf, v.parentStart, v.parentEnd), v.traceIdStart, v.traceIdEnd,
           );
-          if (!quickAttributes(buf, c.itemStart, c.itemEnd, s)) {
-            s.gpuUuid = s.pid = s.category = undefined;
-            for (a.begin(buf, c.itemStart, c.itemEnd, NO.Span.attributes); a.nextIn(SPAN_KEYS); ) {
-              if (a.keyIndex === GPU_UUID) s.gpuUuid = a.text();
-              else if (a.keyIndex === PID) s.pid = Number(a.value());
-              else s.category = a.text(); // pytorch.category, kineto.category
-            }
+          for (a.begin(buf, c.itemStart, c.itemEnd, NO.Span.attributes); a.nextIn(SPAN_KEYS); ) {
+            if (a.keyIndex === GPU_UUID) s.gpuUuid = a.text();
+            else if (a.keyIndex === PID) s.pid = Number(a.value());
+            else s.category = a.text(); // pytorch.category, kineto.category
           }
           spans.push(s);
           traceIdAt.push(v.traceIdEnd - v.traceIdStart === 16 ? v.traceIdStart : -1);
@@ -79,61 +101,141 @@ export class SpanScanner {
 }
 
 /**
- * The attributes fusion joins on, read in one pass over the span's bytes with one-byte tags and
- * KeyValues in the form every encoder writes (key first, then value): other fields and other
- * keys' values are stepped over, not read. false: something in another form (a longer tag, a
- * KeyValue laid out otherwise, bytes that do not add up), so the caller reads the attributes
- * with the general cursor instead.
+ * What fusion keeps of a span — where its ids, name and times are, its status, the attributes
+ * fusion joins on — in one pass over its bytes, for tags of one or two bytes and KeyValues in
+ * the form every encoder writes (key first, then value): other fields and other keys' values are
+ * stepped over, not read. Later fields win, as in SpanView. `read` false: something in another
+ * form (a longer tag, a KeyValue or Status laid out otherwise, bytes that do not add up), so the
+ * caller reads the span with the general readers instead.
  */
-function quickAttributes(buf: Uint8Array, start: number, end: number, s: HeldSpan): boolean {
-  let p = start;
-  while (p < end) {
-    const tag = buf[p++]!;
-    if (tag >= 0x80) return false;
-    const wt = tag & 7;
-    if (wt === 2) {
-      let len = 0;
-      for (let shift = 0; ; shift += 7) {
-        if (p >= end || shift > 28) return false;
-        const b = buf[p++]!;
-        len += (b & 0x7f) * 2 ** shift;
-        if (b < 0x80) break;
-      }
-      const stop = p + len;
-      if (stop > end) return false;
-      if (tag === ATTRIBUTES_TAG && !quickKeyValue(buf, p, stop, s)) return false;
-      p = stop;
-    } else if (wt === 0) {
-      while (p < end && buf[p]! >= 0x80) p++;
-      p++;
-    } else if (wt === 1) p += 8;
-    else if (wt === 5) p += 4;
-    else return false;
-  }
-  return p === end;
-}
+export class QuickSpan {
+  traceIdStart = 0;
+  traceIdEnd = 0;
+  idStart = 0;
+  idEnd = 0;
+  parentStart = 0;
+  parentEnd = 0;
+  nameStart = 0;
+  nameEnd = 0;
+  startAt = -1;
+  endAt = -1;
+  statusCode = 0;
+  statusMessage = false;
+  gpuUuid: string | undefined = undefined;
+  pid: number | undefined = undefined;
+  category: string | undefined = undefined;
 
-/** One KeyValue in [kv, kvEnd): false when not in the usual form. */
-function quickKeyValue(buf: Uint8Array, kv: number, kvEnd: number, s: HeldSpan): boolean {
-  if (kvEnd - kv < 2 || buf[kv] !== KEY_TAG || buf[kv + 1]! >= 0x80) return false;
-  const keyEnd = kv + 2 + buf[kv + 1]!;
-  if (keyEnd > kvEnd) return false;
-  // nothing after the value either (a second key field would replace the first)
-  let vs = 0;
-  let ve = 0;
-  if (keyEnd < kvEnd) {
-    if (kvEnd - keyEnd < 2 || buf[keyEnd] !== VALUE_TAG || buf[keyEnd + 1]! >= 0x80) return false;
-    vs = keyEnd + 2;
-    ve = vs + buf[keyEnd + 1]!;
-    if (ve !== kvEnd) return false;
+  read(buf: Uint8Array, start: number, end: number): boolean {
+    this.traceIdStart = this.traceIdEnd = this.idStart = this.idEnd = 0;
+    this.parentStart = this.parentEnd = this.nameStart = this.nameEnd = 0;
+    this.startAt = this.endAt = -1;
+    this.statusCode = 0;
+    this.statusMessage = false;
+    this.gpuUuid = this.pid = this.category = undefined;
+    let p = start;
+    while (p < end) {
+      let tag = buf[p++]!;
+      if (tag >= 0x80) {
+        if (p >= end || buf[p]! >= 0x80) return false;
+        tag = (tag & 0x7f) | (buf[p++]! << 7);
+      }
+      const wt = tag & 7;
+      if (wt === 2) {
+        let len = 0;
+        for (let shift = 0; ; shift += 7) {
+          if (p >= end || shift > 28) return false;
+          const b = buf[p++]!;
+          len += (b & 0x7f) * 2 ** shift;
+          if (b < 0x80) break;
+        }
+        const stop = p + len;
+        if (stop > end) return false;
+        switch (tag >>> 3) {
+          case NO.Span.traceId:
+            this.traceIdStart = p;
+            this.traceIdEnd = stop;
+            break;
+          case NO.Span.spanId:
+            this.idStart = p;
+            this.idEnd = stop;
+            break;
+          case NO.Span.parentSpanId:
+            this.parentStart = p;
+            this.parentEnd = stop;
+            break;
+          case NO.Span.name:
+            this.nameStart = p;
+            this.nameEnd = stop;
+            break;
+          case NO.Span.attributes:
+            if (!this.keyValue(buf, p, stop)) return false;
+            break;
+          case NO.Span.status:
+            if (!this.status(buf, p, stop)) return false;
+            break;
+        }
+        p = stop;
+      } else if (wt === 0) {
+        while (p < end && buf[p]! >= 0x80) p++;
+        p++;
+      } else if (wt === 1) {
+        const field = tag >>> 3;
+        if (field === NO.Span.startTimeUnixNano) this.startAt = p;
+        else if (field === NO.Span.endTimeUnixNano) this.endAt = p;
+        p += 8;
+      } else if (wt === 5) p += 4;
+      else return false;
+    }
+    return p === end;
   }
-  const index = SPAN_KEYS.find(buf, kv + 2, keyEnd);
-  if (index < 0) return true;
-  const v = ve > vs ? anyValue(buf, vs, ve) : undefined;
-  if (index === GPU_UUID) s.gpuUuid = v === undefined ? '' : String(v);
-  else if (index === PID) s.pid = Number(v);
-  else s.category = v === undefined ? '' : String(v);
-  return true;
+
+  /** One Status in [p, stop): code (a one-byte varint) and whether a message is set; false when in another form. */
+  private status(buf: Uint8Array, p: number, stop: number): boolean {
+    while (p < stop) {
+      const tag = buf[p++]!;
+      if (tag >= 0x80 || p >= stop) return false;
+      const wt = tag & 7;
+      if (tag === STATUS_CODE_TAG) {
+        const b = buf[p++]!;
+        if (b >= 0x80) return false;
+        this.statusCode = b;
+      } else if (wt === 2) {
+        const len = buf[p++]!;
+        if (len >= 0x80) return false;
+        if (tag === STATUS_MESSAGE_TAG) this.statusMessage = len > 0;
+        p += len;
+      } else if (wt === 0) {
+        while (p < stop && buf[p]! >= 0x80) p++;
+        p++;
+      } else if (wt === 1) p += 8;
+      else if (wt === 5) p += 4;
+      else return false;
+    }
+    return p === stop;
+  }
+
+  /** One KeyValue in [kv, kvEnd): false when not in the usual form. */
+  private keyValue(buf: Uint8Array, kv: number, kvEnd: number): boolean {
+    if (kvEnd - kv < 2 || buf[kv] !== KEY_TAG || buf[kv + 1]! >= 0x80) return false;
+    const keyEnd = kv + 2 + buf[kv + 1]!;
+    if (keyEnd > kvEnd) return false;
+    // nothing after the value either (a second key field would replace the first)
+    let vs = 0;
+    let ve = 0;
+    if (keyEnd < kvEnd) {
+      if (kvEnd - keyEnd < 2 || buf[keyEnd] !== VALUE_TAG || buf[keyEnd + 1]! >= 0x80) return false;
+      vs = keyEnd + 2;
+      ve = vs + buf[keyEnd + 1]!;
+      if (ve !== kvEnd) return false;
+    }
+    const index = SPAN_KEYS.find(buf, kv + 2, keyEnd);
+    if (index < 0) return true;
+    const v = ve > vs ? anyValue(buf, vs, ve) : undefined;
+    if (index === GPU_UUID) this.gpuUuid = v === undefined ? '' : String(v);
+    else if (index === PID) this.pid = Number(v);
+    else this.category = v === undefined ? '' : String(v);
+    return true;
+  }
 }
 
 /** A span fusion wrote itself (a late-log fragment): its fields are all of `raw`. */

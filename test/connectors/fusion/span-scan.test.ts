@@ -1,11 +1,13 @@
 // The span scanner's attributes (the ones fusion joins on) from hand-written protobuf bytes:
 // KeyValues in the usual form, and in forms a quick reader must not misread — value before key,
 // a second key field (the last wins), lengths of two bytes — each with its expected value
-// stated here.
+// stated here. Then the one-pass reader against the general readers (SpanView and the attribute
+// cursor) over random spans: fields in any order, repeated, of every wire type, two-byte tags.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { HeldSpan } from '../../../connectors/fusion/model.js';
-import { SpanScanner } from '../../../connectors/fusion/span-scan.js';
+import { QuickSpan, SpanScanner } from '../../../connectors/fusion/span-scan.js';
+import { rng } from '../../harness/prng.js';
 
 const utf8 = (s: string): number[] => [...Buffer.from(s, 'utf8')];
 function varint(v: number): number[] {
@@ -81,5 +83,75 @@ describe('span scanner attributes', () => {
     );
     assert.equal(a!.gpuUuid, 'GPU-9');
     assert.deepEqual([b!.gpuUuid, b!.pid, b!.category, c!.gpuUuid], [undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('one-pass span reading', () => {
+  test('random spans: the one-pass reader keeps what the general readers keep, field by field', () => {
+    const r = rng(42);
+    const pick = <T>(list: T[]): T => list[Math.floor(r() * list.length)]!;
+    const bytes = (n: number): number[] => Array.from({ length: n }, () => Math.floor(r() * 256));
+    const fixed = (field: number, wt: 1 | 5): number[] => [...varint((field << 3) | wt), ...bytes(wt === 1 ? 8 : 4)];
+    const value = (): number[] => (r() < 0.6 ? strValue(pick(['GPU-1', 'kernel', '', 'x'.repeat(140)])) : intValue(Math.floor(r() * 100_000)));
+    const key = (): string => pick(['gpu.uuid', 'process.pid', 'pytorch.category', 'kineto.category', 'http.route', 'gpu.uuidx']);
+    const status = (): number[] => {
+      const parts: number[][] = [];
+      const n = Math.floor(r() * 3);
+      for (let i = 0; i < n; i++) {
+        const k = r();
+        if (k < 0.4) parts.push([(3 << 3) | 0, ...varint(pick([0, 1, 2, 300]))]); // code (300: two bytes)
+        else if (k < 0.8) parts.push(ld(2, utf8(pick(['', 'failed', 'm'.repeat(130)])))); // message
+        else parts.push(fixed(7, 1)); // an unknown field
+      }
+      return ld(15, parts.flat());
+    };
+    const attribute = (): number[] => {
+      const k = r();
+      if (k < 0.8) return ld(9, kv(key(), value()));
+      if (k < 0.9) return ld(9, [...ld(2, value()), ...ld(1, utf8(key()))]); // value first
+      return ld(9, ld(1, utf8(key()))); // no value
+    };
+    const fields: (() => number[])[] = [
+      () => ld(1, bytes(pick([16, 16, 16, 8, 0]))),
+      () => ld(2, bytes(8)),
+      () => ld(4, pick([bytes(8), Array(8).fill(0), []])),
+      () => ld(5, utf8(pick(['op', 'n'.repeat(200)]))),
+      () => [(6 << 3) | 0, ...varint(Math.floor(r() * 300))],
+      () => fixed(7, 1),
+      () => fixed(8, 1),
+      () => fixed(16, 5), // flags: a two-byte tag
+      () => [(13 << 3) | 0, ...varint(Math.floor(r() * 1e6))],
+      () => ld(11, bytes(Math.floor(r() * 40))), // an event, not read
+      () => fixed(30, 1),
+      () => ld(3, utf8('state')), // trace_state
+      () => [(1 << 3) | 0, 5], // trace id field with the wrong wire type
+      attribute,
+      attribute,
+      status,
+    ];
+    const spans: number[][] = [];
+    for (let i = 0; i < 3000; i++) {
+      const n = Math.floor(r() * 14);
+      spans.push(Array.from({ length: n }, () => pick(fields)()).flat());
+    }
+    const req = request(spans.slice(0, 1500), spans.slice(1500));
+    const scanWith = (onePass: boolean): HeldSpan[] => {
+      const out: HeldSpan[] = [];
+      new SpanScanner(undefined, onePass).scan(req, out, []);
+      return out;
+    };
+    const quick = scanWith(true);
+    const general = scanWith(false);
+    assert.equal(quick.length, 3000);
+    const fieldsOf = (s: HeldSpan) => [
+      s.start, s.end, s.entryStart, s.traceIdStart, s.traceIdEnd, s.spanId, s.parentId, s.isRoot, s.name, s.startNs, s.endNs,
+      s.statusCode, s.statusMessage, s.gpuUuid, s.pid, s.category,
+    ];
+    for (let i = 0; i < 3000; i++) assert.deepEqual(fieldsOf(quick[i]!), fieldsOf(general[i]!), `span ${i}`);
+    // both paths were taken: most spans in one pass, the odd forms by the general readers
+    const q = new QuickSpan();
+    let onePass = 0;
+    for (const s of general) if (q.read(s.buf, s.start, s.end)) onePass++;
+    assert.ok(onePass > 1000 && onePass < 2900, `${onePass} of 3000 in one pass`);
   });
 });
