@@ -31,6 +31,15 @@ const SPAN_KEYS = new KeySet(['gpu.uuid', 'process.pid', 'pytorch.category', 'ki
 /** KeyValue.key and KeyValue.value tags (length-delimited) */
 const KEY_TAG = (NO.KeyValue.key << 3) | 2;
 const VALUE_TAG = (NO.KeyValue.value << 3) | 2;
+/** Span field numbers, as constants the one-pass reader's switch compares with */
+const F_TRACE_ID = NO.Span.traceId;
+const F_SPAN_ID = NO.Span.spanId;
+const F_PARENT = NO.Span.parentSpanId;
+const F_NAME = NO.Span.name;
+const F_ATTRIBUTES = NO.Span.attributes;
+const F_STATUS = NO.Span.status;
+const F_START = NO.Span.startTimeUnixNano;
+const F_END = NO.Span.endTimeUnixNano;
 /** Status.code (varint) and Status.message (length-delimited) tags */
 const STATUS_CODE_TAG = (NO.Status.code << 3) | 0;
 const STATUS_MESSAGE_TAG = (NO.Status.message << 3) | 2;
@@ -151,26 +160,26 @@ export class QuickSpan {
         const stop = p + len;
         if (stop > end) return false;
         switch (tag >>> 3) {
-          case NO.Span.traceId:
+          case F_TRACE_ID:
             this.traceIdStart = p;
             this.traceIdEnd = stop;
             break;
-          case NO.Span.spanId:
+          case F_SPAN_ID:
             this.idStart = p;
             this.idEnd = stop;
             break;
-          case NO.Span.parentSpanId:
+          case F_PARENT:
             this.parentStart = p;
             this.parentEnd = stop;
             break;
-          case NO.Span.name:
+          case F_NAME:
             this.nameStart = p;
             this.nameEnd = stop;
             break;
-          case NO.Span.attributes:
+          case F_ATTRIBUTES:
             if (!this.keyValue(buf, p, stop)) return false;
             break;
-          case NO.Span.status:
+          case F_STATUS:
             if (!this.status(buf, p, stop)) return false;
             break;
         }
@@ -180,8 +189,8 @@ export class QuickSpan {
         p++;
       } else if (wt === 1) {
         const field = tag >>> 3;
-        if (field === NO.Span.startTimeUnixNano) this.startAt = p;
-        else if (field === NO.Span.endTimeUnixNano) this.endAt = p;
+        if (field === F_START) this.startAt = p;
+        else if (field === F_END) this.endAt = p;
         p += 8;
       } else if (wt === 5) p += 4;
       else return false;
