@@ -14,8 +14,14 @@ import { TraceIdTable } from './trace-id-table.js';
 
 const S = KEY.Span;
 
+const SPAN_ENTRY = KEY.ScopeSpans.spans;
+const TRACE_ID_TAG = KEY.Span.traceId;
+/** bytes of other fields (kind, a short trace_state) a copied run may hold beyond the needed ones */
+const RUN_SLACK = 24;
+
 /** Writes the outline of `s` into the open scope of `b` (field values copied as bytes). */
 export function writeOutlineSpan(b: TracesBuilder, s: HeldSpan): void {
+  if (s.category === undefined && writeOutlineRun(b, s)) return;
   const w = b.w;
   const buf = s.buf;
   b.beginSpan();
@@ -34,6 +40,34 @@ export function writeOutlineSpan(b: TracesBuilder, s: HeldSpan): void {
   // a profiler span never parents a fragment: keep what marks it as one
   if (s.category !== undefined) b.stringAttr('pytorch.category', s.category);
   b.endSpan();
+}
+
+/**
+ * The usual layout — fields in field-number order, so trace id, span id, parent id, name, kind
+ * and times are one run of bytes — copied as one span entry: the run must begin with the 16-byte
+ * trace id, hold the span id, name, times and any parent id (the last of each, which the span
+ * was read with), and little else. false: written field by field instead.
+ */
+function writeOutlineRun(b: TracesBuilder, s: HeldSpan): boolean {
+  const buf = s.buf;
+  const from = s.traceIdStart - 2;
+  const to = s.endAt + 8;
+  if (s.traceIdEnd - s.traceIdStart !== 16 || from < s.start || buf[from] !== TRACE_ID_TAG || buf[from + 1] !== 16) return false;
+  if (s.endAt < 0 || to > s.end || s.startAt < from || s.startAt + 8 > to || s.idStart < from || s.idEnd > to || s.nameStart < from || s.nameEnd > to) return false;
+  if (s.parentEnd > s.parentStart && (s.parentStart < from || s.parentEnd > to)) return false;
+  const needed = 18 + 2 + (s.idEnd - s.idStart) + 3 + (s.parentEnd - s.parentStart) + 3 + (s.nameEnd - s.nameStart) + 18;
+  const n = to - from;
+  if (n > needed + RUN_SLACK) return false;
+  const w = b.w;
+  w.key(SPAN_ENTRY);
+  w.varint(n);
+  w.reserve(n);
+  const out = w.buf;
+  let p = w.pos;
+  for (let i = from; i < to; i++) out[p++] = buf[i]!;
+  w.pos = p;
+  b.items++;
+  return true;
 }
 
 function bytesField(w: ProtoWriter, key: number, buf: Uint8Array, start: number, end: number): void {
