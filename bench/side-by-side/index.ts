@@ -200,7 +200,7 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
     // child (so ours and the load generator run under it), which prints its own tables
     const cores = only.has('cores') && hasReusePort();
     if (cores) ratios.push(...(await coresBench(base, o, opts.trials ?? 1)));
-    if (only.has('w3') && !opts.oursOnly) ratios.push(...(await scrapeBench(bin, join(base, 'w3'), seconds)));
+    if (only.has('w3')) ratios.push(...(await scrapeBench(bin, join(base, 'w3'), seconds, opts.oursOnly)));
     if (only.has('idle') && kafka && !opts.oursOnly) ratios.push(...(await idleBench(bin, join(base, 'idle'), kafka)));
     if (ratios.length > 0) printTable('Side by side: ratios (higher "better by" is better for ours)', ratios.map(ratioRow));
     if (only.has('cores') && !cores) {
