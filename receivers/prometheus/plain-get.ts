@@ -179,10 +179,9 @@ export function plainGet(url: URL, opts: { headers: Record<string, string>; time
       const te = headers['transfer-encoding'];
       const cl = headers['content-length'];
       if (te !== undefined) {
-        // the last coding decides; chunked must be last when present (RFC 9112 §6.3)
-        const codings = te.toLowerCase().split(',').map((x) => x.trim());
-        chunked = codings[codings.length - 1] === 'chunked';
-        if (!chunked && codings.includes('chunked')) throw new HttpError(`unsupported transfer-encoding "${te}"`);
+        // chunked is the only transfer coding servers send scrapers (Content-Length is then ignored, RFC 9112 §6.3)
+        if (te.trim().toLowerCase() !== 'chunked') throw new HttpError(`unsupported transfer-encoding "${te}"`);
+        chunked = true;
       } else if (cl !== undefined) {
         const values = cl.split(',').map((x) => x.trim());
         if (!values.every((v) => /^\d{1,15}$/.test(v) && v === values[0])) throw new HttpError(`invalid content-length "${cl}"`);

@@ -137,6 +137,7 @@ test('cut short, malformed, too large, too slow, over budget: rejected with the 
   await fails(await rawServer(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nx\r\n0\r\n\r\n'), []), /malformed chunked encoding: bad chunk size/);
   await fails(await rawServer(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n'), []), /chunk longer than its size/);
   await fails(await rawServer(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nabcdef'), []), /invalid content-length/);
+  await fails(await rawServer(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n'), []), /unsupported transfer-encoding "gzip, chunked"/);
   await fails(await rawServer(Buffer.from('SSH-2.0-OpenSSH\r\n\r\n'), []), /not an HTTP\/1.x response/);
   await fails(await rawServer(Buffer.from('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n'), []), /connection closed before the response head/);
   await fails(await rawServer(Buffer.from(`HTTP/1.1 200 OK\r\nX-Big: ${'x'.repeat(70_000)}\r\n\r\n`), []), /response head larger than 65536 bytes/);
