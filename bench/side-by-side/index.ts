@@ -70,7 +70,12 @@ async function readOutput(o: Output, _dir: string, who: 'ours' | 'otelcol', each
 
 function row(workload: string, r: TraceRun): Record<string, string | number> {
   // progress while the tables wait for the end
-  process.stderr.write(`  ${workload} / ${r.collector}: ${Math.round(r.load.spansPerSec)} spans/s, ${r.cpuPerMillion.toFixed(2)} CPU-s/1M, lost ${r.delivery.lost}\n`);
+  // CPU by kind of thread, per million spans: which thread a change moved
+  const threads = Object.entries(r.threadCpu)
+    .filter(([k, v]) => v > 0 && k !== 'other' && v >= 0.01)
+    .map(([k, v]) => `${k} ${((v / Math.max(1, r.delivery.delivered)) * 1e6).toFixed(2)}`)
+    .join(', ');
+  process.stderr.write(`  ${workload} / ${r.collector}: ${Math.round(r.load.spansPerSec)} spans/s, ${r.cpuPerMillion.toFixed(2)} CPU-s/1M${threads ? ` (${threads})` : ''}, lost ${r.delivery.lost}\n`);
   return {
     workload,
     collector: r.collector,
