@@ -3,9 +3,10 @@
 // Run alone: `node dist/bench/scanner.js [seconds per row]`.
 import { fileURLToPath } from 'node:url';
 import { encodeRequest } from '../src/otlp/index.js';
-import { scanRequest } from '../src/otlp/scanner.js';
+import { scanRequest, scanRequestGeneric } from '../src/otlp/scanner.js';
 import type { Signal } from '../src/component.js';
 import { spanRequest } from './otlp-fixtures.js';
+import { templateRequest } from './side-by-side/fixture.js';
 import { printTable } from './table.js';
 
 function logsRequest(n: number): Uint8Array {
@@ -44,12 +45,18 @@ function measure(signal: Signal, body: Uint8Array, seconds: number, scan = scanR
   return { signal, 'body bytes': body.length, items, 'requests/cpu-s': n / s, 'items/cpu-s': (n * items) / s, 'MB/cpu-s': (n * body.length) / s / 1e6 };
 }
 
-export function scannerBench(seconds = 2): void {
-  printTable('Protobuf scanner (validation + item count, one core)', [
-    measure('traces', spanRequest(100), seconds),
-    measure('logs', logsRequest(200), seconds),
-    measure('metrics', metricsRequest(500), seconds),
-  ]);
+/**
+ * `path`: both (default) or one of the two trace paths alone. In one process the second path
+ * measured runs after the first has shaped V8's type feedback for the shared code, so compare
+ * the paths with one process each: `node dist/bench/scanner.js 3 fast` then `... 3 generic`.
+ */
+export function scannerBench(seconds = 2, path: 'both' | 'fast' | 'generic' = 'both'): void {
+  const serving = templateRequest(100, 0);
+  const rows: Record<string, string | number>[] = [];
+  if (path !== 'generic') rows.push({ ...measure('traces', spanRequest(100), seconds), path: 'fast' }, { ...measure('traces', serving, seconds), path: 'fast (side-by-side request)' });
+  if (path !== 'fast') rows.push({ ...measure('traces', spanRequest(100), seconds, scanRequestGeneric), path: 'generic' }, { ...measure('traces', serving, seconds, scanRequestGeneric), path: 'generic (side-by-side request)' });
+  if (path === 'both') rows.push(measure('logs', logsRequest(200), seconds), measure('metrics', metricsRequest(500), seconds));
+  printTable('Protobuf scanner (validation + item count, one core)', rows);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) scannerBench(Number(process.argv[2] ?? 2));
+if (process.argv[1] === fileURLToPath(import.meta.url)) scannerBench(Number(process.argv[2] ?? 2), (process.argv[3] ?? 'both') as 'both' | 'fast' | 'generic');

@@ -70,6 +70,11 @@ export interface ConsumeOptions {
 export interface Consumer {
   /** the signals this receiver feeds a pipeline with; others are answered as not found */
   readonly signals: ReadonlySet<Signal>;
+  /**
+   * `data` is the caller's again once the returned promise settles (the ring copies it): a
+   * receiver may reuse its buffer for its next request, so a consumer that keeps the bytes
+   * longer copies them.
+   */
   consume(signal: Signal, data: Uint8Array, items: number, opts?: ConsumeOptions): Promise<ConsumeResult>;
   /**
    * For a receiver that serves on worker threads: what a worker needs to write into the same

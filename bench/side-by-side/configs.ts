@@ -31,6 +31,8 @@ function oursExporters(o: Output): { yaml: string; ids: string[] } {
   }
 }
 
+// ATC_BENCH_OURS_YAML: top-level YAML appended to ours (a developer's what-if, e.g.
+// `buffer: { flush_interval: 200ms }`); never set in the reported runs.
 // Fusion: every span of the load is its own trace and has a parent (no root), so with the
 // default rootless_wait (30 s) fusion would hold 30 s of load (up to max_traces, then early
 // emits); 2 s holds each trace as long as decision_wait does.
@@ -45,6 +47,7 @@ export function oursTraces(dir: string, ports: Ports, o: Output, opts: { fusion?
 ${opts.fusion ? 'connectors:\n  fusion: { decision_wait: 2s, rootless_wait: 2s, documents: false }\n' : ''}exporters:
   ${ex.yaml}
 spill: { directory: ${dir}/ours-spill }
+${process.env['ATC_BENCH_OURS_YAML'] ?? ''}
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:${ports.telemetry}" }, logs: { level: warn } }
   pipelines:
@@ -119,6 +122,7 @@ export function oursScrape(dir: string, ports: Ports, targets: ScrapeTarget[]): 
 exporters:
   file: { directory: ${dir}/ours-data, compression: zstd }
 spill: { directory: ${dir}/ours-spill }
+${process.env['ATC_BENCH_OURS_YAML'] ?? ''}
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:${ports.telemetry}" }, logs: { level: warn } }
   pipelines:

@@ -70,7 +70,12 @@ async function readOutput(o: Output, _dir: string, who: 'ours' | 'otelcol', each
 
 function row(workload: string, r: TraceRun): Record<string, string | number> {
   // progress while the tables wait for the end
-  process.stderr.write(`  ${workload} / ${r.collector}: ${Math.round(r.load.spansPerSec)} spans/s, ${r.cpuPerMillion.toFixed(2)} CPU-s/1M, lost ${r.delivery.lost}\n`);
+  // CPU by kind of thread, per million spans: which thread a change moved
+  const threads = Object.entries(r.threadCpu)
+    .filter(([k, v]) => v > 0 && k !== 'other' && v >= 0.01)
+    .map(([k, v]) => `${k} ${((v / Math.max(1, r.delivery.delivered)) * 1e6).toFixed(2)}`)
+    .join(', ');
+  process.stderr.write(`  ${workload} / ${r.collector}: ${Math.round(r.load.spansPerSec)} spans/s, ${r.cpuPerMillion.toFixed(2)} CPU-s/1M${threads ? ` (${threads})` : ''}, lost ${r.delivery.lost}\n`);
   return {
     workload,
     collector: r.collector,
@@ -200,7 +205,7 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
     // child (so ours and the load generator run under it), which prints its own tables
     const cores = only.has('cores') && hasReusePort();
     if (cores) ratios.push(...(await coresBench(base, o, opts.trials ?? 1)));
-    if (only.has('w3') && !opts.oursOnly) ratios.push(...(await scrapeBench(bin, join(base, 'w3'), seconds)));
+    if (only.has('w3')) ratios.push(...(await scrapeBench(bin, join(base, 'w3'), seconds, opts.oursOnly)));
     if (only.has('idle') && kafka && !opts.oursOnly) ratios.push(...(await idleBench(bin, join(base, 'idle'), kafka)));
     if (ratios.length > 0) printTable('Side by side: ratios (higher "better by" is better for ours)', ratios.map(ratioRow));
     if (only.has('cores') && !cores) {

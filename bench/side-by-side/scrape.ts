@@ -94,7 +94,7 @@ async function measure(proc: Proc, targets: Target[], windowS: number, readPoint
   return { samplesPerCpuS: samples / cpuS, scrapes: targets.reduce((n, t, i) => n + h1[i]! - h0[i]!, 0), cpuS, points: readPoints(), expected, peakRssMiB: rss };
 }
 
-export async function scrapeBench(bin: string, dir: string, seconds: number): Promise<Ratio[]> {
+export async function scrapeBench(bin: string, dir: string, seconds: number, oursOnly = false): Promise<Ratio[]> {
   mkdirSync(dir, { recursive: true });
   const ne = await startNodeExporter();
   const neText = await (await fetch(ne.url)).text();
@@ -118,15 +118,6 @@ export async function scrapeBench(bin: string, dir: string, seconds: number): Pr
       readOurFiles(join(oursDir, 'ours-data'), (r) => (n += countDataPoints(r)));
       return n;
     });
-    targets.forEach((t) => (t.hits = 0));
-    ports = await newPorts();
-    const otelDir = join(dir, 'otelcol');
-    mkdirSync(join(otelDir, 'otelcol-data'), { recursive: true });
-    const otel = await measure(await startOtelcol(bin, otelDir, otelcolScrape(otelDir, ports, scrapeCfg), ports.http), targets, windowS, () => {
-      let n = 0;
-      readOtelcolFile(join(otelDir, 'otelcol-data', 'metrics.binpb'), (r) => (n += countDataPoints(r)));
-      return n;
-    });
     const r = (who: string, x: ScrapeRun): Record<string, string | number> => ({
       collector: who,
       'scrapes in window': x.scrapes,
@@ -136,7 +127,21 @@ export async function scrapeBench(bin: string, dir: string, seconds: number): Pr
       'samples served': x.expected,
       'peak RSS MiB': x.peakRssMiB,
     });
-    printTable(`W3 Prometheus scrape every 5 s: dcgm-like ${targets[0]!.samples} samples + node-exporter ${targets[1]!.samples} samples, ${windowS}s window`, [r('ours', ours), r('Collector', otel)]);
+    const title = `W3 Prometheus scrape every 5 s: dcgm-like ${targets[0]!.samples} samples + node-exporter ${targets[1]!.samples} samples, ${windowS}s window`;
+    if (oursOnly) {
+      printTable(title, [r('ours', ours)]);
+      return [];
+    }
+    targets.forEach((t) => (t.hits = 0));
+    ports = await newPorts();
+    const otelDir = join(dir, 'otelcol');
+    mkdirSync(join(otelDir, 'otelcol-data'), { recursive: true });
+    const otel = await measure(await startOtelcol(bin, otelDir, otelcolScrape(otelDir, ports, scrapeCfg), ports.http), targets, windowS, () => {
+      let n = 0;
+      readOtelcolFile(join(otelDir, 'otelcol-data', 'metrics.binpb'), (r) => (n += countDataPoints(r)));
+      return n;
+    });
+    printTable(title, [r('ours', ours), r('Collector', otel)]);
     return [{ what: 'W3 Prometheus samples per CPU-second', ours: ours.samplesPerCpuS, collector: otel.samplesPerCpuS, ratio: ours.samplesPerCpuS / otel.samplesPerCpuS, goal: '≥ 2×' }];
   } finally {
     server.close();

@@ -9,6 +9,8 @@ function taskCpuSeconds(pid: number, tid: number): number {
   const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime, fields 14 and 15 of stat(5)
+  // ATC_BENCH_THREADS=sys: kernel time only (a per-wake-up cost shows there)
+  if (process.env['ATC_BENCH_THREADS'] === 'sys') return Number(fields[12]) / TICKS;
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
 }
 
@@ -29,7 +31,9 @@ export function threadCpuSeconds(pid: number): Record<string, number> {
     } catch {
       continue; // the thread ended meanwhile
     }
-    const kind = comm === 'MainThread' ? 'main' : comm === 'WorkerThread' ? (workers++ === 0 ? 'flush' : 'receiver workers') : comm.startsWith('V8') || comm.startsWith('DelayedTask') ? 'V8 helpers' : comm.startsWith('libuv') ? 'libuv pool' : 'other';
+    // Node 20 names every thread `node`: tell them apart by start order (the first is main)
+    if (comm === 'node') comm = tid === pid ? 'MainThread' : `node-${tid - pid}`;
+    const kind = comm === 'MainThread' ? 'main' : comm === 'WorkerThread' ? (workers++ === 0 ? 'flush' : 'receiver workers') : comm.startsWith('V8') || comm.startsWith('DelayedTask') ? 'V8 helpers' : comm.startsWith('libuv') ? 'libuv pool' : process.env['ATC_BENCH_THREADS'] ? comm : 'other';
     out[kind] = (out[kind] ?? 0) + cpu;
   }
   return out;

@@ -9,8 +9,9 @@ import { ACCEPTED_BY_SIGNAL, REFUSED_BY_SIGNAL } from '../../src/telemetry/metri
 import { encodeResource } from '../../src/otlp/attributes-writer.js';
 import type { PrometheusConfig, ScrapeConfig } from './config.js';
 import { listPods, readFileSd, staticGroups, type TargetGroup } from './discovery.js';
-import { httpGet } from './http-client.js';
+import { authHeader, httpGet } from './http-client.js';
 import { MemoryBudget, type Reservation } from './memory-budget.js';
+import { plainGet, ScrapeBody } from './plain-get.js';
 import { relabel, type Labels } from './relabel.js';
 import { ScrapeEncoder } from './scrape-encoder.js';
 
@@ -34,6 +35,13 @@ class Target {
   private stopped = false;
   /** this target's series cache and start times, from scrape to scrape */
   private readonly encoder: ScrapeEncoder;
+  /**
+   * this target's body buffer (plain HTTP), kept from scrape to scrape as its series cache is:
+   * about the size of its last body; the memory budget counts it while a scrape fills it
+   */
+  private readonly body = new ScrapeBody();
+  /** the URL when plain HTTP (read by plainGet; HTTPS goes through node:https) */
+  private readonly plain: URL | undefined;
 
   constructor(
     readonly key: string,
@@ -46,6 +54,7 @@ class Target {
   ) {
     this.status = { job: job.jobName, url, labels, health: 'unknown', lastError: '', lastScrapeMs: 0, lastDurationMs: 0, lastSamples: 0 };
     const u = new URL(url);
+    this.plain = u.protocol === 'http:' ? u : undefined;
     const resource: Record<string, string | number> = {
       'service.name': labels['job'] ?? job.jobName,
       'service.instance.id': labels['instance'] ?? u.host,
@@ -103,6 +112,7 @@ class Target {
       await this.scrapeHeld(held, t0, scrapeMs);
     } finally {
       held.release();
+      this.body.fit();
     }
   }
 
@@ -111,13 +121,14 @@ class Target {
     let error = '';
     let outcome = 'ok';
     try {
-      const r = await httpGet(this.url, {
-        headers: { accept: ACCEPT, 'user-agent': 'ai-trace-collector', 'x-prometheus-scrape-timeout-seconds': String(this.job.timeoutMs / 1000) },
-        timeoutMs: this.job.timeoutMs,
-        maxBytes: this.job.bodySizeLimit || Number.MAX_SAFE_INTEGER,
-        http: this.job.http,
-        budget: held,
-      });
+      const headers: Record<string, string> = { accept: ACCEPT, 'user-agent': 'ai-trace-collector', 'x-prometheus-scrape-timeout-seconds': String(this.job.timeoutMs / 1000) };
+      const maxBytes = this.job.bodySizeLimit || Number.MAX_SAFE_INTEGER;
+      let r: { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer };
+      if (this.plain) {
+        const auth = authHeader(this.job.http);
+        if (auth) headers['authorization'] = auth;
+        r = await plainGet(this.plain, { headers, timeoutMs: this.job.timeoutMs, maxBytes, budget: held, into: this.body });
+      } else r = await httpGet(this.url, { headers, timeoutMs: this.job.timeoutMs, maxBytes, http: this.job.http, budget: held });
       if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
       const ct = String(r.headers['content-type'] ?? '');
       const om = ct.startsWith('application/openmetrics-text');

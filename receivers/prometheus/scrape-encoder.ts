@@ -6,11 +6,15 @@
 // both. Histogram, summary and `_created` families go through the general path's encoders;
 // OpenMetrics bodies and anything the byte scanner does not expect (leading blanks, exemplars,
 // malformed lines) go through the general path as a whole, which also words the errors.
+// When a scrape has the last one's families and series in the same order (a steady target),
+// its request is the last request with new numbers: those are written over the old ones in the
+// same buffer (RequestLayout), nothing else is written.
 import { encodeNumberPointAttributes, MetricsBuilder, numberPointSize, TEMPORALITY_CUMULATIVE, writeNumberPointAttributes } from '../../src/otlp/metrics-builder.js';
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { VERSION } from '../../src/version.js';
 import { ExpositionError, familyOf, isNameChar, isNameStart, metadataLine, parseExposition, parseLabels, parseValue, type Family, type ParseLimits, type ParseResult, type Sample } from './parser.js';
 import { relabel, type Labels, type RelabelRule } from './relabel.js';
+import { RequestLayout } from './request-layout.js';
 import { FNV_OFFSET, fnv, keyAt, SeriesCache, slot, type Series } from './series-cache.js';
 import { counter, encodeScrape, histogram, pointAttributePairs, SCOPE, StartTimes, summary, type Extra, type Scrape, type TargetInfo } from './to-otlp.js';
 
@@ -53,6 +57,9 @@ export class ScrapeEncoder {
   private times = new Float64Array(4096);
   private nextPoint = new Int32Array(4096);
   private readonly targetAttrs: Uint8Array;
+  /** the numbers' places in the last in-place request (still in `b`'s buffer) */
+  private readonly layout = new RequestLayout();
+  private patched = false;
 
   constructor(
     private readonly target: TargetInfo,
@@ -65,6 +72,11 @@ export class ScrapeEncoder {
   /** Series held by the cache, and their key + attribute bytes. */
   get cached(): { series: number; bytes: number } {
     return { series: this.cache.size, bytes: this.cache.bytes };
+  }
+
+  /** Whether the last encode rewrote only the numbers of the request before it (RequestLayout). */
+  get lastPatched(): boolean {
+    return this.patched;
   }
 
   /** Whether the last scan read the body in place (false: the general path did). */
@@ -99,50 +111,125 @@ export class ScrapeEncoder {
 
   /**
    * The request for the last `scan` (nothing from the body when there was none or it threw: a
-   * failed scrape), then `extras` (up, scrape_duration_seconds, …). Call once per scrape.
+   * failed scrape), then `extras` (up, scrape_duration_seconds, …). Call once per scrape. The
+   * bytes are valid until the next call (the encoder reuses its buffer).
    */
   encode(scrapeMs: number, extras: readonly Extra[]): { bytes: Uint8Array; points: number; skipped: number } {
     const gen = ++this.gen;
     const p = this.pending;
     this.pending = undefined;
+    this.patched = false;
     try {
-      if (p?.families === undefined) return encodeScrape(p?.parsed, this.target, scrapeMs, this.starts, extras);
+      if (p?.families === undefined) {
+        this.layout.valid = false;
+        return encodeScrape(p?.parsed, this.target, scrapeMs, this.starts, extras);
+      }
+      if (this.fits(p.families, extras)) return this.patch(p.families, gen, scrapeMs, extras);
       return this.inPlace(p.families, gen, scrapeMs, extras);
     } finally {
-      this.series.length = 0;
+      // kept for the next scrape (writing over it allocates nothing) unless far longer than this one's
+      if (this.series.length > 2 * this.seenNow + 4096) this.series.length = 0;
       // series missing from this scrape and the one before (a sweep only when some series was missing)
       if (this.cache.size > this.seenNow) this.cache.evict(gen - 1);
       this.seenNow = 0;
     }
   }
 
+  /** Whether this scrape's request is the last one with other numbers: same families, series and order. */
+  private fits(families: Fam[], extras: readonly Extra[]): boolean {
+    const l = this.layout;
+    if (!l.valid || !l.sameExtras(extras)) return false;
+    const series = this.series;
+    const next = this.nextPoint;
+    let j = 0;
+    let k = 0;
+    for (const f of families) {
+      if (f.head === NO_POINT) continue;
+      if (f.hasCreated || !l.sameFamily(j++, f.name, f.type, f.help, f.unit, f.points ?? 0)) return false;
+      for (let i = f.head; i !== NO_POINT; i = next[i]!) if (!l.samePoint(k++, series[i]!)) return false;
+    }
+    return j === l.familyCount && k === l.pointCount;
+  }
+
+  /** The last request with this scrape's start times, times and values written over its own. */
+  private patch(families: Fam[], gen: number, scrapeMs: number, extras: readonly Extra[]): { bytes: Uint8Array; points: number; skipped: number } {
+    const b = this.b;
+    const w = b.w;
+    const l = this.layout;
+    const series = this.series;
+    const next = this.nextPoint;
+    const values = this.values;
+    let k = 0;
+    for (const f of families) {
+      if (f.head === NO_POINT) continue;
+      const cumulative = f.type === 'counter';
+      for (let i = f.head; i !== NO_POINT; i = next[i]!) {
+        const end = l.end(k++);
+        const v = values[i]!;
+        if (cumulative) {
+          const s = series[i]!;
+          // as counterPoints
+          if (s.startGen !== gen - 1 || v < s.last) s.start = scrapeMs;
+          s.startGen = gen;
+          s.last = v;
+          w.fixed64MsAt(end - 26, s.start);
+        }
+        w.fixed64MsAt(end - 17, this.timeOf(i, scrapeMs));
+        w.doubleAt(end - 8, v);
+      }
+    }
+    for (let i = 0; i < extras.length; i++) {
+      const end = l.extraEnd(i);
+      w.fixed64MsAt(end - 17, scrapeMs);
+      w.doubleAt(end - 8, extras[i]!.value);
+    }
+    this.starts.roll();
+    this.patched = true;
+    return { bytes: b.finishView(), points: b.items, skipped: 0 };
+  }
+
   private inPlace(families: Fam[], gen: number, scrapeMs: number, extras: readonly Extra[]): { bytes: Uint8Array; points: number; skipped: number } {
     const b = this.b;
+    const layout = this.layout;
+    layout.begin();
+    // a buffer grown for a much larger request than the last one is given back
+    if (b.w.buf.length > 4 * b.w.pos + (1 << 20)) b.w.detach();
     b.w.rewind([0, 0]);
     b.reset();
+    let whole = true;
     const c: Scrape = { b, t: this.target, scrapeMs, starts: this.starts, counts: [], bounds: [], skipped: 0, pairs: this.pairs };
     b.beginResource(this.target.resource);
     b.beginScope(SCOPE, VERSION);
     for (const f of families) {
       if (f.head === NO_POINT) continue;
-      if (f.type === 'histogram' || f.type === 'gaugehistogram') histogram(c, this.samplesOf(f));
-      else if (f.type === 'summary') summary(c, this.samplesOf(f));
-      else if (f.type === 'counter') {
-        if (f.hasCreated) counter(c, this.samplesOf(f));
-        else this.counterPoints(f, scrapeMs, gen);
-      } else this.gaugePoints(f, scrapeMs);
+      if (f.type === 'histogram' || f.type === 'gaugehistogram' || f.type === 'summary' || (f.type === 'counter' && f.hasCreated)) {
+        // their points are not all NumberDataPoints of this layout: the next request is written whole too
+        whole = false;
+        if (f.type === 'summary') summary(c, this.samplesOf(f));
+        else if (f.type === 'counter') counter(c, this.samplesOf(f));
+        else histogram(c, this.samplesOf(f));
+        continue;
+      }
+      layout.family(f.name, f.type, f.help, f.unit, f.points ?? 0);
+      if (f.type === 'counter') this.counterPoints(f, scrapeMs, gen);
+      else this.gaugePoints(f, scrapeMs);
     }
     for (const e of extras) {
       b.beginMetric(e.name);
       b.beginGauge();
       b.numberPoint(this.targetAttrs, 0, this.targetAttrs.length, NaN, scrapeMs, e.value);
       b.endMetric();
+      layout.extra(e.name, b.w.pos);
     }
     this.starts.roll();
+    // closing them inserts their length prefixes before every point
+    const open = b.w.pos;
     b.endScope();
     b.endResource();
-    // handed on whole (the pipeline keeps it): the builder goes on in a new buffer
-    return { bytes: b.finishDetached(), points: b.items, skipped: c.skipped };
+    if (whole) layout.commit(b.w.pos - open);
+    // a view of the builder's buffer: the receiver waits until the pipeline took it (a copy
+    // into the ring) before the next scrape writes the buffer again
+    return { bytes: b.finishView(), points: b.items, skipped: c.skipped };
   }
 
   private timeOf(i: number, scrapeMs: number): number {
@@ -165,6 +252,7 @@ export class ScrapeEncoder {
       for (; i !== j; i = next[i]!) {
         const s = series[i]!;
         b.numberPoint(s.bytes, s.at + s.keyLength, s.attrsLength, NaN, this.timeOf(i, scrapeMs), this.values[i]!);
+        this.layout.point(s, b.w.pos);
       }
       b.endMetric();
     }
@@ -186,6 +274,7 @@ export class ScrapeEncoder {
       s.startGen = gen;
       s.last = v;
       b.numberPoint(s.bytes, s.at + s.keyLength, s.attrsLength, s.start, this.timeOf(i, scrapeMs), v);
+      this.layout.point(s, b.w.pos);
     }
     b.endMetric();
   }

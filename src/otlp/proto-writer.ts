@@ -10,6 +10,10 @@ export class ProtoWriter {
   private readonly stack: number[] = [];
   /** over `buf`, replaced when it grows: one per buffer, not one per double written */
   private view: DataView;
+  /** the last fixed64MsAt's milliseconds and their nanoseconds' two halves */
+  private atMs = NaN;
+  private atLow = 0;
+  private atHigh = 0;
 
   constructor(initial = 1024) {
     this.buf = new Uint8Array(initial);
@@ -100,6 +104,30 @@ export class ProtoWriter {
     low -= carry * 4294967296;
     this.fixed32(low >>> 0);
     this.fixed32((Math.floor(a / 65536) + carry) >>> 0);
+  }
+
+  /** Overwrites the fixed64 at `at` (written before) with `ms` as nanoseconds: a request patched in place. */
+  fixed64MsAt(at: number, ms: number): void {
+    if (at < 0 || at + 8 > this.pos) throw new RangeError(`fixed64 at ${at} is outside the ${this.pos} bytes written`);
+    // most patched times are one scrape's time: converted once
+    if (ms !== this.atMs) {
+      const pos = this.pos;
+      this.pos = at;
+      this.fixed64Ms(ms);
+      this.pos = pos;
+      this.atMs = ms;
+      this.atLow = this.view.getUint32(at, true);
+      this.atHigh = this.view.getUint32(at + 4, true);
+      return;
+    }
+    this.view.setUint32(at, this.atLow, true);
+    this.view.setUint32(at + 4, this.atHigh, true);
+  }
+
+  /** Overwrites the double at `at` (written before) with `v`. */
+  doubleAt(at: number, v: number): void {
+    if (at < 0 || at + 8 > this.pos) throw new RangeError(`double at ${at} is outside the ${this.pos} bytes written`);
+    this.view.setFloat64(at, v, true);
   }
 
   double(v: number): void {

@@ -171,6 +171,16 @@ export abstract class RequestBuilder {
     return this.w.detach();
   }
 
+  /**
+   * The request as a view of the builder's buffer, not copied: valid until the builder is reset
+   * or written again. For a caller that hands each request on and waits until it was taken
+   * (the next request reuses the buffer).
+   */
+  finishView(): Uint8Array {
+    if (this.w.depth !== 0) throw new Error(`OTLP builder: ${this.w.depth} message(s) still open`);
+    return this.w.buf.subarray(0, this.w.pos);
+  }
+
   /** A copy of the request; every begun message must have been ended. */
   finish(): Uint8Array {
     if (this.w.depth !== 0) throw new Error(`OTLP builder: ${this.w.depth} message(s) still open`);

@@ -18,6 +18,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { Signal } from '../component.js';
 import { MAX_DEPTH } from './limits.js';
+import { KEY } from './fields.js';
 import { REQUEST_MESSAGE } from './schema.js';
 
 export { MAX_DEPTH };
@@ -42,9 +43,29 @@ const REQUESTS: Record<Signal, number> = {
   metrics: INDEX.get(REQUEST_MESSAGE.metrics)!,
 };
 
+// The attribute fast path (keyValue below) reads these keys; each is one byte.
+const KEY_VALUE = INDEX.get('KeyValue')!;
+const KV_KEY = KEY.KeyValue.key;
+const KV_VALUE = KEY.KeyValue.value;
+const AV_STRING = KEY.AnyValue.stringValue;
+const AV_BOOL = KEY.AnyValue.boolValue;
+const AV_INT = KEY.AnyValue.intValue;
+const AV_DOUBLE = KEY.AnyValue.doubleValue;
+const AV_BYTES = KEY.AnyValue.bytesValue;
+
 /** Throws ScanError when `buf` is not a well-formed Export<signal>ServiceRequest. */
 export function scanRequest(signal: Signal, buf: Uint8Array): ScanResult {
-  const s = new Scan(buf);
+  const s = new Scan(buf, true);
+  s.message(REQUESTS[signal], buf.length, 0);
+  return { items: s.items };
+}
+
+/**
+ * scanRequest through the table-driven path alone (no attribute fast path): the reference the
+ * fast path is tested against, and its benchmark baseline.
+ */
+export function scanRequestGeneric(signal: Signal, buf: Uint8Array): ScanResult {
+  const s = new Scan(buf, false);
   s.message(REQUESTS[signal], buf.length, 0);
   return { items: s.items };
 }
@@ -58,7 +79,54 @@ class Scan {
   items = 0;
   pos = 0;
 
-  constructor(private readonly b: Uint8Array) {}
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly fast: boolean,
+  ) {}
+
+  /**
+   * Attributes are most of a span's fields, two nested messages each (KeyValue, AnyValue):
+   * the common shape — a key of one-byte length, then a scalar or string value as the last
+   * field — is checked here without the generic loop's two calls. True when [pos, end) is
+   * such a KeyValue and valid; false when it is anything else (the generic path then decides,
+   * so this only ever accepts what that path accepts). Reads only, no state.
+   */
+  private keyValue(pos: number, end: number): boolean {
+    const b = this.b;
+    if (end - pos < 2 || b[pos] !== KV_KEY) return false;
+    const klen = b[pos + 1]!;
+    if (klen >= 0x80) return false;
+    pos += 2;
+    const kend = pos + klen;
+    if (kend > end) return false;
+    let acc = 0;
+    for (let i = pos; i < kend; i++) acc |= b[i]!;
+    if (acc >= 0x80) return false; // non-ASCII key: the full UTF-8 check
+    pos = kend;
+    if (pos === end) return true; // no value
+    if (end - pos < 2 || b[pos] !== KV_VALUE || b[pos + 1]! >= 0x80 || pos + 2 + b[pos + 1]! !== end) return false;
+    pos += 2;
+    if (pos === end) return true; // empty AnyValue
+    const tag = b[pos]!;
+    pos++;
+    if (tag === AV_STRING || tag === AV_BYTES) {
+      if (pos >= end) return false;
+      const len = b[pos]!;
+      if (len >= 0x80 || pos + 1 + len !== end) return false;
+      if (tag === AV_BYTES) return true;
+      acc = 0;
+      for (let i = pos + 1; i < end; i++) acc |= b[i]!;
+      return acc < 0x80;
+    }
+    if (tag === AV_INT || tag === AV_BOOL) {
+      for (let i = 0; i < 10 && pos < end; i++) {
+        const byte = b[pos++]!;
+        if (byte < 0x80) return pos === end && (i < 9 || byte <= 1);
+      }
+      return false;
+    }
+    return tag === AV_DOUBLE && end - pos === 8;
+  }
 
   private fail(msg: string, mi: number, no = 0): never {
     const def = DEFS[mi]!;
@@ -179,8 +247,12 @@ class Scan {
         const kind = code & KIND_MASK;
         if (kind === KIND_MESSAGE) {
           if ((code & COUNTS) !== 0 && len > 0) this.items++;
-          this.pos = pos;
-          this.message(code >>> CHILD_SHIFT, vend, depth + 1);
+          const child = code >>> CHILD_SHIFT;
+          // depth: KeyValue and its AnyValue, as the generic path would count them
+          if (!(child === KEY_VALUE && this.fast && depth + 2 <= MAX_DEPTH && this.keyValue(pos, vend))) {
+            this.pos = pos;
+            this.message(child, vend, depth + 1);
+          }
         } else if (kind === KIND_STRING) {
           // ASCII fast path, 8 bytes per step; only strings with high bytes pay for the
           // full UTF-8 check (and the subarray it needs)

@@ -147,3 +147,147 @@ test('the series cache holds the series of the last two scrapes only', () => {
   assert.equal(scrape('a{x="1"} 3\n'), 1, 'missing twice: evicted');
   assert.equal(scrape('a{x="1"} 3\na{x="1"} 4\n'), 1, 'a duplicate is one series');
 });
+
+/**
+ * Scrape `i` of a steady target: every series in its place, values moved as a live target's
+ * move (scaled by a factor that goes down on scrapes 2 and 5, so counters reset; one series each
+ * NaN, +Inf and -Inf, a different one each scrape), and on scrape 4 explicit timestamps on every
+ * third line. Only the numbers change: the request is patched (RequestLayout).
+ */
+function steady(text: string, i: number): string {
+  const factor = [1, 2, 0.5, 3, 7, 1.5][i % 6]!;
+  let k = 0;
+  return text
+    .split('\n')
+    .map((line) => {
+      if (line === '' || line.startsWith('#')) return line;
+      k++;
+      const sp = line.lastIndexOf(' ');
+      let nv = String(Number(line.slice(sp + 1)) * factor + (k % 7) * i);
+      if (k % 11 === i) nv = 'NaN';
+      else if (k % 13 === i) nv = '+Inf';
+      else if (k % 17 === i) nv = '-Inf';
+      const ts = i === 4 && k % 3 === 0 ? ` ${1_700_000_000_000 + k}` : '';
+      return `${line.slice(0, sp)} ${nv}${ts}`;
+    })
+    .join('\n');
+}
+
+/** Histogram and summary families (and their metadata) left out: the families a request is patched for. */
+function numberFamiliesOnly(text: string): string {
+  const skip = new Set<string>();
+  for (const m of text.matchAll(/^# TYPE (\S+) (histogram|summary)$/gm)) skip.add(m[1]!);
+  const fam = (name: string): string => name.replace(/_(bucket|sum|count|created)$/, '');
+  return text
+    .split('\n')
+    .filter((l) => {
+      const name = l.startsWith('# ') ? l.split(' ')[2]! : l.split(/[{ ]/)[0]!;
+      return !skip.has(name) && !skip.has(fam(name));
+    })
+    .join('\n');
+}
+
+/**
+ * The points a body holds, read from its text by this test alone (a regular expression per line,
+ * not the receiver's parser): "name{sorted labels}" → value, timestamp; counters' start times
+ * from the run's history (reset when a value goes down).
+ */
+function textPoints(body: string): Map<string, { value: number; ts: number | undefined; counter: boolean }> {
+  const counters = new Set<string>();
+  for (const m of body.matchAll(/^# TYPE (\S+) counter$/gm)) counters.add(m[1]!);
+  const out = new Map<string, { value: number; ts: number | undefined; counter: boolean }>();
+  for (const line of body.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: (\d+))?$/.exec(line);
+    assert.ok(m, `test's own reading of ${line}`);
+    const labels = [...(m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((x) => `${x[1]}=${x[2]}`).sort();
+    const v = m[3]!;
+    const value = v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v);
+    out.set(`${m[1]}{${labels.join(',')}}`, { value, ts: m[4] === undefined ? undefined : Number(m[4]), counter: counters.has(m[1]!) });
+  }
+  return out;
+}
+
+/** The same from a request as Python's protobuf decodes it: key → value, time ms, start ms. */
+function decodedPoints(doc: any): Map<string, { value: number; timeMs: number; startMs: number | undefined }> {
+  const out = new Map<string, { value: number; timeMs: number; startMs: number | undefined }>();
+  const num = (x: unknown): number => (x === 'NaN' ? NaN : x === 'Infinity' ? Infinity : x === '-Infinity' ? -Infinity : Number(x));
+  for (const rm of doc.resourceMetrics ?? [])
+    for (const sm of rm.scopeMetrics ?? [])
+      for (const ms of sm.metrics ?? []) {
+        // normalized(): metrics and their points as sorted JSON texts
+        const m = JSON.parse(ms);
+        if (m.name === 'up') continue;
+        for (const ps of (m.gauge ?? m.sum).dataPoints) {
+          const p = JSON.parse(ps);
+          const labels = (p.attributes ?? []).map((a: any) => `${a.key}=${a.value.stringValue}`).sort();
+          out.set(`${m.name}{${labels.join(',')}}`, { value: num(p.asDouble ?? 0), timeMs: Number(BigInt(p.timeUnixNano) / 1_000_000n), startMs: p.startTimeUnixNano === undefined ? undefined : Number(BigInt(p.startTimeUnixNano) / 1_000_000n) });
+        }
+      }
+  return out;
+}
+
+/** Steady scrapes: patched requests = the general path's, and = the body's text read independently. */
+async function compareSteady(text: string): Promise<{ patched: number; points: number }> {
+  const target: TargetInfo = { resource: new Uint8Array(0), labels: [], honorLabels: false, honorTimestamps: true };
+  const enc = new ScrapeEncoder(target, NO_LIMITS, []);
+  const starts = new StartTimes();
+  // a help text changed (written whole, then patched again), a failed scrape (the same)
+  const bodies: (string | undefined)[] = [0, 1, 2, 3].map((i) => steady(text, i));
+  bodies.push(steady(text, 4).replace(/^# HELP (\S+) .*$/m, '# HELP $1 changed help'), steady(text, 5), undefined, steady(text, 6), steady(text, 7));
+  const wholeAt = new Set([0, 4, 5, 7]);
+  let patched = 0;
+  let points = 0;
+  const history = new Map<string, { start: number; last: number }>();
+  for (const [i, body] of bodies.entries()) {
+    const scrapeMs = 1_764_000_000_000 + i * 5000;
+    const extras = [{ name: 'up', value: body === undefined ? 0 : 1 }];
+    const r = body === undefined ? undefined : parseExposition(body, false, NO_LIMITS);
+    const want = encodeScrape(r, target, scrapeMs, starts, extras);
+    if (body !== undefined) enc.scan(Buffer.from(body), false);
+    const got = enc.encode(scrapeMs, extras);
+    assert.equal(enc.lastPatched, body !== undefined && !wholeAt.has(i), `scrape ${i}: patched`);
+    if (enc.lastPatched) patched++;
+    assert.equal(got.points, want.points, `scrape ${i}: points`);
+    const doc = await decoded(got.bytes);
+    assert.deepEqual(doc, await decoded(want.bytes), `scrape ${i}: decoded data`);
+    if (body === undefined) {
+      history.clear();
+      continue;
+    }
+    const expect = textPoints(body);
+    const have = decodedPoints(doc);
+    assert.equal(have.size, expect.size, `scrape ${i}: series`);
+    for (const [key, e] of expect) {
+      const h = have.get(key);
+      assert.ok(h, `scrape ${i}: ${key} written`);
+      assert.ok(Object.is(h.value, e.value) || (Number.isNaN(h.value) && Number.isNaN(e.value)), `scrape ${i}: ${key} = ${h.value}, the text says ${e.value}`);
+      assert.equal(h.timeMs, e.ts ?? scrapeMs, `scrape ${i}: ${key} time`);
+      if (!e.counter) continue;
+      const prev = history.get(key);
+      const start = prev === undefined || e.value < prev.last ? scrapeMs : prev.start;
+      history.set(key, { start, last: e.value });
+      assert.equal(h.startMs, start, `scrape ${i}: ${key} start time`);
+    }
+    points += have.size;
+  }
+  return { patched, points };
+}
+
+test('steady targets: requests patched in place hold what the text says (DataDog dcgm fixture, real node-exporter)', { timeout: 60_000 }, async () => {
+  const dcgm = await compareSteady(DATADOG_DCGM);
+  assert.equal(dcgm.patched, 4); // scrapes 1, 2, 3 and 8
+  assert.equal(dcgm.points, 8 * 38);
+  const ne = await startNodeExporter();
+  let text: string;
+  try {
+    text = await (await fetch(ne.url)).text();
+  } finally {
+    await ne.stop();
+  }
+  const plain = numberFamiliesOnly(text);
+  assert.ok(/^# TYPE \S+ counter$/m.test(plain) && /^# TYPE \S+ gauge$/m.test(plain), 'counters and gauges in the mix');
+  const node = await compareSteady(plain);
+  assert.equal(node.patched, 4);
+  assert.ok(node.points > 8 * 300, `${node.points} points compared`);
+});
