@@ -1,7 +1,7 @@
 // Reads spans out of ExportTraceServiceRequest bytes: where each span is plus the fields fusion
 // decides on. Per span it fills one HeldSpan (from a pool when given one) and notes where its
 // trace id is; attribute keys are compared as bytes and only the few fusion joins on are decoded.
-import { NO } from '../../src/otlp/fields.js';
+import { KEY, NO } from '../../src/otlp/fields.js';
 import { RequestCursor } from '../../src/otlp/request-cursor.js';
 import { SpanView } from '../../src/otlp/span-view.js';
 import { anyValue, AttributeCursor, forEachAttribute, KeySet } from '../../src/otlp/attributes-reader.js';
@@ -29,8 +29,8 @@ const GPU_UUID = 0;
 const PID = 1;
 const SPAN_KEYS = new KeySet(['gpu.uuid', 'process.pid', 'pytorch.category', 'kineto.category']);
 /** KeyValue.key and KeyValue.value tags (length-delimited) */
-const KEY_TAG = (NO.KeyValue.key << 3) | 2;
-const VALUE_TAG = (NO.KeyValue.value << 3) | 2;
+const KEY_TAG = KEY.KeyValue.key;
+const VALUE_TAG = KEY.KeyValue.value;
 /** Span field numbers, as constants the one-pass reader's switch compares with */
 const F_TRACE_ID = NO.Span.traceId;
 const F_SPAN_ID = NO.Span.spanId;
@@ -41,8 +41,8 @@ const F_STATUS = NO.Span.status;
 const F_START = NO.Span.startTimeUnixNano;
 const F_END = NO.Span.endTimeUnixNano;
 /** Status.code (varint) and Status.message (length-delimited) tags */
-const STATUS_CODE_TAG = (NO.Status.code << 3) | 0;
-const STATUS_MESSAGE_TAG = (NO.Status.message << 3) | 2;
+const STATUS_CODE_TAG = KEY.Status.code;
+const STATUS_MESSAGE_TAG = KEY.Status.message;
 
 /** One per FusionCore: its cursors are re-targeted per batch and per span. */
 export class SpanScanner {

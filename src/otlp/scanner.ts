@@ -55,9 +55,7 @@ const AV_BYTES = KEY.AnyValue.bytesValue;
 
 /** Throws ScanError when `buf` is not a well-formed Export<signal>ServiceRequest. */
 export function scanRequest(signal: Signal, buf: Uint8Array): ScanResult {
-  const s = new Scan(buf, true);
-  s.message(REQUESTS[signal], buf.length, 0);
-  return { items: s.items };
+  return scan(signal, buf, true);
 }
 
 /**
@@ -65,9 +63,22 @@ export function scanRequest(signal: Signal, buf: Uint8Array): ScanResult {
  * fast path is tested against, and its benchmark baseline.
  */
 export function scanRequestGeneric(signal: Signal, buf: Uint8Array): ScanResult {
-  const s = new Scan(buf, false);
+  return scan(signal, buf, false);
+}
+
+function scan(signal: Signal, buf: Uint8Array, fast: boolean): ScanResult {
+  const s = new Scan(buf, fast);
   s.message(REQUESTS[signal], buf.length, 0);
   return { items: s.items };
+}
+
+/** True when b[from, to) is ASCII: the cheap test before a full UTF-8 check, 8 bytes per step. */
+function isAsciiRange(b: Uint8Array, from: number, to: number): boolean {
+  let acc = 0;
+  let i = from;
+  for (const stop8 = to - 8; i <= stop8; i += 8) acc |= b[i]! | b[i + 1]! | b[i + 2]! | b[i + 3]! | b[i + 4]! | b[i + 5]! | b[i + 6]! | b[i + 7]!;
+  for (; i < to; i++) acc |= b[i]!;
+  return acc < 0x80;
 }
 
 /** Item count only; assumes bytes were validated already. */
@@ -99,9 +110,7 @@ class Scan {
     pos += 2;
     const kend = pos + klen;
     if (kend > end) return false;
-    let acc = 0;
-    for (let i = pos; i < kend; i++) acc |= b[i]!;
-    if (acc >= 0x80) return false; // non-ASCII key: the full UTF-8 check
+    if (!isAsciiRange(b, pos, kend)) return false; // non-ASCII key: the full UTF-8 check
     pos = kend;
     if (pos === end) return true; // no value
     if (end - pos < 2 || b[pos] !== KV_VALUE || b[pos + 1]! >= 0x80 || pos + 2 + b[pos + 1]! !== end) return false;
@@ -114,9 +123,7 @@ class Scan {
       const len = b[pos]!;
       if (len >= 0x80 || pos + 1 + len !== end) return false;
       if (tag === AV_BYTES) return true;
-      acc = 0;
-      for (let i = pos + 1; i < end; i++) acc |= b[i]!;
-      return acc < 0x80;
+      return isAsciiRange(b, pos + 1, end);
     }
     if (tag === AV_INT || tag === AV_BOOL) {
       for (let i = 0; i < 10 && pos < end; i++) {
@@ -256,11 +263,7 @@ class Scan {
         } else if (kind === KIND_STRING) {
           // ASCII fast path, 8 bytes per step; only strings with high bytes pay for the
           // full UTF-8 check (and the subarray it needs)
-          let acc = 0;
-          let i = pos;
-          for (const stop8 = vend - 8; i <= stop8; i += 8) acc |= b[i]! | b[i + 1]! | b[i + 2]! | b[i + 3]! | b[i + 4]! | b[i + 5]! | b[i + 6]! | b[i + 7]!;
-          for (; i < vend; i++) acc |= b[i]!;
-          if (acc >= 0x80 && !isUtf8(b.subarray(pos, vend))) {
+          if (!isAsciiRange(b, pos, vend) && !isUtf8(b.subarray(pos, vend))) {
             this.pos = pos;
             this.fail('invalid UTF-8 in a string field', mi, no);
           }
