@@ -298,10 +298,13 @@ export class DiskLog {
     this.closed = true;
     clearInterval(this.timer);
     while (this.writing) await new Promise((r) => setTimeout(r, 5));
-    if (this.active) {
-      if (this.opts.fsync !== 'never') await this.active.fh.datasync().catch(() => {});
-      await this.active.fh.close();
-      this.active = undefined;
+    // Taken before the first await: collect() may retire the active segment meanwhile (a
+    // release arriving during shutdown), which left `this.active` undefined under us.
+    const act = this.active;
+    if (act) {
+      if (this.opts.fsync !== 'never') await act.fh.datasync().catch(() => {});
+      await act.fh.close();
+      if (this.active === act) this.active = undefined;
     }
   }
 }

@@ -55,6 +55,8 @@ const RETRYABLE_CODES = new Set([
   'SlowDown', 'RequestTimeout', 'RequestTimeTooSkewed', 'InternalError', 'ServiceUnavailable',
   'Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException',
   'OperationAborted', 'Timeout', 'TimeoutError', 'AbortError', 'XMinioServerNotInitialized',
+  // MinIO answers a request it drops while shutting down with 499 ClientDisconnected
+  'ClientDisconnected',
 ]);
 
 interface SdkErrorShape {
@@ -85,7 +87,8 @@ export function classifyS3Error(err: unknown): S3ErrorInfo {
 
   if (code === 'CredentialsProviderError') return { ...base, retryable: false };
   if (status !== undefined) {
-    const retryable = status === 429 || status >= 500 || RETRYABLE_CODES.has(code);
+    // 499: the server gave up on the request mid-stream (MinIO, proxies), nothing was stored
+    const retryable = status === 429 || status === 499 || status >= 500 || RETRYABLE_CODES.has(code);
     return { ...base, retryable };
   }
   // No HTTP answer: refused, reset, DNS, socket timeout, our abort on `timeout`.

@@ -98,3 +98,16 @@ test('spill queue: peek/ack in order; acknowledged segments are deleted', async 
   await queue.close();
   assert.ok(existsSync(dir));
 });
+
+test('close() while the last records are released (shutdown drain): no crash, the drained segment is gone', async () => {
+  // kafka-fusion-held failed in CI with "Cannot read properties of undefined (reading 'fh')":
+  // the release retired the active segment while close() awaited its datasync
+  for (let round = 0; round < 20; round++) {
+    const dir = tempDir();
+    const { log } = await DiskLog.open({ directory: dir, maxBytes: 10 << 20, fsync: 'batch' });
+    const positions = await Promise.all(Array.from({ length: 5 }, (_, i) => log.append(rec(i, 100))));
+    const seg = positions[0]!.segment;
+    await Promise.all([log.close(), log.release(seg, 5)]);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.seg')), [], `round ${round}`);
+  }
+});
