@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { AckSet } from '../src/acks/ack-set.js';
+import { BufferHold } from '../src/buffers/buffer-hold.js';
 import { createDefaultConfig } from '../connectors/fusion/config.js';
 import { FusionConnector } from '../connectors/fusion/fusion-connector.js';
 import { HealthRegistry } from '../src/telemetry/health.js';
@@ -43,15 +44,19 @@ export async function fusionSteady(seconds = 90, rate = 32_000, genOnly = false)
   let sent = 0;
   let sentBefore = 0;
   let seq = 0;
+  const spares: Buffer[] = [];
   for (let i = 0; i < batches; i++) {
     if (i === measureFrom) {
       cpu0 = process.cpuUsage();
       sentBefore = sent;
     }
-    const buf = Buffer.allocUnsafe(reqLen * perBatch);
+    // batch buffers come back once fusion let go of them, as the flush loop's do
+    const buf = spares.pop() ?? Buffer.allocUnsafe(reqLen * perBatch);
     for (let r = 0; r < perBatch; r++) f.fill(buf.subarray(r * reqLen, (r + 1) * reqLen), seq++);
     const items = perBatch * 100;
-    if (!genOnly) await p.consume({ signal: 'traces', data: buf, items, createdAt: clock, acks: AckSet.of(() => (acknowledged += items)) });
+    const hold = new BufferHold(buf, (b) => spares.push(b as Buffer));
+    if (!genOnly) await p.consume({ signal: 'traces', data: buf, items, createdAt: clock, acks: AckSet.of(() => (acknowledged += items)), hold });
+    hold.release();
     sent += items;
     clock += 50;
     if (i % 4 === 3) p.core.tick();

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { ConfigErrors } from './config/errors.js';
 import type { AckSet, AckStatus } from './acks/ack-set.js';
+import type { BufferHold } from './buffers/buffer-hold.js';
 import type { FieldTable } from './config/field-table.js';
 import type { MetricsSink } from './telemetry/sink.js';
 import type { RingConsumerSpec } from './pipeline/ring-consumer.js';
@@ -33,6 +34,12 @@ export interface Batch {
    * passes it on with what it emits, or completes it when it drops data on purpose.
    */
   readonly acks?: AckSet;
+  /**
+   * Present when `data`'s buffer goes back to its owner for reuse (src/buffers/buffer-hold.ts):
+   * a consumer that reads `data` after its returned promise settled must retain() it and
+   * release() it when done; processors and connectors that do not are pinned by the pipeline.
+   */
+  readonly hold?: BufferHold;
 }
 
 /** What an exporter tells the caller, who decides whether to retry, spill or give up. */
@@ -183,6 +190,11 @@ export interface Connector extends Component {
    * `batch.acks` (its share): it completes them, or passes them on with what it emits.
    */
   consume(batch: Batch): Promise<void>;
+  /**
+   * True when the connector keeps views of a consumed batch only under `batch.hold` (retained
+   * while it reads them): the batch's buffer can then be reused once it let go.
+   */
+  readonly retainsHolds?: boolean;
 }
 
 export interface ConnectorFactory<C = unknown> extends FactoryBase<C> {

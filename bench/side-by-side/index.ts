@@ -214,7 +214,9 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
     }
   } finally {
     await kafka?.close();
-    rmSync(base, { recursive: true, force: true });
+    // ATC_BENCH_KEEP=1 keeps the run directories (collectors' logs) for a look afterwards
+    if (process.env['ATC_BENCH_KEEP']) console.log(`kept ${base}`);
+    else rmSync(base, { recursive: true, force: true });
     execFileSync('taskset', ['-a', '-p', affinity, String(process.pid)], { stdio: 'ignore' });
   }
 }

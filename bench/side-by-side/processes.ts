@@ -71,8 +71,10 @@ function pinned(name: string, cpus: string, argv: string[], readyPort: number, l
   const env = { ...process.env, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench-secret', AWS_REGION: 'us-east-1' };
   const child = spawn('taskset', ['-c', cpus, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
+  // the tail of the log; more of it when ATC_BENCH_NODE_ARGS asks for traces (--trace-gc)
+  const tail = process.env['ATC_BENCH_NODE_ARGS'] ? 4_000_000 : 20_000;
   const keep = (d: Buffer): void => {
-    out = (out + d.toString()).slice(-20_000);
+    out = (out + d.toString()).slice(-tail);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);

@@ -75,7 +75,11 @@ export function assemble(trace: HeldTrace, gpu: GpuState): FusedTrace {
   if (!joinsGpu && (trace.logs === undefined || trace.logs.size === 0)) {
     let status: 'ok' | 'error' = 'ok';
     for (const s of spans) if (s.statusCode === STATUS_ERROR) status = 'error';
-    return { trace, plans: NO_PLANS, root: findRoot(spans), counts: NO_COUNTS, status, logsJoined: 0, gpuJoined: 0 };
+    // the held trace's own object, reused from trace to trace: read during the emission only
+    const f = (trace.plain ??= { trace, plans: NO_PLANS, root: undefined, counts: NO_COUNTS, status: 'ok', logsJoined: 0, gpuJoined: 0 });
+    f.root = findRoot(spans);
+    f.status = status;
+    return f;
   }
   return join(trace, gpu);
 }

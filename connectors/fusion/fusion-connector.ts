@@ -6,6 +6,7 @@
 // until the trace reached every exporter of the pipelines fusion feeds).
 import { AckSet } from '../../src/acks/ack-set.js';
 import type { Batch, Connector, CreateContext, Signal } from '../../src/component.js';
+import type { BufferHold } from '../../src/buffers/buffer-hold.js';
 import type { FusionConfig } from './config.js';
 import { encodeFusedDocuments } from './fused-log-records.js';
 import { FusionCore } from './fusion-core.js';
@@ -13,6 +14,8 @@ import { FusionCore } from './fusion-core.js';
 type Emit = (batch: Batch) => Promise<void>;
 
 export class FusionConnector implements Connector {
+  /** held spans are views of their batch only while its hold is retained */
+  readonly retainsHolds = true;
   readonly core: FusionCore;
   private readonly outputs: Record<'traces' | 'logs', Emit[]> = { traces: [], logs: [] };
   private timer: NodeJS.Timeout | undefined;
@@ -28,7 +31,7 @@ export class FusionConnector implements Connector {
       cfg,
       ctx,
       {
-        traces: (data, items, acks) => this.emit('traces', data, items, acks),
+        traces: (data, items, acks, hold) => this.emit('traces', data, items, acks, hold),
         ...(cfg.documents ? { documents: (docs) => this.emit('logs', encodeFusedDocuments(docs, BigInt(this.now()) * 1_000_000n), docs.length, AckSet.none()) } : {}),
         anomalies: (data, items) => this.emit('logs', data, items, AckSet.none()),
       },
@@ -57,7 +60,7 @@ export class FusionConnector implements Connector {
     switch (batch.signal) {
       case 'traces':
         if (this.stopped) return this.emitBatch('traces', batch);
-        this.core.addSpans(batch.data, acks); // held traces take shares; the handle completes
+        this.core.addSpans(batch.data, acks, batch.hold); // held traces take shares (and the buffer)
         return Promise.resolve();
       case 'logs':
         // logs are read, not held for delivery: the logs pipeline's exporters deliver them
@@ -76,8 +79,10 @@ export class FusionConnector implements Connector {
     return this.core.heldTraces;
   }
 
-  private emit(signal: 'traces' | 'logs', data: Uint8Array, items: number, acks: AckSet): void {
-    this.track(this.emitBatch(signal, { signal, data, items, createdAt: this.now(), acks }));
+  private emit(signal: 'traces' | 'logs', data: Uint8Array, items: number, acks: AckSet, hold?: BufferHold): void {
+    const sent = this.emitBatch(signal, hold ? { signal, data, items, createdAt: this.now(), acks, hold } : { signal, data, items, createdAt: this.now(), acks });
+    // the request's buffer goes back to fusion once every pipeline fed returned
+    this.track(hold ? sent.finally(() => hold.release()) : sent);
   }
 
   /** Into every pipeline fed with `signal`, each with a share of the acknowledgements. */

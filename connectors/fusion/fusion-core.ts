@@ -9,6 +9,7 @@
 // deletes its entry, and the late window (late-window.ts) remembers the emission it left in.
 import { randomBytes } from 'node:crypto';
 import { AckSet } from '../../src/acks/ack-set.js';
+import { BufferHold } from '../../src/buffers/buffer-hold.js';
 import type { CreateContext } from '../../src/component.js';
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { AnomalyDetector, encodeAnomalies } from './anomaly.js';
@@ -48,7 +49,7 @@ export interface FusionOutput {
    * enriched traces (and late-log fragments) as one ExportTraceServiceRequest, with the
    * acknowledgements of the spans in it: the receiver of the data completes or passes them on
    */
-  traces(data: Uint8Array, items: number, acks: AckSet): void;
+  traces(data: Uint8Array, items: number, acks: AckSet, hold?: BufferHold): void;
   /** one JSON document per emitted trace; omitted: no documents are built */
   documents?(docs: FusedDoc[]): void;
   /** training anomalies as an ExportLogsServiceRequest */
@@ -68,7 +69,10 @@ const NO_TRACE_ID = new Uint8Array(16);
 /** emission sequence numbers stay below this (id table values are 31-bit) */
 const MAX_SEQ = 1 << 30;
 
-const SPAN_OVERHEAD = 200; // bytes of bookkeeping per held span, for max_bytes
+const SPAN_OVERHEAD = 200;
+
+/** emitted requests' buffers kept for reuse: emissions overlap little (one per tick) */
+const OUT_SPARES = 2; // bytes of bookkeeping per held span, for max_bytes
 
 export class FusionCore {
   /** trace id → its slot in `traces`, while held */
@@ -112,6 +116,14 @@ export class FusionCore {
   /** the output request's buffer (an emission takes it: see emit), and the late window's */
   private readonly builder = new TracesBuilder(64 * 1024);
   private readonly outline = new TracesBuilder(64 * 1024);
+  /** buffers of emitted requests the pipelines gave back (see takeBack) */
+  private readonly outSpares: Uint8Array[] = [];
+  /** tick's due traces and an emission's fused traces (reused lists, see tick) */
+  private readonly dueWindow: HeldTrace[] = [];
+  private readonly dueRoot: HeldTrace[] = [];
+  private readonly fused: FusedTrace[] = [];
+  /** per emission: holds of batches no held trace needs any more (reused list) */
+  private readonly freedHolds: BufferHold[] = [];
 
   constructor(
     private readonly cfg: FusionConfig,
@@ -143,16 +155,14 @@ export class FusionCore {
   }
 
   /** Holds the spans; `acks` (the batch's) stay open until every trace they fed is emitted. */
-  addSpans(data: Uint8Array, acks: AckSet = AckSet.none()): void {
+  addSpans(data: Uint8Array, acks: AckSet = AckSet.none(), hold?: BufferHold): void {
     const spans = this.scanned;
     const ids = this.scannedIds;
-    spans.length = 0;
-    ids.length = 0;
-    this.scanner.scan(data, spans, ids);
+    const n = this.scanner.scan(data, spans, ids);
     const now = this.now();
-    const batch: HeldBatch | undefined = acks.empty ? undefined : { acks, traces: 0, mark: -1 };
+    const batch: HeldBatch | undefined = acks.empty && hold === undefined ? undefined : { acks, traces: 0, mark: -1, hold };
     let last: HeldTrace | undefined;
-    for (let i = 0; i < spans.length; i++) {
+    for (let i = 0; i < n; i++) {
       const s = spans[i]!;
       const at = ids[i]!;
       const idBuf = at >= 0 ? data : NO_TRACE_ID;
@@ -175,13 +185,12 @@ export class FusionCore {
       // without its root, a long request's children arrive long before it: wait for it
       this.deadlines[t.slot] = t.rootEnded ? now + this.cfg.rootWaitMs : Math.max(now + this.cfg.decisionWaitMs, t.firstSeen + this.cfg.rootlessWaitMs);
     }
-    const n = spans.length;
-    // the held traces keep the spans; these lists are reused by the next batch
-    spans.length = 0;
-    ids.length = 0;
+    // the held traces keep the spans; the lists are overwritten by the next batch
     this.ctx.metrics.inc('atc_fusion_spans_total', {}, n);
     // a batch that fed no trace is done; otherwise its last trace's emission completes it
+    // (and lets go of its buffer, which the held spans are views of)
     if (batch === undefined || batch.traces === 0) acks.complete('delivered');
+    else hold?.retain();
     this.enforceBounds();
   }
 
@@ -331,8 +340,12 @@ export class FusionCore {
 
   tick(): void {
     const now = this.now();
-    const due: HeldTrace[] = [];
-    const dueRoot: HeldTrace[] = [];
+    // lists reused from tick to tick, written by index and cut to length: emptying a JS array
+    // gives its backing store up, and refilling it allocates again
+    const due = this.dueWindow;
+    const dueRoot = this.dueRoot;
+    let nDue = 0;
+    let nRoot = 0;
     // one pass over the creation order: due traces leave it, stale entries are dropped
     // (typed arrays only: the trace objects of due traces alone are touched)
     const { order, orderPos: pos, deadlines } = this;
@@ -342,7 +355,8 @@ export class FusionCore {
       if (pos[slot] !== i) continue;
       if (deadlines[slot]! <= now) {
         const t = this.traces[slot]!;
-        (t.rootEnded ? dueRoot : due).push(t);
+        if (t.rootEnded) dueRoot[nRoot++] = t;
+        else due[nDue++] = t;
         pos[slot] = -1;
         continue;
       }
@@ -350,8 +364,10 @@ export class FusionCore {
       order[w++] = slot;
     }
     this.orderLen = w;
-    if (due.length) this.emit(due, 'window');
-    if (dueRoot.length) this.emit(dueRoot, 'root');
+    due.length = nDue;
+    dueRoot.length = nRoot;
+    if (nDue > 0) this.emit(due, 'window');
+    if (nRoot > 0) this.emit(dueRoot, 'root');
     let expired = 0;
     for (const [k, w] of this.waiting) {
       if (now - w.since < this.cfg.logWaitMs) break; // insertion order = arrival order
@@ -413,7 +429,8 @@ export class FusionCore {
   private emit(traces: HeldTrace[], reason: EmitReason): void {
     if (traces.length === 0) return;
     const now = this.now();
-    const out: FusedTrace[] = [];
+    const out = this.fused; // reused, as tick's lists
+    let k = 0;
     let logsJoined = 0;
     let gpuJoined = 0;
     for (const t of traces) {
@@ -422,8 +439,9 @@ export class FusionCore {
       const f = assemble(t, this.gpu);
       logsJoined += f.logsJoined;
       gpuJoined += f.gpuJoined;
-      out.push(f);
+      out[k++] = f;
     }
+    out.length = k;
     const m = this.ctx.metrics;
     m.inc('atc_fusion_traces_emitted_total', { reason }, out.length);
     if (logsJoined > 0) m.inc('atc_fusion_logs_joined_total', {}, logsJoined);
@@ -444,10 +462,12 @@ export class FusionCore {
     // 2^30 emissions take years; then late logs lose what was emitted before, once
     if (this.emissionSeq === MAX_SEQ) this.forgetEmissions();
     const seq = this.emissionSeq++;
-    const acks = this.takeAcks(traces, seq);
+    const freed = this.freedHolds;
+    const acks = this.takeAcks(traces, seq, freed);
     writeTraces(out, this.builder, this.cfg.lateWindowMs > 0 ? this.outline : undefined);
-    // handed on, not copied: the builder goes on in a new buffer
-    const request = this.builder.finishDetached();
+    // handed on, not copied: the builder goes on in a buffer an earlier request gave back
+    const request = this.builder.finishDetached(this.outSpares.pop());
+    const hold = new BufferHold(request, this.takeBack);
     const remember = this.cfg.lateWindowMs > 0;
     for (const t of traces) {
       this.ids.delete(t.idBuf, t.idAt);
@@ -458,13 +478,21 @@ export class FusionCore {
       this.orderPos[t.slot] = -1;
       this.freeSlots.push(t.slot);
     }
+    // the spans were copied and their ids read: batches no held trace needs go back
+    for (const h of freed) h.release();
+    freed.length = 0;
     if (remember) {
       this.late.add(seq, { at: now, outline: this.outline.finish(), traces: traces.length });
       const forgotten = this.late.bound();
       if (forgotten > 0) this.ctx.metrics.inc('atc_fusion_late_window_forgotten_traces_total', {}, forgotten);
     }
-    this.out.traces(request, items, acks);
+    this.out.traces(request, items, acks, hold);
   }
+
+  /** An emitted request's buffer, given back once the pipelines fed took it: the next one's. */
+  private readonly takeBack = (buf: Uint8Array): void => {
+    if (this.outSpares.length < OUT_SPARES) this.outSpares.push(new Uint8Array(buf.buffer, 0, buf.buffer.byteLength));
+  };
 
   private forgetEmissions(): void {
     this.late.clear();
@@ -475,7 +503,7 @@ export class FusionCore {
    * The acknowledgements emission `seq` carries: a share of every batch its traces hold a part
    * of; a batch no held trace needs any more gives its own handle instead.
    */
-  private takeAcks(traces: readonly HeldTrace[], seq: number): AckSet {
+  private takeAcks(traces: readonly HeldTrace[], seq: number, freed: BufferHold[]): AckSet {
     const batches: HeldBatch[] = [];
     const count = (b: HeldBatch): void => {
       if (b.mark !== seq) {
@@ -490,6 +518,7 @@ export class FusionCore {
       t.batch = undefined;
       t.batches = undefined;
     }
+    for (const b of batches) if (b.traces === 0 && b.hold !== undefined) freed.push(b.hold);
     if (batches.length === 0) return AckSet.none();
     return AckSet.merge(batches.map((b) => (b.traces === 0 ? b.acks : b.acks.share())));
   }
@@ -536,9 +565,9 @@ export class FusionCore {
   private spansByTrace(request: Uint8Array): Map<string, HeldSpan[]> {
     const spans: HeldSpan[] = [];
     const ids: number[] = [];
-    this.lateScanner.scan(request, spans, ids);
+    const n = this.lateScanner.scan(request, spans, ids);
     const out = new Map<string, HeldSpan[]>();
-    for (let i = 0; i < spans.length; i++) {
+    for (let i = 0; i < n; i++) {
       const key = ids[i]! >= 0 ? latin1(request, ids[i]!, ids[i]! + 16) : latin1(NO_TRACE_ID, 0, 16);
       const list = out.get(key);
       if (list) list.push(spans[i]!);

@@ -1,5 +1,7 @@
 // What fusion holds per trace: raw span bytes plus the handful of fields the join needs.
 import type { AckSet } from '../../src/acks/ack-set.js';
+import type { BufferHold } from '../../src/buffers/buffer-hold.js';
+import type { FusedTrace } from './assemble.js';
 import { decodeUtf8, fixed64BigAt } from '../../src/otlp/wire.js';
 
 export interface ResourceInfo {
@@ -156,6 +158,8 @@ export type LogsBySpan = Map<string, LogEvent[]>;
  */
 export interface HeldBatch {
   acks: AckSet;
+  /** the batch's buffer, retained while a held trace has spans in it (its views) */
+  hold: BufferHold | undefined;
   /** held traces that hold spans of this batch */
   traces: number;
   /** the emission that last counted it (one share per emission) */
@@ -181,6 +185,8 @@ export class HeldTrace {
   /** the batches whose acknowledgements it holds a part of: the first, then any others */
   batch: HeldBatch | undefined = undefined;
   batches: HeldBatch[] | undefined = undefined;
+  /** what assemble() makes of it when nothing joins (reused: one object per held trace object) */
+  plain: FusedTrace | undefined = undefined;
 
   /** @param slot its index in FusionCore's trace table (-1: not held, a late-log fragment) */
   constructor(readonly slot = -1) {}

@@ -61,10 +61,13 @@ export class SpanScanner {
   ) {}
 
   /**
-   * Appends the spans of `buf` to `spans` and where their trace ids are in `buf` to `traceIdAt`
-   * (same index; -1: the span has no 16-byte trace id).
+   * Writes the spans of `buf` to `spans` and where their trace ids are in `buf` to `traceIdAt`
+   * from index 0 (same index; -1: the span has no 16-byte trace id), and returns how many.
+   * Entries past that are left as they were: a caller reusing the lists keeps their capacity
+   * (emptying a JS array gives its backing store up, and refilling it allocates again).
    */
-  scan(buf: Uint8Array, spans: HeldSpan[], traceIdAt: number[]): void {
+  scan(buf: Uint8Array, spans: HeldSpan[], traceIdAt: number[]): number {
+    let n = 0;
     const c = this.cursor.begin(buf);
     const v = this.view;
     const a = this.attrs;
@@ -85,8 +88,8 @@ export class SpanScanner {
             s.gpuUuid = q.gpuUuid;
             s.pid = q.pid;
             s.category = q.category;
-            spans.push(s);
-            traceIdAt.push(q.traceIdEnd - q.traceIdStart === 16 ? q.traceIdStart : -1);
+            spans[n] = s;
+            traceIdAt[n++] = q.traceIdEnd - q.traceIdStart === 16 ? q.traceIdStart : -1;
             continue;
           }
           // another form: the general readers (a field view, then the attribute cursor)
@@ -101,11 +104,12 @@ export class SpanScanner {
             else if (a.keyIndex === PID) s.pid = Number(a.value());
             else s.category = a.text(); // pytorch.category, kineto.category
           }
-          spans.push(s);
-          traceIdAt.push(v.traceIdEnd - v.traceIdStart === 16 ? v.traceIdStart : -1);
+          spans[n] = s;
+          traceIdAt[n++] = v.traceIdEnd - v.traceIdStart === 16 ? v.traceIdStart : -1;
         }
       }
     }
+    return n;
   }
 }
 

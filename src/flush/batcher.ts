@@ -23,8 +23,9 @@ export class Batcher {
   private sourceAcks: Map<number, number> | undefined;
   /** size of the last cut batch: the next one likely needs as much */
   private lastCut = 0;
-  /** buffers of delivered batches, ready for reuse (at most SPARES) */
+  /** buffers of delivered batches, ready for reuse (at most SPARES, SPARE_BATCHES × max batch bytes) */
   private readonly spares: Uint8Array[] = [];
+  private spareBytes = 0;
   private readonly owned = new WeakSet<ArrayBufferLike>();
   /**
    * when the oldest record of the current batch was received (flush_interval runs from
@@ -50,7 +51,8 @@ export class Batcher {
     if (this.len === 0) {
       this.openedAt = Math.min(now, receivedAt);
       this.oldest = receivedAt;
-      if (this.buf.length < payload.length) this.buf = this.take(Math.max(64 * 1024, Math.min(this.maxBatchBytes, Math.max(payload.length * 4, this.lastCut + (this.lastCut >> 2))), payload.length));
+      // a spare as large as the last batch will do; a new buffer gets a quarter more room
+      if (this.buf.length < payload.length) this.buf = this.take(Math.max(payload.length, Math.min(this.maxBatchBytes, this.lastCut)), Math.max(64 * 1024, Math.min(this.maxBatchBytes, Math.max(payload.length * 4, this.lastCut + (this.lastCut >> 2))), payload.length));
     } else if (this.len + payload.length > this.buf.length) {
       const next = this.alloc(Math.min(Math.max(this.buf.length * 2, this.len + payload.length), Math.max(this.maxBatchBytes, this.len + payload.length)));
       next.set(this.buf.subarray(0, this.len));
@@ -95,17 +97,26 @@ export class Batcher {
    * where nothing keeps a view of it after delivery (no processors: fusion holds spans).
    */
   recycle(data: Uint8Array): void {
-    if (data.byteOffset !== 0 || !this.owned.has(data.buffer) || this.spares.length >= SPARES) return;
+    if (data.byteOffset !== 0 || !this.owned.has(data.buffer)) return;
     const whole = new Uint8Array(data.buffer);
     if (whole.length * 2 < this.lastCut) return; // too small to be worth keeping
+    if (this.spares.length >= SPARES || this.spareBytes + whole.length > Math.max(SPARE_BATCHES * this.maxBatchBytes, whole.length)) return;
     this.spares.push(whole);
+    this.spareBytes += whole.length;
   }
 
-  private take(min: number): Uint8Array {
+  private take(need: number, size: number): Uint8Array {
     for (let i = 0; i < this.spares.length; i++) {
-      if (this.spares[i]!.length >= min) return this.spares.splice(i, 1)[0]!;
+      if (this.spares[i]!.length >= need) {
+        const b = this.spares.splice(i, 1)[0]!;
+        this.spareBytes -= b.length;
+        return b;
+      }
     }
-    return this.alloc(min);
+    // none fits (batches grew): let these go rather than keep memory nothing takes
+    this.spares.length = 0;
+    this.spareBytes = 0;
+    return this.alloc(size);
   }
 
   private alloc(n: number): Uint8Array {
@@ -115,4 +126,8 @@ export class Batcher {
   }
 }
 
-const SPARES = 2;
+// Delivered batches come back one by one without fusion, a tick's worth at a time with it
+// (fusion emits held traces every 200 ms at most, each freeing the batches they came in).
+const SPARES = 8;
+/** spares hold at most this many full batches' worth of memory */
+const SPARE_BATCHES = 2;

@@ -76,7 +76,7 @@ export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: Me
       }
       return { id, exporter: e };
     });
-    const keepsViews = p.exporters.some((id) => cfg.connectors.has(id));
+    const keepsViews = p.exporters.some((id) => cfg.connectors.has(id) && connector(id).retainsHolds !== true);
     return chainPipeline({ id: p.id, signal: p.signal, processors: procs, exporters: exps, keepsViews }, metrics, logger);
   });
   // the receiver side: a connector emits into every pipeline that lists it as a receiver

@@ -7,6 +7,7 @@ import type { BufferConfig } from '../config/collector-config.js';
 import type { Ring, RingRecord } from '../ring/ring.js';
 import type { MetricsSink } from '../telemetry/sink.js';
 import { AckSet, type AckStatus } from '../acks/ack-set.js';
+import { BufferHold } from '../buffers/buffer-hold.js';
 import { Batcher, type CutBatch } from './batcher.js';
 import { runBatch, type RunnablePipeline } from './pipeline-runner.js';
 
@@ -129,7 +130,11 @@ export class FlushLoop {
     // The batch's acknowledgements complete when its data reached every exporter, however
     // long a processor holds it; the chain's promise below only paces the loop.
     const acks = sourceAcks ? AckSet.of((status) => this.onAcked(sourceAcks, status)) : AckSet.none();
-    runBatch(p, { signal: batch.signal, data: batch.data, items: batch.items, createdAt: batch.createdAt, acks })
+    // the buffer comes back to the batcher once the exporters returned and whoever kept views
+    // of it (fusion's held spans) let go; a pipeline with processors pins it
+    const batcher = this.batchers[pi]!;
+    const hold = new BufferHold(batch.data, (data) => batcher.recycle(data));
+    runBatch(p, { signal: batch.signal, data: batch.data, items: batch.items, createdAt: batch.createdAt, acks, hold })
       .catch((e: Error) => {
         this.logger.error({ pipeline: p.id, err: e.message }, 'pipeline failed on a batch');
         // not passed on by the failing processor: nothing will ever deliver it
@@ -137,8 +142,7 @@ export class FlushLoop {
       })
       .finally(() => {
         this.metrics.observe('atc_flush_latency_seconds', { signal: p.signal }, Math.max(0, Date.now() - batch.oldestReceivedAt) / 1000);
-        // exporters are done with it; processors and connectors (fusion) may still hold views
-        if (p.processors.length === 0 && !p.keepsViews) this.batchers[pi]!.recycle(batch.data);
+        hold.release();
         this.inflight--;
         this.metrics.set('atc_flush_inflight_batches', {}, this.inflight);
         const w = this.inflightWaiters;

@@ -10,7 +10,7 @@ export interface RunnablePipeline {
   readonly signal: Signal;
   readonly processors: readonly Processor[];
   readonly exporters: readonly { readonly id: string; readonly exporter: Exporter }[];
-  /** a connector among the exporters may keep views into the batch (fusion holds spans): never recycle it */
+  /** a connector among the exporters may keep views of the batch without saying when it let go */
   readonly keepsViews?: boolean;
   /** the pipeline as one function: processors in order, then the fan-out (built once) */
   readonly entry: (batch: Batch) => Promise<void>;
@@ -44,6 +44,14 @@ export function chainPipeline(
     const after = next;
     proc.connect?.(p.signal, after);
     next = (b) => proc.process(b, after);
+  }
+  // processors (and connectors that do not retain holds) may read the batch later: pinned
+  if (p.processors.length > 0 || p.keepsViews) {
+    const inner = next;
+    next = (b) => {
+      b.hold?.pin();
+      return inner(b);
+    };
   }
   return { ...p, entry: next };
 }

@@ -212,11 +212,12 @@ export class ProtoWriter {
 
   /**
    * The bytes written, not copied; the writer starts over in a new buffer sized for as much
-   * again (not the grown capacity: untouched capacity still counts as external memory to V8).
+   * again (not the grown capacity: untouched capacity still counts as external memory to V8),
+   * or in `next` (a buffer handed back for reuse) when that holds as much.
    */
-  detach(): Uint8Array {
+  detach(next?: Uint8Array): Uint8Array {
     const out = this.buf.subarray(0, this.pos);
-    this.buf = new Uint8Array(Math.max(1024, this.pos + (this.pos >> 3)));
+    this.buf = next !== undefined && next.byteOffset === 0 && next.length >= this.pos && next.buffer !== out.buffer ? next : new Uint8Array(Math.max(1024, this.pos + (this.pos >> 3)));
     this.view = new DataView(this.buf.buffer);
     this.pos = 0;
     this.stack.length = 0;

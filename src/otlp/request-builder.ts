@@ -164,11 +164,12 @@ export abstract class RequestBuilder {
 
   /**
    * The request without a copy (a view of the builder's buffer, which the builder gives up: it
-   * goes on in a new one). For a builder whose every request is handed on.
+   * goes on in `next` when that is at least as large as this request, else in a new one). For a
+   * builder whose every request is handed on; `next` is a buffer such a request gave back.
    */
-  finishDetached(): Uint8Array {
+  finishDetached(next?: Uint8Array): Uint8Array {
     if (this.w.depth !== 0) throw new Error(`OTLP builder: ${this.w.depth} message(s) still open`);
-    return this.w.detach();
+    return this.w.detach(next);
   }
 
   /**
