@@ -11,6 +11,8 @@ import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { createDefaultConfig } from '../../../connectors/fusion/config.js';
 import { FusionCore } from '../../../connectors/fusion/fusion-core.js';
+import { AckSet } from '../../../src/acks/ack-set.js';
+import { BufferHold } from '../../../src/buffers/buffer-hold.js';
 import { decodeRequest, encodeRequest } from '../../../src/otlp/index.js';
 import { HealthRegistry } from '../../../src/telemetry/health.js';
 import { PromMetrics } from '../../../src/telemetry/registry.js';
@@ -89,11 +91,15 @@ function run(feed: Feed[], endMs: number, cfg: Partial<ReturnType<typeof createD
   const metrics = new PromMetrics({ processMetrics: false });
   const out: OutSpan[] = [];
   let calls = 0;
+  let holds = 0;
+  let freed = 0;
   const core = new FusionCore({ ...createDefaultConfig(), documents: false, ...cfg }, { id: 'fusion', logger: pino({ level: 'silent' }), metrics, health: new HealthRegistry().scope('connector') }, {
-    traces: (data) => {
+    traces: (data, _items, _acks, hold) => {
       calls++;
       const req = decodeRequest('traces', data) as J;
       for (const rs of (req['resourceSpans'] ?? []) as J[]) for (const ss of (rs['scopeSpans'] ?? []) as J[]) for (const s of (ss['spans'] ?? []) as J[]) out.push({ span: s, resource: rs['resource'], scope: ss['scope'], call: calls });
+      // taken: fusion writes its next request into this buffer
+      hold?.release();
     },
     anomalies: () => {},
   }, () => clock);
@@ -103,13 +109,24 @@ function run(feed: Feed[], endMs: number, cfg: Partial<ReturnType<typeof createD
     clock = BASE_MS + t;
     while (i < list.length && list[i]!.at <= t) {
       const f = list[i++]!;
-      if ('spans' in f) core.addSpans(tracesRequest(f.spans));
+      if ('spans' in f) {
+        // as the flush loop hands batches on: the buffer is reused once fusion let go of it,
+        // here overwritten at once, so a span read from it afterwards comes out wrong
+        const hold = new BufferHold(tracesRequest(f.spans), (b) => {
+          b.fill(0xee);
+          freed++;
+        });
+        holds++;
+        core.addSpans(hold.buffer, AckSet.none(), hold);
+        hold.release();
+      }
       else if ('logs' in f) core.addLogs(logsRequest(f.logs, f.node));
       else core.addMetrics(samplesRequest(f.samples));
     }
     core.tick();
   }
   core.flushAll();
+  assert.equal(freed, holds, 'every batch buffer came back once its traces left');
   return { out, calls, metrics };
 }
 

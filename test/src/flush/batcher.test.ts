@@ -49,3 +49,19 @@ test('recycled buffers are reused; foreign ones are ignored; a held batch is nev
   assert.deepEqual([...new Set(three.data)], [9]);
   assert.deepEqual([...new Set(two.data)], [8], 'a batch not handed back is untouched');
 });
+
+test('batches handed back together (fusion frees a tick of them at once) are all reused; spares stay bounded', () => {
+  const b = new Batcher('traces', 1024 * 1024); // spares hold two full batches' worth at most
+  const cut = (fill: number): Uint8Array => {
+    b.add(rec(100_000, fill), 1, 0, 0);
+    return b.cut(0).data;
+  };
+  const first = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(cut);
+  assert.equal(new Set(first.map((d) => d.buffer)).size, 10, 'none handed back yet: ten buffers');
+  for (const d of first) b.recycle(d);
+  const again = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map(cut);
+  const reused = again.filter((d) => first.some((f) => f.buffer === d.buffer)).length;
+  // each buffer is 400,000 bytes (room for four such records): five fit in 2 MiB
+  assert.equal(reused, 5);
+  again.forEach((d, i) => assert.deepEqual([...new Set(d)], [11 + i], 'a reused buffer holds only its new batch'));
+});
