@@ -32,7 +32,8 @@ function oursExporters(o: Output): { yaml: string; ids: string[] } {
 }
 
 // ATC_BENCH_OURS_YAML: top-level YAML appended to ours (a developer's what-if, e.g.
-// `buffer: { flush_interval: 200ms }`); never set in the reported runs.
+// `buffer: { flush_interval: 200ms }`); ATC_BENCH_FUSION_EXTRA: settings appended inside ours'
+// fusion connector (e.g. `, max_traces: 400000`). Never set in the reported runs.
 // Fusion: every span of the load is its own trace and has a parent (no root), so with the
 // default rootless_wait (30 s) fusion would hold 30 s of load (up to max_traces, then early
 // emits); 2 s holds each trace as long as decision_wait does.
@@ -44,7 +45,7 @@ export function oursTraces(dir: string, ports: Ports, o: Output, opts: { fusion?
     protocols:
       http: { endpoint: "127.0.0.1:${ports.http}"${opts.workerThreads !== undefined ? `, worker_threads: ${opts.workerThreads}` : ''} }
       grpc: { endpoint: "127.0.0.1:${ports.grpc}" }
-${opts.fusion ? 'connectors:\n  fusion: { decision_wait: 2s, rootless_wait: 2s, documents: false }\n' : ''}exporters:
+${opts.fusion ? `connectors:\n  fusion: { decision_wait: 2s, rootless_wait: 2s, documents: false${process.env['ATC_BENCH_FUSION_EXTRA'] ?? ''} }\n` : ''}exporters:
   ${ex.yaml}
 spill: { directory: ${dir}/ours-spill }
 ${process.env['ATC_BENCH_OURS_YAML'] ?? ''}

@@ -1,7 +1,7 @@
 // `bench/side-by-side`: ai-trace-collector against the OpenTelemetry Collector (built with the
 // Collector Builder), same machine, same load, each collector pinned to core 0 and everything
 // else (load generator, Kafka broker, scrape targets) to core 1. Prints tables with ratios.
-//   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion,cores] [--ours-only] [--half-rate spans/s] [--trials 1]
+//   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion,fusion-rate,cores] [--ours-only] [--half-rate spans/s] [--trials 1]
 // Part of `npm run bench`.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -182,6 +182,16 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
         rows.push(row('OTLP/gRPC → zstd files', c));
         ratios.push({ what: 'OTLP/gRPC CPU-s / 1M spans', ours: g.cpuPerMillion, collector: c.cpuPerMillion, ratio: c.cpuPerMillion / g.cpuPerMillion, goal: '' });
       }
+    }
+    if (only.has('fusion-rate') && o.halfRate !== undefined) {
+      // the two rows at one fixed rate only (a quicker before/after of fusion's own cost)
+      const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
+      const rate = { ...o, rate: o.halfRate };
+      const plainR = await traceRun(oursSide(file), join(base, 'fusion-off-rate'), rate);
+      rows.push(row(`fusion off, ${rate.rate * 100} spans/s`, plainR));
+      const fusedR = await traceRun(oursSide(file, { fusion: true }), join(base, 'fusion-on-rate'), rate);
+      rows.push(row(`fusion on, ${rate.rate * 100} spans/s`, fusedR));
+      ratios.push({ what: `fusion: extra CPU per span, ${rate.rate * 100} spans/s`, ours: fusedR.cpuPerMillion / plainR.cpuPerMillion - 1, collector: NaN, ratio: NaN, goal: '≤ 0.5 (+50 %)' });
     }
     if (only.has('fusion')) {
       const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
