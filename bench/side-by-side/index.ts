@@ -29,7 +29,7 @@ export interface SideBySideOptions {
   oursOnly?: boolean;
   /** the "half load" rate in spans/s instead of half the slower collector's flat-out rate (fusion: of fusion on's) */
   halfRate?: number;
-  /** alternating trials of the cores part (medians) */
+  /** alternating trials of W1, W2 and the cores part (ratios of medians) */
   trials?: number;
 }
 
@@ -108,29 +108,54 @@ function ratioRow(r: Ratio): Record<string, string | number> {
   return { measure: r.what, ours: num(r.ours), Collector: num(r.collector), 'ours better by': Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : '—', goal: r.goal };
 }
 
-/** Flat out for both, then both at half the slower one's flat-out rate. */
-async function pair(label: string, key: string, base: string, ours: TraceSide, otelcol: TraceSide | undefined, o: LoadOptions & { halfRate?: number }, rows: Record<string, string | number>[], ratios: Ratio[]): Promise<void> {
-  const a = await traceRun(ours, join(base, `${key}-ours-flat`), o);
-  rows.push(row(`${label} flat out`, a));
+/**
+ * Flat out for both, then both at half the slower one's flat-out rate; with `trials` > 1 each
+ * step runs that many times, ours and the Collector alternating, and the ratios are of medians
+ * (this machine's runs of one build move by 10–20 %).
+ */
+async function pair(label: string, key: string, base: string, ours: TraceSide, otelcol: TraceSide | undefined, o: LoadOptions & { halfRate?: number }, rows: Record<string, string | number>[], ratios: Ratio[], trials = 1): Promise<void> {
+  const tag = (t: number): string => (trials > 1 ? ` (trial ${t + 1})` : '');
+  const flatA: TraceRun[] = [];
+  const flatB: TraceRun[] = [];
+  for (let t = 0; t < trials; t++) {
+    const a = await traceRun(ours, join(base, `${key}-ours-flat-${t}`), o);
+    rows.push(row(`${label} flat out${tag(t)}`, a));
+    flatA.push(a);
+    if (!otelcol) continue;
+    const b = await traceRun(otelcol, join(base, `${key}-otelcol-flat-${t}`), o);
+    rows.push(row(`${label} flat out${tag(t)}`, b));
+    flatB.push(b);
+  }
+  const med = (rs: TraceRun[], f: (r: TraceRun) => number): number => median(rs.map(f));
   if (!otelcol) {
     // --ours-only: a developer's quick before/after, no ratios
-    const half = { ...o, rate: o.halfRate ?? Math.max(1, Math.round((0.5 * a.load.spansPerSec) / 100)) };
-    rows.push(row(`${label} half load (${half.rate * 100} spans/s)`, await traceRun(ours, join(base, `${key}-ours-half`), half)));
+    const half = { ...o, rate: o.halfRate ?? Math.max(1, Math.round((0.5 * med(flatA, (r) => r.load.spansPerSec)) / 100)) };
+    for (let t = 0; t < trials; t++) rows.push(row(`${label} half load (${half.rate * 100} spans/s)${tag(t)}`, await traceRun(ours, join(base, `${key}-ours-half-${t}`), half)));
     return;
   }
-  const b = await traceRun(otelcol, join(base, `${key}-otelcol-flat`), o);
-  rows.push(row(`${label} flat out`, b));
-  ratios.push({ what: `${label} CPU-s / 1M spans, flat out`, ours: a.cpuPerMillion, collector: b.cpuPerMillion, ratio: b.cpuPerMillion / a.cpuPerMillion, goal: '≥ 2×, zero loss' });
-  ratios.push({ what: `${label} peak RSS MiB, flat out`, ours: a.peakRssMiB, collector: b.peakRssMiB, ratio: b.peakRssMiB / a.peakRssMiB, goal: '≥ 1×' });
-  const halfRate = o.halfRate ?? Math.max(1, Math.round((0.5 * Math.min(a.load.spansPerSec, b.load.spansPerSec)) / 100));
+  const of = trials > 1 ? `, median of ${trials}` : '';
+  const cpu = (r: TraceRun): number => r.cpuPerMillion;
+  const rss = (r: TraceRun): number => r.peakRssMiB;
+  ratios.push({ what: `${label} CPU-s / 1M spans, flat out${of}`, ours: med(flatA, cpu), collector: med(flatB, cpu), ratio: med(flatB, cpu) / med(flatA, cpu), goal: '≥ 2×, zero loss' });
+  ratios.push({ what: `${label} peak RSS MiB, flat out${of}`, ours: med(flatA, rss), collector: med(flatB, rss), ratio: med(flatB, rss) / med(flatA, rss), goal: '≥ 1×' });
+  const halfRate = o.halfRate ?? Math.max(1, Math.round((0.5 * Math.min(med(flatA, (r) => r.load.spansPerSec), med(flatB, (r) => r.load.spansPerSec))) / 100));
   const half = { ...o, rate: halfRate };
-  const c = await traceRun(ours, join(base, `${key}-ours-half`), half);
-  rows.push(row(`${label} half load (${halfRate * 100} spans/s)`, c));
-  const d = await traceRun(otelcol, join(base, `${key}-otelcol-half`), half);
-  rows.push(row(`${label} half load (${halfRate * 100} spans/s)`, d));
-  ratios.push({ what: `${label} CPU-s / 1M spans, half load`, ours: c.cpuPerMillion, collector: d.cpuPerMillion, ratio: d.cpuPerMillion / c.cpuPerMillion, goal: '≥ 2×, zero loss' });
-  ratios.push({ what: `${label} p99 ms, half load`, ours: c.load.p99, collector: d.load.p99, ratio: d.load.p99 / c.load.p99, goal: '≥ 1×' });
+  const halfA: TraceRun[] = [];
+  const halfB: TraceRun[] = [];
+  for (let t = 0; t < trials; t++) {
+    const c = await traceRun(ours, join(base, `${key}-ours-half-${t}`), half);
+    rows.push(row(`${label} half load (${halfRate * 100} spans/s)${tag(t)}`, c));
+    halfA.push(c);
+    const d = await traceRun(otelcol, join(base, `${key}-otelcol-half-${t}`), half);
+    rows.push(row(`${label} half load (${halfRate * 100} spans/s)${tag(t)}`, d));
+    halfB.push(d);
+  }
+  const p99 = (r: TraceRun): number => r.load.p99;
+  ratios.push({ what: `${label} CPU-s / 1M spans, half load${of}`, ours: med(halfA, cpu), collector: med(halfB, cpu), ratio: med(halfB, cpu) / med(halfA, cpu), goal: '≥ 2×, zero loss' });
+  ratios.push({ what: `${label} p99 ms, half load${of}`, ours: med(halfA, p99), collector: med(halfB, p99), ratio: med(halfB, p99) / med(halfA, p99), goal: '≥ 1×' });
 }
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<void> {
   const seconds = opts.seconds ?? Number(process.env['ATC_BENCH_SECONDS'] ?? 8);
@@ -152,14 +177,14 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
   try {
     if (only.has('w1')) {
       const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
-      await pair('W1 OTLP/HTTP → zstd files', 'w1', base, oursSide(file), theirs(file), o, rows, ratios);
+      await pair('W1 OTLP/HTTP → zstd files', 'w1', base, oursSide(file), theirs(file), o, rows, ratios, opts.trials ?? 1);
     }
     // the broker inherits this process's core (LOAD_CPU)
     if (only.has('w2') || only.has('idle')) kafka = await startKafka({ partitions: 6 });
     if (only.has('w2') && kafka) {
       const k = kafka;
       const out = (dir: string): Output => ({ kind: 'kafka', brokers: k.brokers, topic: `side-${dir.split('/').pop()}`, logDir: k.logDir });
-      await pair('W2 OTLP/HTTP → Kafka', 'w2', base, oursSide(out), theirs(out), o, rows, ratios);
+      await pair('W2 OTLP/HTTP → Kafka', 'w2', base, oursSide(out), theirs(out), o, rows, ratios, opts.trials ?? 1);
     }
     if (only.has('grpc')) {
       const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
