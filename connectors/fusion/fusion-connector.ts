@@ -80,7 +80,7 @@ export class FusionConnector implements Connector {
   }
 
   private emit(signal: 'traces' | 'logs', data: Uint8Array, items: number, acks: AckSet, hold?: BufferHold): void {
-    const sent = this.emitBatch(signal, hold ? { signal, data, items, createdAt: this.now(), acks, hold } : { signal, data, items, createdAt: this.now(), acks });
+    const sent = this.emitBatch(signal, { signal, data, items, createdAt: this.now(), acks, hold });
     // the request's buffer goes back to fusion once every pipeline fed returned
     this.track(hold ? sent.finally(() => hold.release()) : sent);
   }

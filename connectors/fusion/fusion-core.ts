@@ -69,10 +69,10 @@ const NO_TRACE_ID = new Uint8Array(16);
 /** emission sequence numbers stay below this (id table values are 31-bit) */
 const MAX_SEQ = 1 << 30;
 
-const SPAN_OVERHEAD = 200;
+const SPAN_OVERHEAD = 200; // bytes of bookkeeping per held span, for max_bytes
 
 /** emitted requests' buffers kept for reuse: emissions overlap little (one per tick) */
-const OUT_SPARES = 2; // bytes of bookkeeping per held span, for max_bytes
+const OUT_SPARES = 2;
 
 export class FusionCore {
   /** trace id → its slot in `traces`, while held */

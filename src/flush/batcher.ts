@@ -93,8 +93,8 @@ export class Batcher {
   }
 
   /**
-   * Hands back the data of a delivered batch this batcher cut, for reuse. Only for pipelines
-   * where nothing keeps a view of it after delivery (no processors: fusion holds spans).
+   * Hands back the data of a batch this batcher cut, for reuse: called by the batch's
+   * BufferHold once nothing reads it any more (never for a pinned one).
    */
   recycle(data: Uint8Array): void {
     if (data.byteOffset !== 0 || !this.owned.has(data.buffer)) return;
