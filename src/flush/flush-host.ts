@@ -11,6 +11,8 @@ import type { FlushWorkerData, FromWorker, ToWorker } from './messages.js';
 export class FlushHost {
   private worker: Worker | undefined;
   private ready = false;
+  /** terminate() was asked: the exit that follows is ours, not a crash */
+  private terminating = false;
   private drained: Promise<number> | undefined;
   private onDrained: ((batches: number) => void) | undefined;
   private onFatal: ((e: Error) => void) | undefined;
@@ -72,7 +74,9 @@ export class FlushHost {
       });
       worker.on('exit', (code) => {
         if (!started) reject(new Error(`flush worker exited with code ${code} before it was ready`));
-        else if (!this.drained) this.onCrash(new Error(`flush worker exited unexpectedly with code ${code}`));
+        // A stop during start-up drains nothing (the worker was not ready) and terminates it; its
+        // 'ready' can still arrive before the exit, so "started" alone does not make it a crash.
+        else if (!this.drained && !this.terminating) this.onCrash(new Error(`flush worker exited unexpectedly with code ${code}`));
       });
     });
   }
@@ -95,6 +99,7 @@ export class FlushHost {
   }
 
   async terminate(): Promise<void> {
+    this.terminating = true;
     await this.worker?.terminate();
   }
 }
