@@ -79,7 +79,10 @@ export class GpuState {
 
   private gpu(node: string, uuid: string): Gpu {
     let byUuid = this.nodes.get(node);
-    if (!byUuid) this.nodes.set(node, (byUuid = new Map()));
+    if (!byUuid) {
+      this.nodes.set(node, (byUuid = new Map()));
+      if (node !== '') this.foldUnnamed(node, byUuid);
+    }
     let g = byUuid.get(uuid);
     if (!g) {
       const s = (): Series => ({ t: [], v: [] });
@@ -87,6 +90,26 @@ export class GpuState {
       byUuid.set(uuid, g);
     }
     return g;
+  }
+
+  /**
+   * Data that named no node, stored while no node was known (an XID log before the first GPU
+   * sample), belongs to the first node that shows up, by the same lone-node rule as nodeFor.
+   * Left apart, a node-less span would resolve to that GPU, which has events but no samples.
+   */
+  private foldUnnamed(node: string, into: Map<string, Gpu>): void {
+    const unnamed = this.nodes.get('');
+    if (!unnamed || this.nodes.size !== 2) return; // '' and the new node: no other named node to choose from
+    for (const [uuid, g] of unnamed) {
+      g.node = node;
+      into.set(uuid, g);
+    }
+    this.nodes.delete('');
+    for (const [k, p] of this.pidGpu) {
+      if (!k.startsWith('\0')) continue;
+      this.pidGpu.delete(k);
+      this.pidGpu.set(node + k, p);
+    }
   }
 
   /** The node whose GPUs a span or event of `node` may use; one side without a node only matches a lone node. */
