@@ -200,5 +200,10 @@ export interface Connector extends Component {
 export interface ConnectorFactory<C = unknown> extends FactoryBase<C> {
   /** `signals` are what it consumes (as an exporter); `emits`, what it produces (as a receiver) */
   readonly emits: readonly Signal[];
+  /**
+   * It holds seconds of data as objects in the flush worker's heap (fusion's join window): the
+   * collector then lets the heap grow further between full collections (src/flush/heap-growth.ts).
+   */
+  readonly largeLiveHeap?: boolean;
   create(config: C, ctx: CreateContext): Connector;
 }

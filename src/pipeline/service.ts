@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { HttpRouteHandler, HttpRoutes, Receiver, Signal } from '../component.js';
 import type { CollectorConfig } from '../config/collector-config.js';
 import { components } from '../component-registry.js';
+import { tuneHeapGrowth } from '../flush/heap-growth.js';
 import { FlushHost } from '../flush/flush-host.js';
 import { Ring } from '../ring/ring.js';
 import { HealthRegistry } from '../telemetry/health.js';
@@ -147,6 +148,8 @@ export class Service {
       if (report.quarantinedBytes > 0) logger.error({ problems: report.problems }, 'write-ahead log had a damaged tail: valid records kept, the rest quarantined');
       if (report.records > 0) logger.info({ records: report.records, bytes: report.bytes }, 'write-ahead log holds undelivered records: replaying them');
     }
+    const growing = tuneHeapGrowth(cfg);
+    if (growing !== undefined) logger.info({ heapGrowingPercent: growing }, 'a connector holds seconds of data in memory: full collections wait for the heap to grow further');
     this.flush = new FlushHost(
       { sab: ring.sab, raw: cfg.raw, sources, logLevel: cfg.telemetry.logLevel, componentsUrl: components().moduleUrl },
       this.metrics,
