@@ -30,8 +30,9 @@ export class OtlpHttpServer {
     const cfg = this.cfg;
     const opts = { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 30_000 };
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
+      // the request the connection serves now (forceClose reads whether it finished: no
+      // per-request listener for that)
       this.sockets.set(req.socket, { req, res });
-      res.once('finish', () => this.sockets.has(req.socket) && this.sockets.set(req.socket, undefined));
       // once shutdown began, no connection is kept alive for a next request
       if (this.closing) res.setHeader('connection', 'close');
       this.handler(req, res);
@@ -79,7 +80,9 @@ export class OtlpHttpServer {
    * too; both are closed. A request whose body is complete is in the pipeline: it finishes.
    */
   forceClose(): void {
-    for (const [socket, current] of this.sockets) {
+    for (const [socket, last] of this.sockets) {
+      // a connection whose last response went out is idle, as one that never sent a request
+      const current = last !== undefined && !last.res.writableFinished ? last : undefined;
       if (current?.req.complete) continue;
       if (!current) socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       else if (!current.res.headersSent) current.res.writeHead(408, { connection: 'close', 'content-length': 0 }).end();
