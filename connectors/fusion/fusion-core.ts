@@ -482,7 +482,7 @@ export class FusionCore {
     for (const h of freed) h.release();
     freed.length = 0;
     if (remember) {
-      this.late.add(seq, { at: now, outline: this.outline.finish(), traces: traces.length });
+      this.late.add(seq, now, this.outline.finishView(), traces.length);
       const forgotten = this.late.bound();
       if (forgotten > 0) this.ctx.metrics.inc('atc_fusion_late_window_forgotten_traces_total', {}, forgotten);
     }

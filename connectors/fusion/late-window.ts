@@ -10,6 +10,7 @@ import { KEY } from '../../src/otlp/fields.js';
 import type { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import type { TracesBuilder } from '../../src/otlp/traces-builder.js';
 import type { HeldSpan } from './model.js';
+import { OutlineStore, type OutlineChunk } from './outline-store.js';
 import { TraceIdTable } from './trace-id-table.js';
 
 const S = KEY.Span;
@@ -80,8 +81,9 @@ function bytesField(w: ProtoWriter, key: number, buf: Uint8Array, start: number,
 /** An emission as the late window keeps it. */
 export interface Emission {
   at: number;
-  /** its outline request */
+  /** its outline request (in `chunk`: valid while the emission is remembered) */
   outline: Uint8Array;
+  chunk: OutlineChunk;
   /** traces in it */
   traces: number;
 }
@@ -105,6 +107,9 @@ export class LateWindow {
   /** oldest first */
   private generations: Generation[] = [];
   private readonly generationMs: number;
+  private readonly outlines = new OutlineStore();
+  /** the id table of the last generation dropped, for the next one (its slots are ~10 MB at 50k spans/s) */
+  private spareIds: TraceIdTable | undefined;
 
   constructor(
     private readonly windowMs: number,
@@ -118,7 +123,12 @@ export class LateWindow {
     let g = this.generations[this.generations.length - 1];
     if (g === undefined || now - g.startAt >= this.generationMs) {
       // sized for as many entries as the last one took: no growth on the way, as a rule
-      g = { ids: new TraceIdTable(g === undefined ? 1024 : Math.ceil(g.ids.size / 0.6)), startAt: now, lastSeq: seq };
+      const want = g === undefined ? 1024 : Math.ceil(g.ids.size / 0.6);
+      let ids = this.spareIds;
+      this.spareIds = undefined;
+      if (ids !== undefined && ids.slots >= want) ids.clear();
+      else ids = new TraceIdTable(want);
+      g = { ids, startAt: now, lastSeq: seq };
       this.generations.push(g);
     }
     g.ids.set(buf, at, seq);
@@ -140,11 +150,20 @@ export class LateWindow {
     return this.list.length;
   }
 
-  /** Remembers emission `seq` (one above the last one added, or the first after clear). */
-  add(seq: number, e: Emission): void {
+  /**
+   * Remembers emission `seq` (one above the last one added, or the first after clear) with a
+   * copy of `outline` (a view of the caller's builder: it may be overwritten after this).
+   */
+  add(seq: number, at: number, outline: Uint8Array, traces: number): void {
     if (this.list.length === 0) this.base = seq;
-    this.list.push(e);
-    this.bytes += e.outline.length;
+    const { view, chunk } = this.outlines.copy(outline);
+    this.list.push({ at, outline: view, chunk, traces });
+    this.bytes += view.length;
+  }
+
+  /** chunks of outline memory allocated so far (tests: reuse) */
+  get outlineChunksAllocated(): number {
+    return this.outlines.allocated;
   }
 
   get(seq: number): Emission | undefined {
@@ -174,6 +193,7 @@ export class LateWindow {
   }
 
   clear(): void {
+    for (const e of this.list) this.outlines.release(e.chunk);
     this.list = [];
     this.base = 0;
     this.bytes = 0;
@@ -187,11 +207,15 @@ export class LateWindow {
 
   private drop(n: number): void {
     if (n === 0) return;
-    for (let i = 0; i < n; i++) this.bytes -= this.list[i]!.outline.length;
+    for (let i = 0; i < n; i++) {
+      const e = this.list[i]!;
+      this.bytes -= e.outline.length;
+      this.outlines.release(e.chunk);
+    }
     this.list.splice(0, n);
     this.base += n;
     let g = 0;
     while (g < this.generations.length && this.generations[g]!.lastSeq < this.base) g++;
-    if (g > 0) this.generations.splice(0, g);
+    if (g > 0) this.spareIds = this.generations.splice(0, g)[g - 1]!.ids;
   }
 }

@@ -245,6 +245,14 @@ export class TraceIdTable {
     for (let i = 0; i < oldCapacity; i++) if (old[i * STRIDE + VALUE]! >= stale) this.insertFrom(old, i);
   }
 
+  /** Empties it and keeps its slots (a table reused for the next generation). */
+  clear(): void {
+    const slots = this.slotsArr;
+    for (let i = 0; i < this.capacity; i++) slots[i * STRIDE + VALUE] = EMPTY;
+    this.count = 0;
+    this.stale = 0;
+  }
+
   private allocate(capacity: number): void {
     this.capacity = capacity;
     this.slotsArr = new Int32Array(capacity * STRIDE);

@@ -42,7 +42,7 @@ describe('late window generations', () => {
           last.set(id.toString('latin1'), seq);
         }
         const bytes = 50 + Math.floor(r() * 100);
-        w.add(seq, { at: now, outline: new Uint8Array(bytes), traces: n });
+        w.add(seq, now, new Uint8Array(bytes).fill(seq & 0xff), n);
         emissions.push({ at: now, bytes });
         w.bound();
         if (seq % 7 === 0) w.expire(now);
@@ -66,7 +66,32 @@ describe('late window generations', () => {
         if (maxBytes === 1e9 && seq % 7 === 0) assert.equal(w.base, emissions.findIndex((e) => now - e.at <= windowMs));
       }
       assert.ok(w.generationCount <= 12, `generations are dropped with their emissions (${w.generationCount})`);
+      // every remembered outline still holds its own bytes (its chunk was not reused under it)
+      for (let s = w.base; s < 400; s++) assert.ok(w.get(s)!.outline.every((b) => b === (s & 0xff)), `seed ${seed}: outline ${s} intact`);
     }
+  });
+
+  test('outline memory: chunks come back once their emissions are forgotten, and remembered outlines stay intact', () => {
+    const w = new LateWindow(1000, 1e12);
+    let now = 0;
+    // 40 s at 25 emissions a second of 100 KB outlines: 100 MB written through a 1 s window
+    for (let seq = 0; seq < 1000; seq++) {
+      now += 40;
+      w.add(seq, now, new Uint8Array(100_000).fill(seq % 251), 1);
+      w.expire(now);
+      for (const s of [w.base, seq, (w.base + seq) >> 1]) {
+        const o = w.get(s)!.outline;
+        assert.equal(o.length, 100_000);
+        assert.ok(o[0] === s % 251 && o[o.length - 1] === s % 251 && o[o.length >> 1] === s % 251, `outline ${s} intact at ${seq}`);
+      }
+    }
+    // a 1 s window holds ~2.5 MB: the current chunk, one filling up behind it, and spares
+    assert.ok(w.outlineChunksAllocated <= 4, `${w.outlineChunksAllocated} chunks for 100 MB of outlines`);
+    // an outline larger than a quarter chunk gets a buffer of its own
+    w.add(1000, now, new Uint8Array(2 << 20).fill(7), 1);
+    assert.equal(w.get(1000)!.outline.length, 2 << 20);
+    w.clear();
+    assert.equal(w.bytes, 0);
   });
 });
 

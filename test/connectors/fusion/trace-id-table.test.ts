@@ -201,3 +201,22 @@ describe('fusion over reused trace slots', () => {
     assert.equal(done, 2);
   });
 });
+
+test('clear() empties a table and keeps its slots; it works as new afterwards', () => {
+  const t = new TraceIdTable(16, 12345);
+  const id = (i: number): Buffer => {
+    const b = Buffer.alloc(16);
+    b.writeUInt32LE(i, 0);
+    b.writeUInt32LE(i * 2654435761 >>> 0, 12);
+    return b;
+  };
+  for (let i = 0; i < 5000; i++) t.set(id(i), 0, i);
+  const slots = t.slots;
+  t.clear();
+  assert.equal(t.size, 0);
+  assert.equal(t.slots, slots);
+  for (let i = 0; i < 5000; i++) assert.equal(t.get(id(i), 0), -1, `id ${i} gone`);
+  for (let i = 5000; i < 8000; i++) t.set(id(i), 0, i - 5000);
+  for (let i = 0; i < 8000; i++) assert.equal(t.get(id(i), 0), i < 5000 ? -1 : i - 5000);
+  assert.equal(t.size, 3000);
+});
