@@ -10,7 +10,7 @@ import { KEY } from '../../src/otlp/fields.js';
 import type { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import type { TracesBuilder } from '../../src/otlp/traces-builder.js';
 import type { HeldSpan } from './model.js';
-import { OutlineStore, type OutlineChunk } from './outline-store.js';
+import { outlineChunkBytes, OutlineStore, type OutlineChunk } from './outline-store.js';
 import { TraceIdTable } from './trace-id-table.js';
 
 const S = KEY.Span;
@@ -107,7 +107,7 @@ export class LateWindow {
   /** oldest first */
   private generations: Generation[] = [];
   private readonly generationMs: number;
-  private readonly outlines = new OutlineStore();
+  private readonly outlines: OutlineStore;
   /** the id table of the last generation dropped, for the next one (its slots are ~10 MB at 50k spans/s) */
   private spareIds: TraceIdTable | undefined;
 
@@ -116,6 +116,7 @@ export class LateWindow {
     private readonly maxBytes: number,
   ) {
     this.generationMs = Math.max(1000, windowMs / 8);
+    this.outlines = new OutlineStore(outlineChunkBytes(maxBytes));
   }
 
   /** Notes that the trace with id buf[at, at + 16) left in emission `seq` (the one added next or last). */

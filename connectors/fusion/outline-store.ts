@@ -3,8 +3,14 @@
 // 50k spans/s) was ~4 MB/s of ArrayBuffers, which V8 counts as external memory: crossing its
 // limit starts a full collection of fusion's large heap (docs/benchmarks.md, "fifth pass").
 
-/** chunk size: an emission's outline is ~80 B per span, so a chunk holds a few seconds of them */
-export const OUTLINE_CHUNK_BYTES = 4 << 20;
+/**
+ * Chunk size for a late window of `maxBytes`: an eighth of it, between 256 KiB and 8 MiB. An
+ * emission's outline is ~80 B per span: a tick's emission at 95k spans/s is ~1.5 MB, so at the
+ * default 64 MiB a chunk takes five of them.
+ */
+export function outlineChunkBytes(maxBytes: number): number {
+  return Math.min(8 << 20, Math.max(256 << 10, Math.floor(maxBytes / 8)));
+}
 /** emptied chunks kept for the next ones */
 const FREE_CHUNKS = 2;
 
@@ -22,13 +28,13 @@ export class OutlineStore {
   /** chunks allocated so far (tests: reuse) */
   allocated = 0;
 
-  constructor(private readonly chunkBytes = OUTLINE_CHUNK_BYTES) {}
+  constructor(private readonly chunkBytes: number) {}
 
   /** Copies `bytes` into a chunk; the copy stays valid until its chunk is released. */
   copy(bytes: Uint8Array): { view: Uint8Array; chunk: OutlineChunk } {
     const n = bytes.length;
-    // larger than a quarter chunk: a buffer of its own, not reused (rare: a huge emission)
-    if (n > this.chunkBytes >> 2) {
+    // larger than half a chunk: a buffer of its own, not reused (rare: a huge emission)
+    if (n > this.chunkBytes >> 1) {
       const chunk = this.newChunk(n);
       chunk.buf.set(bytes);
       chunk.used = n;

@@ -87,9 +87,9 @@ describe('late window generations', () => {
     }
     // a 1 s window holds ~2.5 MB: the current chunk, one filling up behind it, and spares
     assert.ok(w.outlineChunksAllocated <= 4, `${w.outlineChunksAllocated} chunks for 100 MB of outlines`);
-    // an outline larger than a quarter chunk gets a buffer of its own
-    w.add(1000, now, new Uint8Array(2 << 20).fill(7), 1);
-    assert.equal(w.get(1000)!.outline.length, 2 << 20);
+    // an outline larger than half a chunk (8 MiB here) gets a buffer of its own
+    w.add(1000, now, new Uint8Array(5 << 20).fill(7), 1);
+    assert.equal(w.get(1000)!.outline.length, 5 << 20);
     w.clear();
     assert.equal(w.bytes, 0);
   });

@@ -51,7 +51,7 @@ test('recycled buffers are reused; foreign ones are ignored; a held batch is nev
 });
 
 test('batches handed back together (fusion frees a tick of them at once) are all reused; spares stay bounded', () => {
-  const b = new Batcher('traces', 1024 * 1024); // spares hold two full batches' worth at most
+  const b = new Batcher('traces', 1024 * 1024); // spares hold four full batches' worth at most
   const cut = (fill: number): Uint8Array => {
     b.add(rec(100_000, fill), 1, 0, 0);
     return b.cut(0).data;
@@ -61,7 +61,12 @@ test('batches handed back together (fusion frees a tick of them at once) are all
   for (const d of first) b.recycle(d);
   const again = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map(cut);
   const reused = again.filter((d) => first.some((f) => f.buffer === d.buffer)).length;
-  // each buffer is 400,000 bytes (room for four such records): five fit in 2 MiB
-  assert.equal(reused, 5);
+  // each buffer is 400,000 bytes (room for four such records): ten fit in 4 MiB
+  assert.equal(reused, 10);
   again.forEach((d, i) => assert.deepEqual([...new Set(d)], [11 + i], 'a reused buffer holds only its new batch'));
+  // twenty handed back at once: the spares keep what fits in 4 MiB, the rest go
+  const more = Array.from({ length: 10 }, (_, i) => cut(21 + i));
+  for (const d of [...again, ...more]) b.recycle(d);
+  const third = Array.from({ length: 20 }, (_, i) => cut(31 + i));
+  assert.equal(third.filter((d) => again.some((f) => f.buffer === d.buffer) || more.some((f) => f.buffer === d.buffer)).length, 10);
 });
