@@ -16,8 +16,8 @@ const MAX_LOAD = 0.7;
 const MIN_LOAD = 0.1;
 const REBUILT_LOAD = 0.4;
 
-// words as signed 32-bit integers, as an Int32Array stores them
-function word(buf: Uint8Array, at: number): number {
+/** four bytes as a signed 32-bit integer (little-endian), as an Int32Array stores them */
+export function word(buf: Uint8Array, at: number): number {
   return buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24);
 }
 
@@ -75,6 +75,15 @@ export class TraceIdTable {
   /** Sets the id's value (≥ 0), replacing any it had. */
   set(buf: Uint8Array, at: number, value: number): void {
     this.load(buf, at);
+    this.put(value);
+  }
+
+  /** Sets the value of the id held as four words (see `word`) at w[at, at + 4). */
+  setWords(w: Int32Array, at: number, value: number): void {
+    this.k0 = w[at]!;
+    this.k1 = w[at + 1]!;
+    this.k2 = w[at + 2]!;
+    this.k3 = w[at + 3]!;
     this.put(value);
   }
 
