@@ -170,7 +170,9 @@ export class FusionCore {
       let t: HeldTrace | undefined;
       if (last !== undefined && sameId(last.idBuf, last.idAt, idBuf, idAt)) t = last;
       else {
-        const v = this.ids.get(idBuf, idAt);
+        // the slot a new trace would take, entered in the id table by the same probe that misses
+        const free = this.freeSlots.length > 0 ? this.freeSlots[this.freeSlots.length - 1]! : this.traces.length;
+        const v = this.ids.getOrSet(idBuf, idAt, free);
         t = v >= 0 ? this.traces[v]! : this.newTrace(idBuf, idAt, now);
       }
       // each trace the batch feeds keeps the batch's acknowledgements open (counted once)
@@ -203,7 +205,7 @@ export class FusionCore {
     }
     t.reset(buf, at, now);
     this.deadlines[slot] = now + this.cfg.decisionWaitMs;
-    this.ids.set(buf, at, slot);
+    // addSpans entered it in the id table already (getOrSet), with this slot
     this.heldCount++;
     this.appendOrder(t);
     // logs that came first join now

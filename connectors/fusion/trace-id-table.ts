@@ -78,6 +78,18 @@ export class TraceIdTable {
     this.put(value);
   }
 
+  /**
+   * The id's value if it is there; else sets it to `value` and returns -1. One probe where a
+   * get that misses and the set after it took two (fusion's every new trace).
+   */
+  getOrSet(buf: Uint8Array, at: number, value: number): number {
+    this.load(buf, at);
+    const i = this.probe();
+    if (i >= 0) return this.slotsArr[i * STRIDE + VALUE]!;
+    this.insertAt(-i - 1, value);
+    return EMPTY;
+  }
+
   /** Sets the value of the id held as four words (see `word`) at w[at, at + 4). */
   setWords(w: Int32Array, at: number, value: number): void {
     this.k0 = w[at]!;
@@ -185,17 +197,23 @@ export class TraceIdTable {
   }
 
   private put(value: number): void {
-    if (value < 0) throw new Error('trace id table: values are ≥ 0');
-    let i = this.probe();
+    const i = this.probe();
     if (i >= 0) {
+      if (value < 0) throw new Error('trace id table: values are ≥ 0');
       this.slotsArr[i * STRIDE + VALUE] = value;
       return;
     }
+    this.insertAt(-i - 1, value);
+  }
+
+  /** Inserts the loaded key, known to be absent, at free slot `free` (probed), growing first if due. */
+  private insertAt(free: number, value: number): void {
+    if (value < 0) throw new Error('trace id table: values are ≥ 0');
     if (this.count + 1 > this.capacity * MAX_LOAD) {
       this.rebuild(true);
-      i = this.probe();
+      free = -this.probe() - 1;
     }
-    this.write(-i - 1, this.k0, this.k1, this.k2, this.k3, value);
+    this.write(free, this.k0, this.k1, this.k2, this.k3, value);
   }
 
   private write(i: number, k0: number, k1: number, k2: number, k3: number, value: number): void {

@@ -220,3 +220,25 @@ test('clear() empties a table and keeps its slots; it works as new afterwards', 
   for (let i = 0; i < 8000; i++) assert.equal(t.get(id(i), 0), i < 5000 ? -1 : i - 5000);
   assert.equal(t.size, 3000);
 });
+
+test('getOrSet: the value when present, else set (growing as set does) and -1; against a Map', () => {
+  const t = new TraceIdTable(16, 777);
+  const m = new Map<string, number>();
+  let x = 12345;
+  const rnd = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+  for (let n = 0; n < 20_000; n++) {
+    const id = Buffer.alloc(16);
+    id.writeUInt32LE(rnd() % 3000, 0); // many repeats
+    const key = id.toString('latin1');
+    if (rnd() % 4 === 0) {
+      assert.equal(t.delete(id, 0), m.get(key) ?? -1);
+      m.delete(key);
+      continue;
+    }
+    const got = t.getOrSet(id, 0, n);
+    assert.equal(got, m.get(key) ?? -1);
+    if (!m.has(key)) m.set(key, n);
+    assert.equal(t.size, m.size);
+  }
+  for (const [k, v] of m) assert.equal(t.get(Buffer.from(k, 'latin1'), 0), v);
+});
