@@ -1,6 +1,6 @@
 // Starts a collector in-process on free ports with a temp data directory, for tests.
 import '../../components.js'; // registers the component factories
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -83,9 +83,12 @@ export interface StoredRequest {
 export function readStored(dir: string): StoredRequest[] {
   const out: StoredRequest[] = [];
   const walk = (d: string): void => {
-    for (const name of readdirSync(d).sort()) {
+    // entry types from readdir, no stat: the file exporter renames its temp files meanwhile
+    // (a stat of one that was just renamed failed with ENOENT)
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const name = e.name;
       const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
+      if (e.isDirectory()) walk(p);
       else if (!name.startsWith('.tmp-')) {
         const signal = signalFromKey(p);
         if (!signal) throw new Error(`unexpected file ${p}`);
