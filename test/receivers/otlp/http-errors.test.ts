@@ -1,6 +1,7 @@
 // OTLP/HTTP answers per the spec for bad input, and nothing from a refused request is kept.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { compress as zstdCompress } from 'zstd-napi';
 import { decodeMessage, encodeRequest } from '../../../src/otlp/index.js';
@@ -79,6 +80,46 @@ describe('OTLP/HTTP error handling', { timeout: 60_000 }, () => {
     assert.equal(r.status, 413);
   });
 
+  test('a chunked body (no Content-Length) that grows past the limit: 413 and the connection closed; the next client is served', async () => {
+    const { port } = new URL(c.otlpUrl);
+    const sock = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    sock.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    const closed = new Promise<void>((r) => sock.on('close', () => r()));
+    sock.on('error', () => {}); // the server may reset what it no longer reads
+    sock.write('POST /v1/traces HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-protobuf\r\ntransfer-encoding: chunked\r\n\r\n');
+    const chunk = Buffer.alloc(256 * 1024, 0x41);
+    // 1.5 MiB in chunks, past the 1 MiB limit; stop writing once an answer came
+    for (let i = 0; i < 6 && answer === ''; i++) {
+      sock.write(`${chunk.length.toString(16)}\r\n`);
+      sock.write(chunk);
+      sock.write('\r\n');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await closed;
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /exceeds the limit of 1048576 bytes/);
+    assert.equal((await post('/v1/traces', traceRequest('after-chunked-413'), { 'content-type': PB })).status, 200);
+  });
+
+  test('a client that goes away in the middle of its body: nothing kept from it, the next client is served', async () => {
+    const { port } = new URL(c.otlpUrl);
+    const body = traceRequest('must-not-be-stored-aborted');
+    const sock = connect(Number(port), '127.0.0.1');
+    sock.on('error', () => {});
+    await new Promise<void>((r) => sock.on('connect', () => r()));
+    sock.write(`POST /v1/traces HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-protobuf\r\ncontent-length: ${body.length}\r\n\r\n`);
+    sock.write(body.subarray(0, body.length >> 1));
+    await new Promise((r) => setTimeout(r, 50));
+    sock.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await post('/v1/traces', traceRequest('after-abort'), { 'content-type': PB })).status, 200);
+    await new Promise((r) => setTimeout(r, 300));
+    const names = storedSpans(readStored(c.dataDir)).map((s) => s.span['name']);
+    assert.ok(names.includes('after-abort'));
+    assert.ok(!names.includes('must-not-be-stored-aborted'));
+  });
+
   test('a gzip bomb: 413, decompression stops at the cap', async () => {
     const bomb = gzipSync(new Uint8Array(64 * 1024 * 1024));
     assert.ok(bomb.length < 1024 * 1024);
@@ -106,8 +147,8 @@ describe('OTLP/HTTP error handling', { timeout: 60_000 }, () => {
   test('only the accepted requests were stored', async () => {
     await c.shutdown();
     const names = storedSpans(readStored(c.dataDir)).map((s) => s.span['name']).sort();
-    assert.deepEqual(names, ['ok-gzip', 'ok-json', 'ok-proto', 'ok-zstd']);
-    assert.equal(await c.service.metrics.value('atc_receiver_accepted_spans_total'), 4);
+    assert.deepEqual(names, ['after-abort', 'after-chunked-413', 'ok-gzip', 'ok-json', 'ok-proto', 'ok-zstd']);
+    assert.equal(await c.service.metrics.value('atc_receiver_accepted_spans_total'), 6);
     assert.equal(await c.service.metrics.value('atc_receiver_requests_total', { status: '400' }), 5);
   });
 });
