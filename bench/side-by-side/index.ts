@@ -194,14 +194,20 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
       const h = await traceRun(oursSide(file), join(base, 'http-ours'), o);
       rows.push(row('OTLP/HTTP → zstd files', h));
       ratios.push({ what: 'ours: OTLP/gRPC ÷ OTLP/HTTP CPU per span, each flat out', ours: g.cpuPerMillion / h.cpuPerMillion, collector: NaN, ratio: h.cpuPerMillion / g.cpuPerMillion, goal: '' });
-      // Flat out the two carry different rates (the gRPC load generator offers less), and
-      // CPU per span depends on the rate: the goal's comparison is at one rate both sustain.
-      const same = { ...o, rate: Math.max(1, Math.floor((0.9 * g.load.spansPerSec) / 100)) };
-      const g2 = await traceRun(oursSide(file), join(base, 'grpc-ours-rate'), { ...same, grpc: true });
-      rows.push(row(`OTLP/gRPC → zstd files, ${same.rate * 100} spans/s`, g2));
-      const h2 = await traceRun(oursSide(file), join(base, 'http-ours-rate'), same);
-      rows.push(row(`OTLP/HTTP → zstd files, ${same.rate * 100} spans/s`, h2));
-      ratios.push({ what: `ours: OTLP/gRPC ÷ OTLP/HTTP CPU per span, both at ${same.rate * 100} spans/s`, ours: g2.cpuPerMillion / h2.cpuPerMillion, collector: NaN, ratio: h2.cpuPerMillion / g2.cpuPerMillion, goal: 'gRPC ≤ 1.3× HTTP' });
+      // Flat out the two carry different rates (the grpc-js load generator saturates its core
+      // first), and CPU per span depends on the rate: the goal's comparison is at one rate both
+      // sustain — half the gRPC flat-out rate, as for W1/W2's half load (or --half-rate). Near the
+      // generator's own limit its requests queue in it (p50 0.4–0.6 s) and arrive in bursts, so
+      // the 90 % row is printed beside it, not taken as the goal.
+      const gRate = (f: number): number => Math.max(1, Math.floor((f * g.load.spansPerSec) / 100));
+      for (const [tag, rate] of [['half', o.halfRate ?? gRate(0.5)], ['near', gRate(0.9)]] as const) {
+        const same = { ...o, rate };
+        const g2 = await traceRun(oursSide(file), join(base, `grpc-ours-${tag}`), { ...same, grpc: true });
+        rows.push(row(`OTLP/gRPC → zstd files, ${rate * 100} spans/s`, g2));
+        const h2 = await traceRun(oursSide(file), join(base, `http-ours-${tag}`), same);
+        rows.push(row(`OTLP/HTTP → zstd files, ${rate * 100} spans/s`, h2));
+        ratios.push({ what: `ours: OTLP/gRPC ÷ OTLP/HTTP CPU per span, both at ${rate * 100} spans/s`, ours: g2.cpuPerMillion / h2.cpuPerMillion, collector: NaN, ratio: h2.cpuPerMillion / g2.cpuPerMillion, goal: tag === 'half' ? 'gRPC ≤ 1.3× HTTP' : '' });
+      }
       if (!opts.oursOnly) {
         const c = await traceRun(otelcolSide(bin, file), join(base, 'grpc-otelcol'), grpc);
         rows.push(row('OTLP/gRPC → zstd files', c));

@@ -29,7 +29,8 @@ export class Batcher {
   private readonly owned = new WeakSet<ArrayBufferLike>();
   /**
    * when the oldest record of the current batch was received (flush_interval runs from
-   * here, so a record read late from the ring does not wait a whole window more)
+   * here, so a record read late from the ring does not wait a whole window more), or when
+   * the batch before it was cut for size
    */
   openedAt = 0;
 
@@ -49,7 +50,10 @@ export class Batcher {
     let cut: CutBatch | undefined;
     if (this.len > 0 && this.len + payload.length > this.maxBatchBytes) cut = this.cut(now);
     if (this.len === 0) {
-      this.openedAt = Math.min(now, receivedAt);
+      // A record that overflowed the last batch opens the next one now: it was read in a
+      // drain that is still going (a backlog), and dating the batch from its receive time would
+      // make that batch due at once — one request per batch, each taking a whole buffer.
+      this.openedAt = cut !== undefined ? now : Math.min(now, receivedAt);
       this.oldest = receivedAt;
       // a spare as large as the last batch will do; a new buffer gets a quarter more room
       if (this.buf.length < payload.length) this.buf = this.take(Math.max(payload.length, Math.min(this.maxBatchBytes, this.lastCut)), Math.max(64 * 1024, Math.min(this.maxBatchBytes, Math.max(payload.length * 4, this.lastCut + (this.lastCut >> 2))), payload.length));

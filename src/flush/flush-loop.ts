@@ -88,9 +88,15 @@ export class FlushLoop {
       this.lastTurnAt = now;
       let nextDeadline = Infinity;
       let room = Infinity;
+      // The drain stopped at its byte limit with more records waiting (a backlog): a batch
+      // the next drain will fill is not cut for time yet, or each drain would end in a batch of
+      // its last few records (which keeps a buffer for fusion's whole window); it gets one
+      // window more, so a quiet pipeline beside a busy one still flushes.
+      const backlog = read > 0 && this.ring.drainLimited;
+      const interval = this.buffer.flushIntervalMs;
       this.batchers.forEach((b, pi) => {
         if (b.bytes === 0) return;
-        const due = b.openedAt + this.buffer.flushIntervalMs;
+        const due = b.openedAt + (backlog ? 2 * interval : interval);
         if (due <= now || this.draining) this.dispatch(pi, b.cut(now), this.draining ? 'shutdown' : 'timeout');
         else {
           nextDeadline = Math.min(nextDeadline, due);

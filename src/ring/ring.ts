@@ -153,6 +153,9 @@ export class Ring {
    * ring space, then releases that space. `fn` must copy what it keeps. Returns the number
    * of records read. Only one thread may consume.
    */
+  /** the last drain stopped at its `maxBytes` with records still waiting (a backlog) */
+  drainLimited = false;
+
   drain(fn: (rec: RingRecord) => boolean | void, maxBytes = this.capacity): number {
     const ctl = this.ctl;
     const start = Atomics.load(ctl, TAIL) >>> 0;
@@ -187,6 +190,7 @@ export class Ring {
       tail = (tail + align8(HEADER_BYTES + len)) >>> 0;
       if (fn(rec) === false) break;
     }
+    this.drainLimited = tail !== head && ((tail - start) >>> 0) >= maxBytes;
     if (tail !== start) {
       this.zeroSpan(zeroFrom, tail);
       if (tail === head && (tail & this.mask) >= this.capacity >>> 2) tail = this.rewind(tail);

@@ -70,3 +70,12 @@ test('batches handed back together (fusion frees a tick of them at once) are all
   const third = Array.from({ length: 20 }, (_, i) => cut(31 + i));
   assert.equal(third.filter((d) => again.some((f) => f.buffer === d.buffer) || more.some((f) => f.buffer === d.buffer)).length, 10);
 });
+
+test('a record that overflows a batch opens the next one at the cut, not at its receive time', () => {
+  const b = new Batcher('traces', 1000);
+  b.add(rec(600, 1), 1, 10, 500);
+  assert.equal(b.openedAt, 10, 'a batch dates from its oldest record');
+  assert.ok(b.add(rec(600, 2), 1, 20, 900)); // read late (a backlog): cuts the first batch
+  // dated from its receive time (20) the new batch would be due at once, one record in it
+  assert.equal(b.openedAt, 900);
+});
