@@ -5,8 +5,9 @@
 // A batch's acknowledgements stay open while a trace it fed is held
 // (docs/delivery-guarantees.md): each emission carries a share of every batch its traces came in.
 // Per-trace state lives in reused objects indexed by slot, found through a typed-array table
-// keyed on the 16 trace id bytes (trace-id-table.ts), which holds only held traces: emitting one
-// deletes its entry, and the late window (late-window.ts) remembers the emission it left in.
+// keyed on the 16 trace id bytes (trace-id-table.ts). Emitting a trace leaves its entry in the
+// table, stale (a lookup checks that the slot still holds that id; the table drops stale entries
+// when it next rebuilds), and the late window (late-window.ts) remembers the emission it left in.
 import { randomBytes } from 'node:crypto';
 import { AckSet } from '../../src/acks/ack-set.js';
 import { BufferHold } from '../../src/buffers/buffer-hold.js';
@@ -28,7 +29,7 @@ import { scanLogs, type GpuEvent, type LogScanOptions, type TracedLog } from './
 import { HeldTrace, latin1, type HeldBatch, type HeldSpan, type LogEvent, type LogsBySpan } from './model.js';
 import { SpanPool } from './span-pool.js';
 import { SpanScanner, spanFromFields } from './span-scan.js';
-import { TraceIdTable } from './trace-id-table.js';
+import { TraceIdTable, word } from './trace-id-table.js';
 
 export type EmitReason = 'window' | 'root' | 'evicted' | 'shutdown';
 
@@ -75,8 +76,14 @@ const SPAN_OVERHEAD = 200; // bytes of bookkeeping per held span, for max_bytes
 const OUT_SPARES = 2;
 
 export class FusionCore {
-  /** trace id → its slot in `traces`, while held */
-  private readonly ids = new TraceIdTable(1024);
+  /**
+   * trace id → its slot in `traces`; an entry is current only while the slot holds that id
+   * (heldAt): emitted traces' entries are not deleted (a probe into a cold table per trace)
+   * but dropped by the table's next rebuild
+   */
+  private readonly ids = new TraceIdTable(1024, undefined, (v, w, at) => this.heldWords(v, w, at));
+  /** by slot: the held trace's id as four words (see `word`), for heldAt without the object */
+  private slotIds = new Int32Array(4 * 1024);
   /** by slot; a slot's object is reused by the next trace given that slot */
   private readonly traces: HeldTrace[] = [];
   private readonly freeSlots: number[] = [];
@@ -173,7 +180,12 @@ export class FusionCore {
         // the slot a new trace would take, entered in the id table by the same probe that misses
         const free = this.freeSlots.length > 0 ? this.freeSlots[this.freeSlots.length - 1]! : this.traces.length;
         const v = this.ids.getOrSet(idBuf, idAt, free);
-        t = v >= 0 ? this.traces[v]! : this.newTrace(idBuf, idAt, now);
+        if (v >= 0 && this.heldAt(v, idBuf, idAt)) t = this.traces[v]!;
+        else {
+          // a stale entry (a straggler of an emitted trace) points elsewhere: now to the new slot
+          if (v >= 0) this.ids.set(idBuf, idAt, free);
+          t = this.newTrace(idBuf, idAt, now);
+        }
       }
       // each trace the batch feeds keeps the batch's acknowledgements open (counted once)
       if (t !== last && batch !== undefined && t.holdBatch(batch)) batch.traces++;
@@ -204,6 +216,11 @@ export class FusionCore {
       if (slot === this.orderPos.length) this.growSlots();
     }
     t.reset(buf, at, now);
+    const k = slot * 4;
+    this.slotIds[k] = word(buf, at);
+    this.slotIds[k + 1] = word(buf, at + 4);
+    this.slotIds[k + 2] = word(buf, at + 8);
+    this.slotIds[k + 3] = word(buf, at + 12);
     this.deadlines[slot] = now + this.cfg.decisionWaitMs;
     // addSpans entered it in the id table already (getOrSet), with this slot
     this.heldCount++;
@@ -221,7 +238,26 @@ export class FusionCore {
     return t;
   }
 
+  /** Slot v holds a trace (not one that left) whose id is the four words at w[at, at + 4). */
+  private heldWords(v: number, w: Int32Array, at: number): boolean {
+    if (v >= this.orderPos.length || this.orderPos[v]! < 0) return false;
+    const ids = this.slotIds;
+    const k = v * 4;
+    return ids[k] === w[at] && ids[k + 1] === w[at + 1] && ids[k + 2] === w[at + 2] && ids[k + 3] === w[at + 3];
+  }
+
+  /** Slot v holds the trace whose id is buf[at, at + 16). */
+  private heldAt(v: number, buf: Uint8Array, at: number): boolean {
+    if (v >= this.orderPos.length || this.orderPos[v]! < 0) return false;
+    const ids = this.slotIds;
+    const k = v * 4;
+    return ids[k] === word(buf, at) && ids[k + 1] === word(buf, at + 4) && ids[k + 2] === word(buf, at + 8) && ids[k + 3] === word(buf, at + 12);
+  }
+
   private growSlots(): void {
+    const ids = new Int32Array(this.slotIds.length * 2);
+    ids.set(this.slotIds);
+    this.slotIds = ids;
     const pos = new Int32Array(this.orderPos.length * 2).fill(-1);
     pos.set(this.orderPos);
     this.orderPos = pos;
@@ -275,7 +311,9 @@ export class FusionCore {
   private heldByKey(key: string): HeldTrace | undefined {
     if (this.heldCount === 0 || key.length !== 16) return undefined;
     const v = this.ids.getKey(key);
-    return v >= 0 ? this.traces[v] : undefined;
+    if (v < 0 || this.orderPos[v]! < 0) return undefined;
+    const t = this.traces[v]!;
+    return t.key === key ? t : undefined;
   }
 
   /** The emission a trace last left in, while remembered. */
@@ -472,7 +510,6 @@ export class FusionCore {
     const hold = new BufferHold(request, this.takeBack);
     const remember = this.cfg.lateWindowMs > 0;
     for (const t of traces) {
-      this.ids.delete(t.idBuf, t.idAt);
       if (remember) this.late.remember(t.idBuf, t.idAt, seq, now);
       // the output holds copies of the spans: the trace's objects serve the next ones
       this.pool.release(t.spans);

@@ -29,6 +29,14 @@ function charWord(s: string, at: number): number {
 const STRIDE = 5;
 const VALUE = 4;
 
+/**
+ * Tells a rebuild whether an entry (its value; its id as four words at words[at, at + 4))
+ * still counts: an owner that lets entries go stale instead of
+ * deleting them (fusion's held traces: the slot's trace left, or another trace took the slot)
+ * has them dropped in the rebuild's one pass.
+ */
+export type EntryLive = (value: number, words: Int32Array, at: number) => boolean;
+
 export class TraceIdTable {
   private capacity = 0;
   private slotsArr = new Int32Array(0);
@@ -36,6 +44,8 @@ export class TraceIdTable {
   private count = 0;
   /** values below it are stale: dropped at the next rebuild (see `staleBelow`) */
   private stale = 0;
+  /** the slots a rebuild left (kept when entries go stale: rebuilds then keep the size) */
+  private spare: Int32Array<ArrayBuffer> | undefined;
   /** the key being looked up, as words (set by the public methods) */
   private k0 = 0;
   private k1 = 0;
@@ -45,6 +55,7 @@ export class TraceIdTable {
   constructor(
     capacity = MIN_CAPACITY,
     private readonly seed: number = randomBytes(4).readInt32LE(0),
+    private readonly isLive?: EntryLive,
   ) {
     this.allocate(Math.max(MIN_CAPACITY, capacity));
   }
@@ -266,8 +277,16 @@ export class TraceIdTable {
     const old = this.slotsArr;
     const oldCapacity = this.capacity;
     const stale = this.stale;
+    const isLive = this.isLive;
     let live = 0;
-    for (let i = 0; i < oldCapacity; i++) if (old[i * STRIDE + VALUE]! >= stale) live++;
+    for (let i = 0; i < oldCapacity; i++) {
+      const o = i * STRIDE;
+      const v = old[o + VALUE]!;
+      if (v < stale) continue;
+      // the id as the array and an offset: four int32 arguments would be boxed (beyond 31 bits)
+      if (isLive !== undefined && !isLive(v, old, o)) old[o + VALUE] = EMPTY;
+      else live++;
+    }
     this.allocate(Math.max(MIN_CAPACITY, Math.ceil((live + (growing ? 1 : 0)) / REBUILT_LOAD)));
     for (let i = 0; i < oldCapacity; i++) if (old[i * STRIDE + VALUE]! >= stale) this.insertFrom(old, i);
   }
@@ -281,8 +300,20 @@ export class TraceIdTable {
   }
 
   private allocate(capacity: number): void {
-    this.capacity = capacity;
-    this.slotsArr = new Int32Array(capacity * STRIDE);
+    const old = this.slotsArr;
+    // A rebuild at about the same size (stale entries dropped, as many live) reuses the array
+    // before last: a fresh one each time is external memory V8 answers with full collections.
+    const spare = this.spare;
+    this.spare = old.length > 0 && this.isLive !== undefined ? old : undefined;
+    const spareSlots = spare === undefined ? 0 : spare.length / STRIDE;
+    if (spare !== undefined && spareSlots >= capacity && spareSlots <= capacity * 1.25) {
+      this.capacity = spareSlots;
+      this.slotsArr = spare;
+    } else {
+      this.capacity = capacity;
+      this.slotsArr = new Int32Array(capacity * STRIDE);
+    }
+    capacity = this.capacity;
     for (let i = 0; i < capacity; i++) this.slotsArr[i * STRIDE + VALUE] = EMPTY;
     this.count = 0;
   }

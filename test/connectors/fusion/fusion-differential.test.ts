@@ -376,4 +376,30 @@ describe('fusion output against an independent expectation (simulated clock)', (
     assertOutput(feed, r.out, joined);
     assert.equal(new Set(r.out.map((o) => o.call)).size, 1, 'the kernels and their parent go out as one trace');
   });
+  test('a straggler of an emitted trace whose slot another trace took is its own trace again (late logs find it there)', () => {
+    const A = hex(0xa1, 32);
+    const B = hex(0xb2, 32);
+    const a1: SpanIn = { trace: A, id: hex(0xa10, 16), name: 'GET /a', start: 900, end: 1000 };
+    const b1: SpanIn = { trace: B, id: hex(0xb10, 16), name: 'GET /b', start: 2900, end: 3000 };
+    const a2: SpanIn = { trace: A, id: hex(0xa11, 16), parent: a1.id, name: 'flush', start: 950, end: 3050 };
+    const feed: Feed[] = [
+      { at: 1000, spans: [{ resource: PLAIN, scope: 'web', spans: [a1] }] },
+      // A left at 2 s (root_wait): B takes its slot, then a span of A comes after all
+      { at: 3000, spans: [{ resource: PLAIN, scope: 'web', spans: [b1] }] },
+      { at: 3100, spans: [{ resource: PLAIN, scope: 'web', spans: [a2] }] },
+    ];
+    // a late log on the straggler: found in the emission A left in the second time
+    const log: LogIn = { trace: A, span: a2.id, time: 3040, body: 'flushed late', attrs: {} };
+    feed.push({ at: 9000, logs: [log], node: 'web-1' });
+    // the straggler's root is not with it: it leaves after decision_wait and rootless_wait
+    const r = run(feed, 12_000, { decisionWaitMs: 1000, rootlessWaitMs: 1000 });
+    const isFragment = (o: OutSpan) => ((o.span['attributes'] ?? []) as { key: string }[]).some((a) => a.key === 'fusion.fragment');
+    assertOutput(feed, r.out.filter((o) => !isFragment(o)), new Map());
+    const fragments = r.out.filter(isFragment);
+    assert.equal(fragments.length, 1);
+    assert.equal(fragments[0]!.span['parentSpanId'], a2.id, 'under the straggler, not under the root of the first emission');
+    // B's emission is B alone: the straggler was not added to the trace in A's old slot
+    const bCall = r.out.find((o) => o.span['spanId'] === b1.id)!.call;
+    assert.deepEqual(r.out.filter((o) => o.call === bCall).map((o) => o.span['spanId']), [b1.id]);
+  });
 });

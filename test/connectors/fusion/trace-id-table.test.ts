@@ -242,3 +242,31 @@ test('getOrSet: the value when present, else set (growing as set does) and -1; a
   }
   for (const [k, v] of m) assert.equal(t.get(Buffer.from(k, 'latin1'), 0), v);
 });
+
+test('entries the owner says are dead are dropped when the table grows; live ones keep their values', () => {
+  // as fusion uses it: an entry is live while a set of "held" values has it, entries are never
+  // deleted, and the table stays sized to what is live
+  const held = new Map<number, number>(); // value → the id's first word
+  const t = new TraceIdTable(16, 4242, (v, w, at) => held.get(v) === w[at]);
+  const id = (i: number): Buffer => {
+    const b = Buffer.alloc(16);
+    b.writeInt32LE(i, 0);
+    b.writeUInt32LE(Math.imul(i, 2654435761) >>> 0, 8);
+    return b;
+  };
+  let maxSlots = 0;
+  for (let i = 0; i < 100_000; i++) {
+    t.set(id(i), 0, i % 4096); // values are reused, like fusion's slots
+    held.set(i % 4096, i); // the value now belongs to id i: id i - 4096 is dead
+    maxSlots = Math.max(maxSlots, t.slots);
+  }
+  // 4,096 live at most: a rebuild sizes the table for them at a 0.4 load (10,243 slots), with
+  // the dead entries dropped (kept, the 100,000 would need over 140,000)
+  assert.ok(maxSlots <= Math.ceil(4097 / 0.4), `${maxSlots} slots`);
+  for (let i = 100_000 - 4096; i < 100_000; i++) assert.equal(t.get(id(i), 0), i % 4096, `live id ${i}`);
+  // a dead entry may still be found until the next rebuild (the owner checks values it gets)
+  for (let i = 0; i < 1000; i++) {
+    const v = t.get(id(i), 0);
+    assert.ok(v === -1 || v === i % 4096, `dead id ${i}: ${v}`);
+  }
+});
