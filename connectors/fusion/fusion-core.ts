@@ -311,7 +311,7 @@ export class FusionCore {
   private heldByKey(key: string): HeldTrace | undefined {
     if (this.heldCount === 0 || key.length !== 16) return undefined;
     const v = this.ids.getKey(key);
-    if (v < 0 || this.orderPos[v]! < 0) return undefined;
+    if (v < 0 || v >= this.orderPos.length || this.orderPos[v]! < 0) return undefined;
     const t = this.traces[v]!;
     return t.key === key ? t : undefined;
   }

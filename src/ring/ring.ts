@@ -148,14 +148,14 @@ export class Ring {
     Atomics.notify(this.ctl, WAKES);
   }
 
+  /** the last drain stopped at its `maxBytes` with records still waiting (a backlog) */
+  drainLimited = false;
+
   /**
    * Consumer side: calls `fn` for each committed record in order, up to `maxBytes` of
    * ring space, then releases that space. `fn` must copy what it keeps. Returns the number
    * of records read. Only one thread may consume.
    */
-  /** the last drain stopped at its `maxBytes` with records still waiting (a backlog) */
-  drainLimited = false;
-
   drain(fn: (rec: RingRecord) => boolean | void, maxBytes = this.capacity): number {
     const ctl = this.ctl;
     const start = Atomics.load(ctl, TAIL) >>> 0;
