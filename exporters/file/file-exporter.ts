@@ -1,6 +1,7 @@
 // Writes each batch as one object under the awss3exporter's key layout, atomically:
-// temp file, fsync, rename, fsync of the directory. A reader never sees a partial file.
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+// temp file, fsync, rename, fsync of the directory (write-durably.ts). A reader never sees a
+// partial file.
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Batch, CreateContext, Exporter, ExportResult } from '../../src/component.js';
 import { SUCCESS } from '../../src/component.js';
@@ -8,6 +9,7 @@ import { compressedBatch } from '../../src/compression/batch-cache.js';
 import { objectKey } from '../../src/storage/object-key.js';
 import { SENT_BY_SIGNAL } from '../../src/telemetry/metrics.js';
 import type { FileExporterConfig } from './config.js';
+import { writeDurably } from './write-durably.js';
 
 // Filesystem trouble (full disk, a missing mount, permissions) is usually fixed by an operator
 // without restarting us: retry, except for errors a retry cannot change.
@@ -80,15 +82,7 @@ export class FileExporter implements Exporter {
         await mkdir(dir, { recursive: true });
         this.madeDirs.add(dir);
       }
-      const fh = await open(tmp, 'w');
-      try {
-        await fh.writeFile(body);
-        if (this.cfg.fsync) await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, path);
-      if (this.cfg.fsync) await syncDir(dir);
+      await writeDurably(tmp, path, body, this.cfg.fsync);
     } catch (e) {
       await unlink(tmp).catch(() => {});
       const err = e as NodeJS.ErrnoException;
@@ -104,14 +98,5 @@ export class FileExporter implements Exporter {
     this.ctx.metrics.observe('atc_exporter_send_latency_seconds', labels, (performance.now() - started) / 1000);
     if (body.length > 0) this.ctx.metrics.set('atc_exporter_compression_ratio', labels, batch.data.length / body.length);
     return SUCCESS;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
