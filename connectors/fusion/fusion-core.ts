@@ -180,7 +180,7 @@ export class FusionCore {
         // the slot a new trace would take, entered in the id table by the same probe that misses
         const free = this.freeSlots.length > 0 ? this.freeSlots[this.freeSlots.length - 1]! : this.traces.length;
         const v = this.ids.getOrSet(idBuf, idAt, free);
-        if (v >= 0 && this.heldAt(v, idBuf, idAt)) t = this.traces[v]!;
+        if (this.heldAt(v, idBuf, idAt)) t = this.traces[v]!;
         else {
           // a stale entry (a straggler of an emitted trace) points elsewhere: now to the new slot
           if (v >= 0) this.ids.set(idBuf, idAt, free);
@@ -238,9 +238,14 @@ export class FusionCore {
     return t;
   }
 
-  /** Slot v holds a trace (not one that left) whose id is the four words at w[at, at + 4). */
+  /** Slot v holds a trace (not one that left or a free slot). */
+  private slotHeld(v: number): boolean {
+    return v >= 0 && v < this.orderPos.length && this.orderPos[v]! >= 0;
+  }
+
+  /** Slot v holds a trace whose id is the four words at w[at, at + 4). */
   private heldWords(v: number, w: Int32Array, at: number): boolean {
-    if (v >= this.orderPos.length || this.orderPos[v]! < 0) return false;
+    if (!this.slotHeld(v)) return false;
     const ids = this.slotIds;
     const k = v * 4;
     return ids[k] === w[at] && ids[k + 1] === w[at + 1] && ids[k + 2] === w[at + 2] && ids[k + 3] === w[at + 3];
@@ -248,7 +253,7 @@ export class FusionCore {
 
   /** Slot v holds the trace whose id is buf[at, at + 16). */
   private heldAt(v: number, buf: Uint8Array, at: number): boolean {
-    if (v >= this.orderPos.length || this.orderPos[v]! < 0) return false;
+    if (!this.slotHeld(v)) return false;
     const ids = this.slotIds;
     const k = v * 4;
     return ids[k] === word(buf, at) && ids[k + 1] === word(buf, at + 4) && ids[k + 2] === word(buf, at + 8) && ids[k + 3] === word(buf, at + 12);
@@ -311,7 +316,7 @@ export class FusionCore {
   private heldByKey(key: string): HeldTrace | undefined {
     if (this.heldCount === 0 || key.length !== 16) return undefined;
     const v = this.ids.getKey(key);
-    if (v < 0 || v >= this.orderPos.length || this.orderPos[v]! < 0) return undefined;
+    if (!this.slotHeld(v)) return undefined;
     const t = this.traces[v]!;
     return t.key === key ? t : undefined;
   }
