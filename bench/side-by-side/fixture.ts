@@ -46,6 +46,9 @@ export class RequestFactory {
   /** offsets of start/end times (fixed64): moved to the send time, as live spans would be */
   private readonly times: number[] = [];
   private readonly baseNs: bigint;
+  /** the template's times as low and high 32-bit halves (by index in `times`) */
+  private readonly timeLo: number[] = [];
+  private readonly timeHi: number[] = [];
   private readonly templateBuf: Buffer;
   private readonly plain: Buffer;
   private readonly random: Buffer;
@@ -68,6 +71,10 @@ export class RequestFactory {
     );
     this.templateBuf = Buffer.from(this.template.buffer, this.template.byteOffset, this.template.byteLength);
     this.baseNs = this.templateBuf.readBigUInt64LE(this.times[0]!);
+    for (const at of this.times) {
+      this.timeLo.push(this.templateBuf.readUInt32LE(at));
+      this.timeHi.push(this.templateBuf.readUInt32LE(at + 4));
+    }
     if (this.traceIds.length !== spans) throw new Error(`fixture: found ${this.traceIds.length} trace ids, expected ${spans}`);
     this.plain = Buffer.alloc(16 * spans);
     this.random = Buffer.alloc(8 * this.spanIds.length);
@@ -93,8 +100,17 @@ export class RequestFactory {
       const at = this.traceIds[i]!;
       for (let k = 0; k < 16; k++) out[at + k] = enc[i * 16 + k]!;
     }
-    const shift = BigInt(Date.now()) * 1_000_000n - this.baseNs;
-    for (const at of this.times) out.writeBigUInt64LE(this.templateBuf.readBigUInt64LE(at) + shift, at);
+    // one BigInt per request, then 32-bit halves: two BigInts per time field were most of the
+    // generator's garbage (in-process benches share its heap)
+    const shift = BigInt.asUintN(64, BigInt(Date.now()) * 1_000_000n - this.baseNs);
+    const sLo = Number(shift & 0xffffffffn);
+    const sHi = Number(shift >> 32n);
+    for (let i = 0; i < this.times.length; i++) {
+      const at = this.times[i]!;
+      const lo = this.timeLo[i]! + sLo;
+      out.writeUInt32LE(lo >>> 0, at);
+      out.writeUInt32LE((this.timeHi[i]! + sHi + (lo >= 4294967296 ? 1 : 0)) >>> 0, at + 4);
+    }
     randomFillSync(this.random);
     for (let i = 0; i < this.spanIds.length; i++) {
       const at = this.spanIds[i]!;
