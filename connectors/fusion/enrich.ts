@@ -8,12 +8,14 @@ import type { FusedTrace, SpanPlan } from './assemble.js';
 import type { GpuSummary } from './gpu-state.js';
 import { writeOutlineSpan } from './late-window.js';
 import type { HeldSpan, LogEvent } from './model.js';
+import { SpanGroups } from './span-groups.js';
 
 /**
  * Encodes fused traces as one ExportTraceServiceRequest. Spans are grouped by their resource and
- * scope as scanned (object identity: no key is built per span), across the traces, so spans that
- * arrived together go out together. A span nothing joined is copied with its entry as it came,
- * consecutive ones in one copy; a joined span is its original fields plus the appended ones.
+ * scope as scanned (object identity: no key is built per span; see span-groups.ts), across the
+ * traces, so spans that arrived together go out together. A span nothing joined is copied with
+ * its entry as it came, consecutive ones in one copy; a joined span is its original fields plus
+ * the appended ones.
  */
 export function encodeTraces(traces: readonly FusedTrace[], b: TracesBuilder = new TracesBuilder(64 * 1024)): Uint8Array {
   writeTraces(traces, b);
@@ -22,37 +24,44 @@ export function encodeTraces(traces: readonly FusedTrace[], b: TracesBuilder = n
 
 /**
  * The same, left in `b` (and with `outline`, what the late window keeps of each span, grouped
- * alike, left in `outline`): the caller takes the requests out of the builders.
+ * alike, left in `outline`): the caller takes the requests out of the builders. `groups`: the
+ * grouping structures to reuse (emptied again before this returns); `count`: only traces[0, count)
+ * are written (a reused list).
  */
-export function writeTraces(traces: readonly FusedTrace[], b: TracesBuilder, outline?: TracesBuilder): void {
+export function writeTraces(traces: readonly FusedTrace[], b: TracesBuilder, outline?: TracesBuilder, groups: SpanGroups = new SpanGroups(), count = traces.length): void {
   b.reset();
   outline?.reset();
-  const groups = new Map<Uint8Array, Map<Uint8Array, HeldSpan[]>>();
+  try {
+    writeGroups(traces, count, b, outline, groups);
+  } finally {
+    groups.clear();
+  }
+}
+
+function writeGroups(traces: readonly FusedTrace[], count: number, b: TracesBuilder, outline: TracesBuilder | undefined, groups: SpanGroups): void {
   // the plans of every trace with something joined, in one map for the batch
   let plans: Map<HeldSpan, SpanPlan> | undefined;
-  for (const f of traces) {
+  for (let t = 0; t < count; t++) {
+    const f = traces[t]!;
     if (f.plans.size > 0) {
       plans ??= new Map();
       for (const [s, p] of f.plans) plans.set(s, p);
     }
-    for (const s of f.trace.spans) {
-      let byScope = groups.get(s.resource.raw);
-      if (!byScope) groups.set(s.resource.raw, (byScope = new Map()));
-      const list = byScope.get(s.scope);
-      if (list) list.push(s);
-      else byScope.set(s.scope, [s]);
-    }
+    const spans = f.trace.spans;
+    for (let i = 0; i < spans.length; i++) groups.add(spans[i]!);
   }
-  for (const [resource, byScope] of groups) {
-    b.beginResource(resource);
-    for (const [scope, spans] of byScope) {
+  for (let i = 0; i < groups.count; i++) {
+    const r = groups.resources[i]!;
+    b.beginResource(r.resource);
+    for (let j = 0; j < r.count; j++) {
+      const { scope, spans, count } = r.scopes[j]!;
       b.beginScope(scope);
-      writeSpans(b, spans, plans);
+      writeSpans(b, spans, count, plans);
       b.endScope();
       if (outline !== undefined) {
-        outline.beginResource(resource);
+        outline.beginResource(r.resource);
         outline.beginScope(scope);
-        for (const s of spans) writeOutlineSpan(outline, s);
+        for (let k = 0; k < count; k++) writeOutlineSpan(outline, spans[k]!);
         outline.endScope();
         outline.endResource();
       }
@@ -62,12 +71,13 @@ export function writeTraces(traces: readonly FusedTrace[], b: TracesBuilder, out
 }
 
 /** The spans of one scope: runs of adjacent untouched entries of one buffer go in one copy. */
-function writeSpans(b: TracesBuilder, spans: readonly HeldSpan[], plans: ReadonlyMap<HeldSpan, SpanPlan> | undefined): void {
+function writeSpans(b: TracesBuilder, spans: readonly HeldSpan[], count: number, plans: ReadonlyMap<HeldSpan, SpanPlan> | undefined): void {
   let runBuf: Uint8Array | undefined;
   let runStart = 0;
   let runEnd = 0;
   let runCount = 0;
-  for (const s of spans) {
+  for (let i = 0; i < count; i++) {
+    const s = spans[i]!;
     const p = plans?.get(s);
     if (p === undefined && s.entryStart >= 0) {
       if (runBuf === s.buf && runEnd === s.entryStart) {

@@ -28,6 +28,8 @@ import { LogAttributeFilter } from './log-filter.js';
 import { scanLogs, type GpuEvent, type LogScanOptions, type TracedLog } from './log-scan.js';
 import { HeldTrace, latin1, type HeldBatch, type HeldSpan, type LogEvent, type LogsBySpan } from './model.js';
 import { SpanPool } from './span-pool.js';
+import { IntStack } from './int-stack.js';
+import { SpanGroups } from './span-groups.js';
 import { SpanScanner, spanFromFields } from './span-scan.js';
 import { TraceIdTable, word } from './trace-id-table.js';
 
@@ -86,7 +88,7 @@ export class FusionCore {
   private slotIds = new Int32Array(4 * 1024);
   /** by slot; a slot's object is reused by the next trace given that slot */
   private readonly traces: HeldTrace[] = [];
-  private readonly freeSlots: number[] = [];
+  private readonly freeSlots = new IntStack();
   private heldCount = 0;
   /**
    * Slots in creation order (what `tick` and eviction walk, oldest first); an entry whose
@@ -129,6 +131,10 @@ export class FusionCore {
   private readonly dueWindow: HeldTrace[] = [];
   private readonly dueRoot: HeldTrace[] = [];
   private readonly fused: FusedTrace[] = [];
+  /** traces enforceBounds sends out early (reused, as tick's lists) */
+  private readonly evicted: HeldTrace[] = [];
+  /** an emission's spans by resource and scope (reused structures) */
+  private readonly groups = new SpanGroups();
   /** per emission: holds of batches no held trace needs any more (reused list) */
   private readonly freedHolds: BufferHold[] = [];
 
@@ -178,7 +184,7 @@ export class FusionCore {
       if (last !== undefined && sameId(last.idBuf, last.idAt, idBuf, idAt)) t = last;
       else {
         // the slot a new trace would take, entered in the id table by the same probe that misses
-        const free = this.freeSlots.length > 0 ? this.freeSlots[this.freeSlots.length - 1]! : this.traces.length;
+        const free = this.freeSlots.size > 0 ? this.freeSlots.peek() : this.traces.length;
         const v = this.ids.getOrSet(idBuf, idAt, free);
         if (this.heldAt(v, idBuf, idAt)) t = this.traces[v]!;
         else {
@@ -209,7 +215,7 @@ export class FusionCore {
   }
 
   private newTrace(buf: Uint8Array, at: number, now: number): HeldTrace {
-    const slot = this.freeSlots.pop() ?? this.traces.length;
+    const slot = this.freeSlots.size > 0 ? this.freeSlots.pop() : this.traces.length;
     let t = this.traces[slot];
     if (t === undefined) {
       this.traces.push((t = new HeldTrace(slot)));
@@ -385,8 +391,9 @@ export class FusionCore {
 
   tick(): void {
     const now = this.now();
-    // lists reused from tick to tick, written by index and cut to length: emptying a JS array
-    // gives its backing store up, and refilling it allocates again
+    // lists reused from tick to tick, written by index with their counts beside them, never cut:
+    // setting a shorter length gives most of the backing store up (V8 trims an array to under
+    // half its capacity), and refilling it allocates again
     const due = this.dueWindow;
     const dueRoot = this.dueRoot;
     let nDue = 0;
@@ -409,10 +416,8 @@ export class FusionCore {
       order[w++] = slot;
     }
     this.orderLen = w;
-    due.length = nDue;
-    dueRoot.length = nRoot;
-    if (nDue > 0) this.emit(due, 'window');
-    if (nRoot > 0) this.emit(dueRoot, 'root');
+    if (nDue > 0) this.emit(due, nDue, 'window');
+    if (nRoot > 0) this.emit(dueRoot, nRoot, 'root');
     let expired = 0;
     for (const [k, w] of this.waiting) {
       if (now - w.since < this.cfg.logWaitMs) break; // insertion order = arrival order
@@ -432,7 +437,8 @@ export class FusionCore {
 
   /** Emits every held trace (shutdown). Logs still waiting for spans stay in the logs pipeline only. */
   flushAll(): void {
-    this.emit(this.heldInOrder(), 'shutdown');
+    const all = this.heldInOrder();
+    this.emit(all, all.length, 'shutdown');
     let expired = 0;
     for (const [k, w] of this.waiting) expired += this.dropWaiting(k, w);
     if (expired > 0) this.ctx.metrics.inc('atc_fusion_logs_expired_total', { reason: 'shutdown' }, expired);
@@ -457,28 +463,32 @@ export class FusionCore {
   /** Oldest traces go out early (never dropped) when the window exceeds its bounds. */
   private enforceBounds(): void {
     if (this.heldCount <= this.cfg.maxTraces && this.heldBytes <= this.cfg.maxBytes) return;
-    const out: HeldTrace[] = [];
+    const out = this.evicted;
+    let k = 0;
     let n = this.heldCount;
     let b = this.heldBytes;
     for (let i = 0; i < this.orderLen; i++) {
       if (n <= this.cfg.maxTraces * 0.9 && b <= this.cfg.maxBytes * 0.9) break;
       const t = this.orderAt(i);
       if (t === undefined) continue;
-      out.push(t);
+      out[k++] = t;
       n--;
       b -= t.bytes;
     }
-    this.emit(out, 'evicted');
+    this.emit(out, k, 'evicted');
   }
 
-  private emit(traces: HeldTrace[], reason: EmitReason): void {
-    if (traces.length === 0) return;
+  /** Emits traces[0, n) (a reused list: entries past n are stale). */
+  private emit(traces: readonly HeldTrace[], n: number, reason: EmitReason): void {
+    if (n === 0) return;
     const now = this.now();
-    const out = this.fused; // reused, as tick's lists
+    // reused, as tick's lists; a joined trace's plan stays referred to until overwritten
+    const out = this.fused;
     let k = 0;
     let logsJoined = 0;
     let gpuJoined = 0;
-    for (const t of traces) {
+    for (let i = 0; i < n; i++) {
+      const t = traces[i]!;
       this.heldCount--;
       this.heldBytes -= t.bytes;
       const f = assemble(t, this.gpu);
@@ -486,15 +496,14 @@ export class FusionCore {
       gpuJoined += f.gpuJoined;
       out[k++] = f;
     }
-    out.length = k;
     const m = this.ctx.metrics;
-    m.inc('atc_fusion_traces_emitted_total', { reason }, out.length);
+    m.inc('atc_fusion_traces_emitted_total', { reason }, n);
     if (logsJoined > 0) m.inc('atc_fusion_logs_joined_total', {}, logsJoined);
     if (gpuJoined > 0) m.inc('atc_fusion_gpu_joined_spans_total', {}, gpuJoined);
     // the status page's fused-trace view (a few documents per second, only while it listens)
-    offerRecentFusedTraces(out, fusedDocument);
+    offerRecentFusedTraces(out, fusedDocument, undefined, n);
     if (this.out.documents) {
-      const docs = out.map((f): FusedDoc => {
+      const docs = out.slice(0, n).map((f): FusedDoc => {
         const doc = fusedDocument(f);
         const first = f.root ?? f.trace.spans[0];
         return { traceKey: f.trace.key, rootSpanId: f.root?.spanId ?? '', resource: first?.resource.raw ?? new Uint8Array(0), startNs: BigInt(doc.start_time_unix_nano), status: f.status, json: JSON.stringify(doc) };
@@ -503,18 +512,19 @@ export class FusionCore {
       this.out.documents(docs);
     }
     let items = 0;
-    for (const f of out) items += f.trace.spans.length;
+    for (let i = 0; i < n; i++) items += traces[i]!.spans.length;
     // 2^30 emissions take years; then late logs lose what was emitted before, once
     if (this.emissionSeq === MAX_SEQ) this.forgetEmissions();
     const seq = this.emissionSeq++;
     const freed = this.freedHolds;
-    const acks = this.takeAcks(traces, seq, freed);
-    writeTraces(out, this.builder, this.cfg.lateWindowMs > 0 ? this.outline : undefined);
+    const acks = this.takeAcks(traces, n, seq, freed);
+    writeTraces(out, this.builder, this.cfg.lateWindowMs > 0 ? this.outline : undefined, this.groups, n);
     // handed on, not copied: the builder goes on in a buffer an earlier request gave back
     const request = this.builder.finishDetached(this.outSpares.pop());
     const hold = new BufferHold(request, this.takeBack);
     const remember = this.cfg.lateWindowMs > 0;
-    for (const t of traces) {
+    for (let i = 0; i < n; i++) {
+      const t = traces[i]!;
       if (remember) this.late.remember(t.idBuf, t.idAt, seq, now);
       // the output holds copies of the spans: the trace's objects serve the next ones
       this.pool.release(t.spans);
@@ -523,10 +533,10 @@ export class FusionCore {
       this.freeSlots.push(t.slot);
     }
     // the spans were copied and their ids read: batches no held trace needs go back
-    for (const h of freed) h.release();
+    for (let i = 0; i < freed.length; i++) freed[i]!.release();
     freed.length = 0;
     if (remember) {
-      this.late.add(seq, now, this.outline.finishView(), traces.length);
+      this.late.add(seq, now, this.outline.finishView(), n);
       const forgotten = this.late.bound();
       if (forgotten > 0) this.ctx.metrics.inc('atc_fusion_late_window_forgotten_traces_total', {}, forgotten);
     }
@@ -547,7 +557,7 @@ export class FusionCore {
    * The acknowledgements emission `seq` carries: a share of every batch its traces hold a part
    * of; a batch no held trace needs any more gives its own handle instead.
    */
-  private takeAcks(traces: readonly HeldTrace[], seq: number, freed: BufferHold[]): AckSet {
+  private takeAcks(traces: readonly HeldTrace[], n: number, seq: number, freed: BufferHold[]): AckSet {
     const batches: HeldBatch[] = [];
     const count = (b: HeldBatch): void => {
       if (b.mark !== seq) {
@@ -556,7 +566,8 @@ export class FusionCore {
       }
       b.traces--;
     };
-    for (const t of traces) {
+    for (let i = 0; i < n; i++) {
+      const t = traces[i]!;
       if (t.batch !== undefined) count(t.batch);
       if (t.batches !== undefined) for (const b of t.batches) count(b);
       t.batch = undefined;

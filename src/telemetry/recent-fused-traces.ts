@@ -21,18 +21,19 @@ export function setRecentFusedTraceListener(fn: Listener | undefined): void {
 
 /**
  * Called by fusion with the traces it just emitted; `toDocument` runs only for the few that are
- * kept (the newest ones), so fusion pays nothing when nobody listens.
+ * kept (the newest ones), so fusion pays nothing when nobody listens. `count`: only
+ * emitted[0, count) are (a reused list).
  */
-export function offerRecentFusedTraces<T>(emitted: readonly T[], toDocument: (t: T) => FusedTraceJson, now = Date.now()): void {
-  if (!listener || emitted.length === 0) return;
+export function offerRecentFusedTraces<T>(emitted: readonly T[], toDocument: (t: T) => FusedTraceJson, now = Date.now(), count = emitted.length): void {
+  if (!listener || count === 0) return;
   if (now - windowStart >= 1000) {
     windowStart = now;
     builtInWindow = 0;
   }
-  const n = Math.min(emitted.length, PER_SECOND - builtInWindow);
+  const n = Math.min(count, PER_SECOND - builtInWindow);
   if (n <= 0) return;
   builtInWindow += n;
-  listener(emitted.slice(emitted.length - n).map(toDocument));
+  listener(emitted.slice(count - n, count).map(toDocument));
 }
 
 export interface FusedTraceSummary {
