@@ -525,7 +525,7 @@ export class FusionCore {
     const remember = this.cfg.lateWindowMs > 0;
     for (let i = 0; i < n; i++) {
       const t = traces[i]!;
-      if (remember) this.late.remember(t.idBuf, t.idAt, seq, now);
+      if (remember) this.late.remember(this.slotIds, t.slot * 4, seq, now);
       // the output holds copies of the spans: the trace's objects serve the next ones
       this.pool.release(t.spans);
       t.release();

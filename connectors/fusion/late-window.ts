@@ -14,7 +14,7 @@ import type { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import type { TracesBuilder } from '../../src/otlp/traces-builder.js';
 import type { HeldSpan } from './model.js';
 import { outlineChunkBytes, OutlineStore, type OutlineChunk } from './outline-store.js';
-import { TraceIdTable, word } from './trace-id-table.js';
+import { TraceIdTable } from './trace-id-table.js';
 
 const S = KEY.Span;
 
@@ -131,8 +131,12 @@ export class LateWindow {
     this.outlines = new OutlineStore(outlineChunkBytes(maxBytes));
   }
 
-  /** Notes that the trace with id buf[at, at + 16) left in emission `seq` (the one added next or last). */
-  remember(buf: Uint8Array, at: number, seq: number, now: number): void {
+  /**
+   * Notes that the trace whose id is the four words (see `word`) at ids[at, at + 4) left in
+   * emission `seq` (the one added next or last). Words, not the id's bytes: fusion has them in a
+   * small array by slot, where the bytes are in a batch nothing has read for seconds.
+   */
+  remember(ids: Int32Array, at: number, seq: number, now: number): void {
     let g = this.generations[this.generations.length - 1];
     if (g === undefined || now - g.startAt >= this.generationMs) {
       // sized for as many entries as the last one took: no growth on the way, as a rule
@@ -150,10 +154,10 @@ export class LateWindow {
       g.log = bigger;
     }
     const log = g.log;
-    log[o++] = word(buf, at);
-    log[o++] = word(buf, at + 4);
-    log[o++] = word(buf, at + 8);
-    log[o++] = word(buf, at + 12);
+    log[o++] = ids[at]!;
+    log[o++] = ids[at + 1]!;
+    log[o++] = ids[at + 2]!;
+    log[o++] = ids[at + 3]!;
     log[o] = seq;
     g.logged++;
     g.lastSeq = seq;

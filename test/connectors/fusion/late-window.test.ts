@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { createDefaultConfig } from '../../../connectors/fusion/config.js';
 import { FusionCore } from '../../../connectors/fusion/fusion-core.js';
 import { LateWindow } from '../../../connectors/fusion/late-window.js';
+import { word } from '../../../connectors/fusion/trace-id-table.js';
 import { decodeRequest, encodeRequest } from '../../../src/otlp/index.js';
 import { HealthRegistry } from '../../../src/telemetry/health.js';
 import { PromMetrics } from '../../../src/telemetry/registry.js';
@@ -38,7 +39,7 @@ describe('late window generations', () => {
             for (let i = 0; i < 16; i++) id[i] = Math.floor(r() * 256);
             ids.push(id);
           }
-          w.remember(id, 0, seq, now);
+          w.remember(Int32Array.of(word(id, 0), word(id, 4), word(id, 8), word(id, 12)), 0, seq, now);
           last.set(id.toString('latin1'), seq);
         }
         const bytes = 50 + Math.floor(r() * 100);
