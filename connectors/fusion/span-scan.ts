@@ -4,22 +4,47 @@
 import { KEY, NO } from '../../src/otlp/fields.js';
 import { RequestCursor } from '../../src/otlp/request-cursor.js';
 import { SpanView } from '../../src/otlp/span-view.js';
-import { anyValue, AttributeCursor, forEachAttribute, KeySet } from '../../src/otlp/attributes-reader.js';
+import { anyValue, AttributeCursor, KeySet } from '../../src/otlp/attributes-reader.js';
 import { HeldSpan, isZeroId, type ResourceInfo } from './model.js';
 import type { SpanPool } from './span-pool.js';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
+/** The resource attributes fusion reads, by index in RESOURCE_KEYS (compared as bytes, not decoded). */
+const R_SERVICE = 0;
+const R_GPU_UUID = 1;
+const R_PID = 2;
+const R_HOST = 3;
+const R_NODE = 4;
+const RESOURCE_KEYS = new KeySet(['service.name', 'gpu.uuid', 'process.pid', 'host.name', 'k8s.node.name']);
+/** one per thread (scanResource calls nothing that could re-enter it); let go of its buffer after each use */
+const resourceCursor = new AttributeCursor();
+
 export function scanResource(buf: Uint8Array, start: number, end: number): ResourceInfo {
   const info: ResourceInfo = { raw: buf.subarray(start, end), service: '', gpuUuid: undefined, pid: undefined, node: undefined };
   let host: string | undefined;
-  forEachAttribute(buf, start, end, NO.Resource.attributes, (key, vs, ve) => {
-    if (key === 'service.name') info.service = String(anyValue(buf, vs, ve) ?? '');
-    else if (key === 'gpu.uuid') info.gpuUuid = String(anyValue(buf, vs, ve) ?? '');
-    else if (key === 'process.pid') info.pid = Number(anyValue(buf, vs, ve));
-    else if (key === 'host.name') host = String(anyValue(buf, vs, ve) ?? '');
-    else if (key === 'k8s.node.name') info.node = String(anyValue(buf, vs, ve) ?? '');
-  });
+  // a later attribute of the same key wins, as in a map built from the list
+  const a = resourceCursor;
+  for (a.begin(buf, start, end, NO.Resource.attributes); a.nextIn(RESOURCE_KEYS); ) {
+    switch (a.keyIndex) {
+      case R_SERVICE:
+        info.service = a.text();
+        break;
+      case R_GPU_UUID:
+        info.gpuUuid = a.text();
+        break;
+      case R_PID:
+        info.pid = Number(a.value());
+        break;
+      case R_HOST:
+        host = a.text();
+        break;
+      case R_NODE:
+        info.node = a.text();
+        break;
+    }
+  }
+  a.begin(EMPTY, 0, 0, NO.Resource.attributes);
   info.node ??= host;
   return info;
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { HeldSpan } from '../../../connectors/fusion/model.js';
-import { QuickSpan, SpanScanner } from '../../../connectors/fusion/span-scan.js';
+import { QuickSpan, scanResource, SpanScanner } from '../../../connectors/fusion/span-scan.js';
 import { rng } from '../../harness/prng.js';
 
 const utf8 = (s: string): number[] => [...Buffer.from(s, 'utf8')];
@@ -153,5 +153,34 @@ describe('one-pass span reading', () => {
     let onePass = 0;
     for (const s of general) if (q.read(s.buf, s.start, s.end)) onePass++;
     assert.ok(onePass > 1000 && onePass < 2900, `${onePass} of 3000 in one pass`);
+  });
+});
+
+describe('scanResource', () => {
+  // Expectations from the attribute list as written here: the last of each key wins, pid as a
+  // number, k8s.node.name before host.name for the node. Keys of the same length as the ones
+  // read (and one byte away from them), repeated keys, values of other types.
+  const KEYS = ['service.name', 'gpu.uuid', 'process.pid', 'host.name', 'k8s.node.name', 'service.nam3', 'gpu.uuiD', 'process.ppid', 'hostname', 'k8s.pod.name', 'télé.métrie'];
+  test('reads the keys fusion joins on as a map of the list would, over random attribute lists', () => {
+    const r = rng(5);
+    for (let round = 0; round < 300; round++) {
+      const attrs: [string, string | number][] = [];
+      const n = Math.floor(r() * 14);
+      for (let i = 0; i < n; i++) {
+        const key = KEYS[Math.floor(r() * KEYS.length)]!;
+        attrs.push([key, key === 'process.pid' && r() < 0.7 ? Math.floor(r() * 100_000) : `v${round}-${i}-é`]);
+      }
+      const bytes = new Uint8Array(attrs.flatMap(([k, v]) => ld(1, kv(k, typeof v === 'number' ? intValue(v) : strValue(v))))); // Resource.attributes
+      const padded = new Uint8Array(bytes.length + 7);
+      padded.set(bytes, 3);
+      const info = scanResource(padded, 3, 3 + bytes.length);
+      const last = new Map(attrs);
+      assert.equal(info.service, String(last.get('service.name') ?? ''));
+      assert.equal(info.gpuUuid, last.has('gpu.uuid') ? String(last.get('gpu.uuid')) : undefined);
+      assert.equal(info.pid, last.has('process.pid') ? Number(last.get('process.pid')) : undefined);
+      const node = last.get('k8s.node.name') ?? last.get('host.name');
+      assert.equal(info.node, node === undefined ? undefined : String(node));
+      assert.deepEqual([...info.raw], [...bytes]);
+    }
   });
 });
