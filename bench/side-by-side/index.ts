@@ -29,7 +29,7 @@ export interface SideBySideOptions {
   oursOnly?: boolean;
   /** the "half load" rate in spans/s instead of half the slower collector's flat-out rate (fusion: of fusion on's) */
   halfRate?: number;
-  /** alternating trials of W1, W2 and the cores part (ratios of medians) */
+  /** alternating trials of W1, W2, fusion (off/on pairs) and the cores part (ratios of medians) */
   trials?: number;
 }
 
@@ -157,6 +157,30 @@ async function pair(label: string, key: string, base: string, ours: TraceSide, o
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * Fusion's own cost: `trials` pairs of runs at `load`, fusion off then on, one row each. The
+ * host's speed drifts between runs by more than fusion's share, so each pair is compared on its
+ * own and the goal takes the median of the pairs' ratios.
+ */
+async function fusionPairs(label: string, tag: string, load: LoadOptions, base: string, rows: Record<string, string | number>[], trials: number): Promise<{ ratio: Ratio; fusedSpansPerSec: number }> {
+  const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
+  const extra: number[] = [];
+  const rates: number[] = [];
+  for (let t = 0; t < trials; t++) {
+    // run directories as before for one trial (ATC_BENCH_CPU_PROF names profiles by them)
+    const dir = (side: string): string => join(base, `fusion-${side}${tag ? `-${tag}` : ''}${trials > 1 ? `-${t + 1}` : ''}`);
+    const of = trials > 1 ? ` (trial ${t + 1})` : '';
+    const plain = await traceRun(oursSide(file), dir('off'), load);
+    rows.push(row(`fusion off, ${label}${of}`, plain));
+    const fused = await traceRun(oursSide(file, { fusion: true }), dir('on'), load);
+    rows.push(row(`fusion on, ${label}${of}`, fused));
+    extra.push(fused.cpuPerMillion / plain.cpuPerMillion - 1);
+    rates.push(fused.load.spansPerSec);
+  }
+  const what = `fusion: extra CPU per span, ${label}${trials > 1 ? `, median of ${trials} pairs (${extra.map((x) => x.toFixed(2)).join(', ')})` : ''}`;
+  return { ratio: { what, ours: median(extra), collector: NaN, ratio: NaN, goal: '≤ 0.5 (+50 %)' }, fusedSpansPerSec: median(rates) };
+}
+
 export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<void> {
   const seconds = opts.seconds ?? Number(process.env['ATC_BENCH_SECONDS'] ?? 8);
   const only = new Set(opts.only ?? ['w1', 'w2', 'w3', 'idle', 'grpc', 'fusion', 'cores']);
@@ -214,32 +238,20 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
         ratios.push({ what: 'OTLP/gRPC CPU-s / 1M spans', ours: g.cpuPerMillion, collector: c.cpuPerMillion, ratio: c.cpuPerMillion / g.cpuPerMillion, goal: '' });
       }
     }
+    const trials = opts.trials ?? 1;
     if (only.has('fusion-rate') && o.halfRate !== undefined) {
-      // the two rows at one fixed rate only (a quicker before/after of fusion's own cost)
-      const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
+      // the rows at one fixed rate only (a quicker before/after of fusion's own cost)
       const rate = { ...o, rate: o.halfRate };
-      const plainR = await traceRun(oursSide(file), join(base, 'fusion-off-rate'), rate);
-      rows.push(row(`fusion off, ${rate.rate * 100} spans/s`, plainR));
-      const fusedR = await traceRun(oursSide(file, { fusion: true }), join(base, 'fusion-on-rate'), rate);
-      rows.push(row(`fusion on, ${rate.rate * 100} spans/s`, fusedR));
-      ratios.push({ what: `fusion: extra CPU per span, ${rate.rate * 100} spans/s`, ours: fusedR.cpuPerMillion / plainR.cpuPerMillion - 1, collector: NaN, ratio: NaN, goal: '≤ 0.5 (+50 %)' });
+      ratios.push((await fusionPairs(`${rate.rate * 100} spans/s`, 'rate', rate, base, rows, trials)).ratio);
     }
     if (only.has('fusion')) {
-      const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
-      const plain = await traceRun(oursSide(file), join(base, 'fusion-off'), o);
-      rows.push(row('fusion off, flat out', plain));
-      const fused = await traceRun(oursSide(file, { fusion: true }), join(base, 'fusion-on'), o);
-      rows.push(row('fusion on, flat out', fused));
-      ratios.push({ what: 'fusion: extra CPU per span, flat out', ours: fused.cpuPerMillion / plain.cpuPerMillion - 1, collector: NaN, ratio: NaN, goal: '≤ 0.5 (+50 %)' });
+      const flat = await fusionPairs('flat out', '', o, base, rows, trials);
+      ratios.push(flat.ratio);
       // Flat out, fusion on refuses requests (503) that still cost CPU; at a rate both
       // sustain, the two runs carry the same spans.
       // (--half-rate fixes it, so that two builds compare at one rate)
-      const rate = { ...o, rate: o.halfRate ?? Math.max(1, Math.round((0.5 * fused.load.spansPerSec) / 100)) };
-      const plainR = await traceRun(oursSide(file), join(base, 'fusion-off-rate'), rate);
-      rows.push(row(`fusion off, ${rate.rate * 100} spans/s`, plainR));
-      const fusedR = await traceRun(oursSide(file, { fusion: true }), join(base, 'fusion-on-rate'), rate);
-      rows.push(row(`fusion on, ${rate.rate * 100} spans/s`, fusedR));
-      ratios.push({ what: `fusion: extra CPU per span, ${rate.rate * 100} spans/s`, ours: fusedR.cpuPerMillion / plainR.cpuPerMillion - 1, collector: NaN, ratio: NaN, goal: '≤ 0.5 (+50 %)' });
+      const rate = { ...o, rate: o.halfRate ?? Math.max(1, Math.round((0.5 * flat.fusedSpansPerSec) / 100)) };
+      ratios.push((await fusionPairs(`${rate.rate * 100} spans/s`, 'rate', rate, base, rows, trials)).ratio);
     }
     if (rows.length > 0) printTable('Side by side: OTLP traces (lost/duplicates counted from the outputs against acknowledged requests)', rows);
     // ours needs reusePort for worker threads: on an older node the part runs in a Node 24
