@@ -75,7 +75,7 @@ function row(workload: string, r: TraceRun): Record<string, string | number> {
     .filter(([k, v]) => v > 0 && k !== 'other' && v >= 0.01)
     .map(([k, v]) => `${k} ${((v / Math.max(1, r.delivery.delivered)) * 1e6).toFixed(2)}`)
     .join(', ');
-  process.stderr.write(`  ${workload} / ${r.collector}: ${Math.round(r.load.spansPerSec)} spans/s, ${r.cpuPerMillion.toFixed(2)} CPU-s/1M${threads ? ` (${threads})` : ''}, lost ${r.delivery.lost}\n`);
+  process.stderr.write(`  ${workload} / ${r.collector}: ${Math.round(r.load.spansPerSec)} spans/s, ${r.cpuPerMillion.toFixed(2)} CPU-s/1M${threads ? ` (${threads})` : ''}, lost ${r.delivery.lost}, load generator ${(r.load.cpuSeconds / r.load.elapsed).toFixed(2)} of its core\n`);
   return {
     workload,
     collector: r.collector,

@@ -29,6 +29,8 @@ export interface LoadResult {
   okRequests: number;
   spansAcked: number;
   spansPerSec: number;
+  /** seconds the load ran */
+  elapsed: number;
   p50: number;
   p99: number;
   statuses: Record<string, number>;
