@@ -4,20 +4,14 @@
 // space returns (the tmpfs remounted larger) every acknowledged record lands exactly once:
 // with the spill queue taking the batches meanwhile, and with it off (retries from memory).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { spawnCollector } from '../harness/cli-process.js';
 import { readStored, storedLogRecords, tempDir } from '../harness/collector.js';
 import { reportDelivery, startLoad } from '../harness/load.js';
+import { atEnd, mountTmpfs, resizeTmpfs } from '../harness/tmpfs.js';
 
-const mounts: string[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups) await f().catch(() => {});
-  for (const m of mounts) execFileSync('umount', ['-l', m], { stdio: 'ignore' });
-});
 
 function config(dir: string, spill: boolean): string {
   const file = join(dir, 'config.yaml');
@@ -45,12 +39,10 @@ for (const spill of [true, false]) {
     const dir = tempDir();
     const out = join(dir, 'out');
     mkdirSync(out);
-    // a real filesystem that fills up (the suite runs as root, as CI does)
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', out]);
-    mounts.push(out);
+    mountTmpfs(out, '1m');
     const c = await spawnCollector(['--config', config(dir, spill)]);
     const load = startLoad(() => c.otlpUrl, { workers: 4, perRequest: 100, pad: 100 });
-    cleanups.push(async () => {
+    atEnd(async () => {
       await load.stop();
       c.child.kill('SIGKILL');
     });
@@ -80,7 +72,7 @@ for (const spill of [true, false]) {
     // the collector is alive and says why it is not ready
     assert.equal(c.child.exitCode, null, c.logs());
     // space returns
-    execFileSync('mount', ['-o', 'remount,size=256m', out]);
+    resizeTmpfs(out, '256m');
     const acceptedBefore = load.stats.statuses['200'] ?? 0;
     for (let i = 0; i < 60 && (load.stats.statuses['200'] ?? 0) <= acceptedBefore + 20; i++) await new Promise((r) => setTimeout(r, 250));
     const stats = await load.stop();

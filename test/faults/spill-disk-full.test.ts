@@ -2,20 +2,14 @@
 // refuses new data (503), corrupts nothing, and recovers when the sink returns. A damaged spill
 // segment at start is quarantined and the collector starts anyway.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { spawnCollector } from '../harness/cli-process.js';
 import { readStored, storedLogRecords, tempDir } from '../harness/collector.js';
 import { reportDelivery, startLoad } from '../harness/load.js';
+import { atEnd, mountTmpfs } from '../harness/tmpfs.js';
 
-const mounts: string[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-after(async () => {
-  for (const f of cleanups) await f().catch(() => {});
-  for (const m of mounts) execFileSync('umount', ['-l', m], { stdio: 'ignore' });
-});
 
 function config(dir: string, spillDir: string): string {
   const file = join(dir, 'config.yaml');
@@ -34,14 +28,12 @@ test('spill disk full: refusals, no corruption, recovery when space returns', { 
   const dir = tempDir();
   const spill = join(dir, 'spill');
   mkdirSync(spill);
-  // a real filesystem that fills up (the suite runs as root, as CI does)
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', spill]);
-  mounts.push(spill);
+  mountTmpfs(spill, '4m');
   writeFileSync(join(dir, 'out'), 'sink down'); // the file sink is unusable: everything spills
   const c = await spawnCollector(['--config', config(dir, spill)]);
   const load = startLoad(() => c.otlpUrl, { workers: 6, perRequest: 100, pad: 100 });
   // a failed assertion must not leave the load and the collector running (the file would hang)
-  cleanups.push(async () => {
+  atEnd(async () => {
     await load.stop();
     c.child.kill('SIGKILL');
   });
