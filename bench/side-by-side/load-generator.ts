@@ -10,6 +10,7 @@ import { Agent, request } from 'node:http';
 import { connect } from 'node:http2';
 import { parseArgs } from 'node:util';
 import { credentials, makeGenericClientConstructor, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
+import { frameMessage } from '../../receivers/otlp/grpc-wire.js';
 import { RequestFactory } from './fixture.js';
 
 const { values: a } = parseArgs({
@@ -97,13 +98,9 @@ function http2Sender(): { send: Send; close(): void } {
       req.on('data', () => {});
       req.on('end', () => resolve(status === '0' ? '200' : `grpc-${status ?? 'none'}`));
       req.on('error', () => resolve('error'));
-      // one write, as grpc-js makes it: the 5-byte prefix (uncompressed, then the message length,
-      // big-endian) and the message (a prefix written alone would be a DATA frame of its own)
-      const framed = Buffer.allocUnsafe(5 + body.length);
-      framed[0] = 0;
-      framed.writeUInt32BE(body.length, 1);
-      framed.set(body, 5);
-      req.end(framed);
+      // prefix and message in one write, as grpc-js makes it (a prefix written alone would be a
+      // DATA frame of its own)
+      req.end(frameMessage(body));
     });
   return { send, close: () => session.close() };
 }
