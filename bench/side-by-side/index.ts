@@ -14,13 +14,14 @@ import { oursTraces, otelcolTraces, type Output } from './configs.js';
 import { installOtelcol } from './otelcol.js';
 import { bytesUnder, readKafkaTopic, readOtelcolFile, readOurFiles } from './outputs.js';
 import { startOtelcol, startOurs, COLLECTOR_CPU, LOAD_CPU } from './processes.js';
-import { traceRun, type LoadOptions, type TraceRun, type TraceSide } from './run-load.js';
+import { fusionWarmupSeconds, traceRun, type LoadOptions, type TraceRun, type TraceSide } from './run-load.js';
 import { idleBench } from './idle.js';
 import { scrapeBench } from './scrape.js';
 import { coresBench } from './cores.js';
 import { fileURLToPath } from 'node:url';
 import { hasReusePort } from '../../receivers/otlp/reuse-port.js';
 import { node24 } from '../../test/harness/node24.js';
+import { createDefaultConfig } from '../../connectors/fusion/config.js';
 
 export interface SideBySideOptions {
   seconds?: number;
@@ -166,13 +167,15 @@ async function fusionPairs(label: string, tag: string, load: LoadOptions, base: 
   const file = (dir: string): Output => ({ kind: 'file', dir: join(dir, 'data') });
   const extra: number[] = [];
   const rates: number[] = [];
+  // the bench runs fusion with its default late window
+  const warmup = fusionWarmupSeconds(load, createDefaultConfig().lateWindowBytes);
   for (let t = 0; t < trials; t++) {
     // run directories as before for one trial (ATC_BENCH_CPU_PROF names profiles by them)
     const dir = (side: string): string => join(base, `fusion-${side}${tag ? `-${tag}` : ''}${trials > 1 ? `-${t + 1}` : ''}`);
     const of = trials > 1 ? ` (trial ${t + 1})` : '';
-    const plain = await traceRun(oursSide(file), dir('off'), load);
+    const plain = await traceRun(oursSide(file), dir('off'), load, warmup);
     rows.push(row(`fusion off, ${label}${of}`, plain));
-    const fused = await traceRun(oursSide(file, { fusion: true }), dir('on'), load);
+    const fused = await traceRun(oursSide(file, { fusion: true }), dir('on'), load, warmup);
     rows.push(row(`fusion on, ${label}${of}`, fused));
     extra.push(fused.cpuPerMillion / plain.cpuPerMillion - 1);
     rates.push(fused.load.spansPerSec);

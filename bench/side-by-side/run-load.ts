@@ -101,6 +101,22 @@ export function warmupSecondsFor(o: LoadOptions): number {
   return o.rate > 0 ? Math.min(20, Math.max(2, Math.ceil(5000 / o.rate))) : 2;
 }
 
+/** outline bytes the late window keeps per span of this load (measured: 84 MB of chunks for 21 s at 95,400 spans/s) */
+const OUTLINE_BYTES_PER_SPAN = 42;
+
+/**
+ * Warm-up before fusion's runs: until fusion's late window is full, its steady state. Until then
+ * each emission's outline goes into a newly allocated chunk (up to late_window_bytes, 64 MiB by
+ * default), which V8 counts as external memory and answers with a full collection of fusion's
+ * large heap every 2–4 s; once full, the chunks are reused and those collections come every
+ * ~10 s (docs/benchmarks.md, "Issue 18, eighth pass"). At 95,400 spans/s that takes ~17 s; flat
+ * out (a rate not known before) 20 s. Both runs of a pair get it, so they differ in fusion only.
+ */
+export function fusionWarmupSeconds(o: LoadOptions, lateWindowBytes: number): number {
+  const fill = o.rate > 0 ? Math.ceil(lateWindowBytes / (o.rate * 100 * OUTLINE_BYTES_PER_SPAN)) + 2 : 20;
+  return Math.max(warmupSecondsFor(o), Math.min(62, fill));
+}
+
 export async function traceRun(side: TraceSide, dir: string, o: LoadOptions & { loadCpus?: string }, warmupSeconds = warmupSecondsFor(o)): Promise<TraceRun> {
   mkdirSync(dir, { recursive: true });
   const ports = await newPorts();

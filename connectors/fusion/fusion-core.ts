@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { AckSet } from '../../src/acks/ack-set.js';
 import { BufferHold } from '../../src/buffers/buffer-hold.js';
+import { SpareBuffers } from '../../src/buffers/spare-buffers.js';
 import type { CreateContext } from '../../src/component.js';
 import { ProtoWriter } from '../../src/otlp/proto-writer.js';
 import { AnomalyDetector, encodeAnomalies } from './anomaly.js';
@@ -126,7 +127,7 @@ export class FusionCore {
   private readonly builder = new TracesBuilder(64 * 1024);
   private readonly outline = new TracesBuilder(64 * 1024);
   /** buffers of emitted requests the pipelines gave back (see takeBack) */
-  private readonly outSpares: Uint8Array[] = [];
+  private readonly outSpares = new SpareBuffers(OUT_SPARES, Number.POSITIVE_INFINITY);
   /** tick's due traces and an emission's fused traces (reused lists, see tick) */
   private readonly dueWindow: HeldTrace[] = [];
   private readonly dueRoot: HeldTrace[] = [];
@@ -520,7 +521,7 @@ export class FusionCore {
     const acks = this.takeAcks(traces, n, seq, freed);
     writeTraces(out, this.builder, this.cfg.lateWindowMs > 0 ? this.outline : undefined, this.groups, n);
     // handed on, not copied: the builder goes on in a buffer an earlier request gave back
-    const request = this.builder.finishDetached(this.outSpares.pop());
+    const request = this.builder.finishDetached(this.outSpares.take(this.builder.w.pos));
     const hold = new BufferHold(request, this.takeBack);
     const remember = this.cfg.lateWindowMs > 0;
     for (let i = 0; i < n; i++) {
@@ -545,7 +546,7 @@ export class FusionCore {
 
   /** An emitted request's buffer, given back once the pipelines fed took it: the next one's. */
   private readonly takeBack = (buf: Uint8Array): void => {
-    if (this.outSpares.length < OUT_SPARES) this.outSpares.push(new Uint8Array(buf.buffer, 0, buf.buffer.byteLength));
+    this.outSpares.keep(new Uint8Array(buf.buffer, 0, buf.buffer.byteLength));
   };
 
   private forgetEmissions(): void {

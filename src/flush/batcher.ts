@@ -1,9 +1,12 @@
 // Accumulates ring records of one pipeline into one growing buffer: since concatenated
 // requests of one type form one valid request, a batch costs one copy per record.
-// Per-batch garbage is kept down two ways: a new batch starts at the size the last one
-// reached (no doubling-and-copying on the way to 4 MiB), and buffers of delivered batches
-// come back through recycle() when nothing downstream can still hold them.
+// Per-batch garbage is kept down three ways: a new batch starts at the size the last one
+// reached (no doubling-and-copying on the way to 4 MiB), buffers of delivered batches come
+// back through recycle() when nothing downstream can still hold them, and every buffer is of a
+// size class (size-class.ts), so a spare fits the next batch although batches vary in size.
 import type { Batch, Signal } from '../component.js';
+import { sizeClass } from '../buffers/size-class.js';
+import { SpareBuffers } from '../buffers/spare-buffers.js';
 
 export interface CutBatch extends Batch {
   /** receive time of the oldest record, for the end-to-end flush latency */
@@ -24,8 +27,7 @@ export class Batcher {
   /** size of the last cut batch: the next one likely needs as much */
   private lastCut = 0;
   /** buffers of delivered batches, ready for reuse (at most SPARES, SPARE_BATCHES × max batch bytes) */
-  private readonly spares: Uint8Array[] = [];
-  private spareBytes = 0;
+  private readonly spares: SpareBuffers;
   private readonly owned = new WeakSet<ArrayBufferLike>();
   /**
    * when the oldest record of the current batch was received (flush_interval runs from
@@ -39,6 +41,7 @@ export class Batcher {
     private readonly maxBatchBytes: number,
   ) {
     this.buf = new Uint8Array(0);
+    this.spares = new SpareBuffers(SPARES, SPARE_BATCHES * maxBatchBytes);
   }
 
   get bytes(): number {
@@ -58,8 +61,11 @@ export class Batcher {
       // a spare as large as the last batch will do; a new buffer gets a quarter more room
       if (this.buf.length < payload.length) this.buf = this.take(Math.max(payload.length, Math.min(this.maxBatchBytes, this.lastCut)), Math.max(64 * 1024, Math.min(this.maxBatchBytes, Math.max(payload.length * 4, this.lastCut + (this.lastCut >> 2))), payload.length));
     } else if (this.len + payload.length > this.buf.length) {
-      const next = this.alloc(Math.min(Math.max(this.buf.length * 2, this.len + payload.length), Math.max(this.maxBatchBytes, this.len + payload.length)));
+      const need = this.len + payload.length;
+      const next = this.take(need, Math.min(this.buf.length * 2, Math.max(this.maxBatchBytes, need)));
       next.set(this.buf.subarray(0, this.len));
+      // never handed out: the outgrown buffer is a spare at once
+      this.keep(this.buf);
       this.buf = next;
     }
     this.buf.set(payload, this.len);
@@ -102,33 +108,32 @@ export class Batcher {
    */
   recycle(data: Uint8Array): void {
     if (data.byteOffset !== 0 || !this.owned.has(data.buffer)) return;
-    const whole = new Uint8Array(data.buffer);
-    if (whole.length * 2 < this.lastCut) return; // too small to be worth keeping
-    if (this.spares.length >= SPARES || this.spareBytes + whole.length > Math.max(SPARE_BATCHES * this.maxBatchBytes, whole.length)) return;
-    this.spares.push(whole);
-    this.spareBytes += whole.length;
+    this.keep(new Uint8Array(data.buffer));
   }
 
+  /** Keeps a buffer nothing reads as a spare (within the spares' bounds). */
+  private keep(whole: Uint8Array): void {
+    if (whole.length * 2 < this.lastCut) return; // too small to be worth keeping
+    this.spares.keep(whole);
+  }
+
+  /**
+   * The smallest spare of at least `need` bytes, else a new buffer of `size` or more (its size
+   * class). Spares too small stay: batches vary, and the next one may fit them.
+   */
   private take(need: number, size: number): Uint8Array {
-    for (let i = 0; i < this.spares.length; i++) {
-      if (this.spares[i]!.length >= need) {
-        const b = this.spares.splice(i, 1)[0]!;
-        this.spareBytes -= b.length;
-        return b;
-      }
-    }
-    // none fits (batches grew): let these go rather than keep memory nothing takes
-    this.spares.length = 0;
-    this.spareBytes = 0;
-    return this.alloc(size);
+    return this.spares.take(need) ?? this.alloc(Math.max(need, size));
   }
 
   private alloc(n: number): Uint8Array {
-    const b = new Uint8Array(n);
+    // a record larger than a batch gets its own size; batches get their class (at most the cap)
+    const b = new Uint8Array(n > this.maxBatchBytes ? n : Math.min(sizeClass(n, MIN_BUFFER), Math.max(this.maxBatchBytes, MIN_BUFFER)));
     this.owned.add(b.buffer);
     return b;
   }
 }
+
+const MIN_BUFFER = 64 * 1024;
 
 // Delivered batches come back one by one without fusion, a tick's worth at a time with it
 // (fusion emits held traces every 200 ms at most, each freeing the batches they came in: at

@@ -1,5 +1,6 @@
 // A growable protobuf writer. Nested messages are written in place and their length
 // prefix inserted on `join`, so a whole request is built in one buffer.
+import { sizeClass } from '../buffers/size-class.js';
 
 // Buffer's internal writer works on any Uint8Array and avoids allocating an encoded copy.
 const utf8Write = (Buffer.prototype as unknown as { utf8Write(this: Uint8Array, s: string, offset: number, length: number): number }).utf8Write;
@@ -27,9 +28,9 @@ export class ProtoWriter {
 
   private ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
+    // the next size class (×1.33 or ×1.5), or the class of what is needed: a buffer handed back
+    // for reuse then fits the next request of about this size (see size-class.ts)
+    const next = new Uint8Array(sizeClass(Math.max(this.pos + n, this.buf.length + 1)));
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
     this.view = new DataView(next.buffer);
@@ -212,12 +213,12 @@ export class ProtoWriter {
 
   /**
    * The bytes written, not copied; the writer starts over in a new buffer sized for as much
-   * again (not the grown capacity: untouched capacity still counts as external memory to V8),
-   * or in `next` (a buffer handed back for reuse) when that holds as much.
+   * again (its size class, not the grown capacity: untouched capacity still counts as external
+   * memory to V8), or in `next` (a buffer handed back for reuse) when that holds as much.
    */
   detach(next?: Uint8Array): Uint8Array {
     const out = this.buf.subarray(0, this.pos);
-    this.buf = next !== undefined && next.byteOffset === 0 && next.length >= this.pos && next.buffer !== out.buffer ? next : new Uint8Array(Math.max(1024, this.pos + (this.pos >> 3)));
+    this.buf = next !== undefined && next.byteOffset === 0 && next.length >= this.pos && next.buffer !== out.buffer ? next : new Uint8Array(sizeClass(this.pos + (this.pos >> 3)));
     this.view = new DataView(this.buf.buffer);
     this.pos = 0;
     this.stack.length = 0;

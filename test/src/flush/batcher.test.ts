@@ -53,7 +53,7 @@ test('recycled buffers are reused; foreign ones are ignored; a held batch is nev
 test('batches handed back together (fusion frees a tick of them at once) are all reused; spares stay bounded', () => {
   const b = new Batcher('traces', 1024 * 1024); // spares hold four full batches' worth at most
   const cut = (fill: number): Uint8Array => {
-    b.add(rec(100_000, fill), 1, 0, 0);
+    b.add(rec(75_000, fill), 1, 0, 0);
     return b.cut(0).data;
   };
   const first = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(cut);
@@ -61,7 +61,7 @@ test('batches handed back together (fusion frees a tick of them at once) are all
   for (const d of first) b.recycle(d);
   const again = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20].map(cut);
   const reused = again.filter((d) => first.some((f) => f.buffer === d.buffer)).length;
-  // each buffer is 400,000 bytes (room for four such records): ten fit in 4 MiB
+  // each buffer is 393,216 bytes (the size class of room for four such records): ten fit in 4 MiB
   assert.equal(reused, 10);
   again.forEach((d, i) => assert.deepEqual([...new Set(d)], [11 + i], 'a reused buffer holds only its new batch'));
   // twenty handed back at once: the spares keep what fits in 4 MiB, the rest go
@@ -78,4 +78,56 @@ test('a record that overflows a batch opens the next one at the cut, not at its 
   assert.ok(b.add(rec(600, 2), 1, 20, 900)); // read late (a backlog): cuts the first batch
   // dated from its receive time (20) the new batch would be due at once, one record in it
   assert.equal(b.openedAt, 900);
+});
+
+test('batches that vary in size, handed back seconds later a tick at a time (fusion), stop allocating once warm', () => {
+  // a steady load as fusion sees it: batches of 20–28 records (±17 % around the mean), each held
+  // for 40 batches (2 s of 50 ms windows), then handed back four at a time (a 200 ms tick)
+  const b = new Batcher('traces', 4 * 1024 * 1024);
+  let seed = 7;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const held: { data: Uint8Array; fill: number }[] = [];
+  const seen = new Set<ArrayBufferLike>();
+  let newAfterWarmUp = 0;
+  for (let i = 0; i < 600; i++) {
+    const fill = i % 251;
+    const records = 20 + Math.floor(random() * 9);
+    for (let r = 0; r < records; r++) b.add(rec(10_000, fill), 1, 0, 0);
+    const data = b.cut(0).data;
+    assert.equal(data.length, records * 10_000);
+    if (!seen.has(data.buffer)) {
+      seen.add(data.buffer);
+      if (i >= 200) newAfterWarmUp++;
+    }
+    held.push({ data, fill });
+    if (held.length >= 44) {
+      for (const h of held.splice(0, 4)) {
+        // nothing wrote into a batch while it was held (an outgrown buffer is reused, not this)
+        assert.deepEqual([...new Set(h.data)], [h.fill]);
+        b.recycle(h.data);
+      }
+    }
+  }
+  assert.equal(newAfterWarmUp, 0, `${newAfterWarmUp} buffers allocated after warm-up (${seen.size} in all)`);
+});
+
+test('a batch that outgrows its buffer moves to a larger one; the smaller one serves a later batch', () => {
+  const b = new Batcher('traces', 4 * 1024 * 1024);
+  for (let i = 0; i < 10; i++) b.add(rec(10_000, 1), 1, 0, 0);
+  b.cut(0); // the next batch gets room for 125,000 bytes: 131,072 (its class)
+  b.add(rec(10_000, 2), 1, 0, 0);
+  const small = (b as unknown as { buf: Uint8Array }).buf.buffer;
+  assert.equal(small.byteLength, 131_072);
+  for (let i = 0; i < 29; i++) b.add(rec(10_000, 2), 1, 0, 0);
+  const big = b.cut(0);
+  assert.notEqual(big.data.buffer, small);
+  assert.equal(big.data.length, 300_000);
+  // the next batch starts at the big one's size (in a new buffer); the one after a small batch
+  // fits the outgrown buffer, the smallest spare that does, and the big batch is untouched
+  for (let i = 0; i < 11; i++) b.add(rec(10_000, 3), 1, 0, 0);
+  assert.notEqual((b as unknown as { buf: Uint8Array }).buf.buffer, small);
+  b.cut(0); // 110,000 bytes: the first batch's 65,536-byte buffer (outgrown too) is too small
+  b.add(rec(10_000, 4), 1, 0, 0);
+  assert.equal((b as unknown as { buf: Uint8Array }).buf.buffer, small);
+  assert.deepEqual([...new Set(big.data)], [2]);
 });
