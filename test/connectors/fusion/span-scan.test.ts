@@ -87,13 +87,29 @@ describe('span scanner attributes', () => {
 });
 
 describe('one-pass span reading', () => {
+  test('lengths of one and two bytes stay on the one-pass path; three bytes leave it', () => {
+    const q = new QuickSpan();
+    const read = (bytes: number[]): boolean => q.read(new Uint8Array(bytes), 0, bytes.length);
+    // a long prompt in an attribute, a long name: two-byte lengths, read in one pass
+    assert.ok(read(span(1, [kv('gen_ai.prompt', strValue('p'.repeat(3000))), kv('pytorch.category', strValue('c'.repeat(140)))])));
+    assert.equal(q.category, 'c'.repeat(140));
+    assert.ok(read([...ld(5, utf8('n'.repeat(16_000))), ...ld(9, kv('gpu.uuid', strValue('GPU-7')))]));
+    assert.equal(q.gpuUuid, 'GPU-7');
+    // beyond 16 KiB: the general readers take the span
+    assert.equal(read(span(2, [kv('gen_ai.prompt', strValue('p'.repeat(17_000)))])), false);
+    assert.equal(read(ld(5, utf8('n'.repeat(17_000)))), false);
+  });
+
   test('random spans: the one-pass reader keeps what the general readers keep, field by field', () => {
     const r = rng(42);
     const pick = <T>(list: T[]): T => list[Math.floor(r() * list.length)]!;
     const bytes = (n: number): number[] => Array.from({ length: n }, () => Math.floor(r() * 256));
     const fixed = (field: number, wt: 1 | 5): number[] => [...varint((field << 3) | wt), ...bytes(wt === 1 ? 8 : 4)];
-    const value = (): number[] => (r() < 0.6 ? strValue(pick(['GPU-1', 'kernel', '', 'x'.repeat(140)])) : intValue(Math.floor(r() * 100_000)));
-    const key = (): string => pick(['gpu.uuid', 'process.pid', 'pytorch.category', 'kineto.category', 'http.route', 'gpu.uuidx']);
+    // values with lengths of one, two and (rarely: beyond the one-pass reader) three bytes
+    const value = (): number[] =>
+      r() < 0.6 ? strValue(pick(['GPU-1', 'kernel', '', 'x'.repeat(140), 'y'.repeat(3000), ...(r() < 0.05 ? ['z'.repeat(17_000)] : [])])) : intValue(Math.floor(r() * 100_000));
+    // keys of a joined key's length that differ in one byte, too
+    const key = (): string => pick(['gpu.uuid', 'process.pid', 'pytorch.category', 'kineto.category', 'http.route', 'gpu.uuidx', 'process.pix', 'gpu_uuid', 'kineto.categorx']);
     const status = (): number[] => {
       const parts: number[][] = [];
       const n = Math.floor(r() * 3);
@@ -115,7 +131,7 @@ describe('one-pass span reading', () => {
       () => ld(1, bytes(pick([16, 16, 16, 8, 0]))),
       () => ld(2, bytes(8)),
       () => ld(4, pick([bytes(8), Array(8).fill(0), []])),
-      () => ld(5, utf8(pick(['op', 'n'.repeat(200)]))),
+      () => ld(5, utf8(pick(['op', 'n'.repeat(200), 'm'.repeat(20_000)]))),
       () => [(6 << 3) | 0, ...varint(Math.floor(r() * 300))],
       () => fixed(7, 1),
       () => fixed(8, 1),
