@@ -65,11 +65,7 @@ function writeOutlineRun(b: TracesBuilder, s: HeldSpan): boolean {
   const w = b.w;
   w.key(SPAN_ENTRY);
   w.varint(n);
-  w.reserve(n);
-  const out = w.buf;
-  let p = w.pos;
-  for (let i = from; i < to; i++) out[p++] = buf[i]!;
-  w.pos = p;
+  w.rawFrom(buf, from, to);
   b.items++;
   return true;
 }

@@ -1,5 +1,6 @@
 // A growable protobuf writer. Nested messages are written in place and their length
 // prefix inserted on `join`, so a whole request is built in one buffer.
+import { copyBytes } from '../buffers/copy-bytes.js';
 import { sizeClass } from '../buffers/size-class.js';
 
 // Buffer's internal writer works on any Uint8Array and avoids allocating an encoded copy.
@@ -153,10 +154,9 @@ export class ProtoWriter {
     const n = end - start;
     this.ensure(n);
     const buf = this.buf;
-    if (n <= 64) {
-      let p = this.pos;
-      for (let i = start; i < end; i++) buf[p++] = b[i]!;
-      this.pos = p;
+    // a span's outline or ids: a copy in JS; beyond, `set` (a Buffer's subarray alone costs more)
+    if (n <= 128) {
+      this.pos = copyBytes(buf, this.pos, b, start, end);
     } else {
       buf.set(b.subarray(start, end), this.pos);
       this.pos += n;
