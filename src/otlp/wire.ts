@@ -61,6 +61,8 @@ export class Reader {
   /** A varint as a JS number (exact up to 2^53; larger values lose low bits, never throw). */
   varint(): number {
     const b = this.buf;
+    // most varints read (tags, lengths of small fields) are one byte
+    if (this.pos < this.end && b[this.pos]! < 0x80) return b[this.pos++]!;
     let result = 0;
     let mul = 1;
     for (let i = 0; i < 10; i++) {
