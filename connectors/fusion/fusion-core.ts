@@ -32,7 +32,7 @@ import { SpanPool } from './span-pool.js';
 import { IntStack } from './int-stack.js';
 import { SpanGroups } from './span-groups.js';
 import { SpanScanner, spanFromFields } from './span-scan.js';
-import { TraceIdTable, word } from './trace-id-table.js';
+import { HeldIdIndex } from './held-id-index.js';
 
 export type EmitReason = 'window' | 'root' | 'evicted' | 'shutdown';
 
@@ -80,13 +80,10 @@ const OUT_SPARES = 2;
 
 export class FusionCore {
   /**
-   * trace id → its slot in `traces`; an entry is current only while the slot holds that id
-   * (heldAt): emitted traces' entries are not deleted (a probe into a cold table per trace)
-   * but dropped by the table's next rebuild
+   * trace id → its slot in `traces`, and by slot the held trace's id as four words (`ids.words`);
+   * a trace's entry leaves with it
    */
-  private readonly ids = new TraceIdTable(1024, undefined, (v, w, at) => this.heldWords(v, w, at));
-  /** by slot: the held trace's id as four words (see `word`), for heldAt without the object */
-  private slotIds = new Int32Array(4 * 1024);
+  private readonly ids = new HeldIdIndex();
   /** by slot; a slot's object is reused by the next trace given that slot */
   private readonly traces: HeldTrace[] = [];
   private readonly freeSlots = new IntStack();
@@ -184,15 +181,10 @@ export class FusionCore {
       let t: HeldTrace | undefined;
       if (last !== undefined && sameId(last.idBuf, last.idAt, idBuf, idAt)) t = last;
       else {
-        // the slot a new trace would take, entered in the id table by the same probe that misses
+        // the slot a new trace would take, entered in the id index by the same probe that misses
         const free = this.freeSlots.size > 0 ? this.freeSlots.peek() : this.traces.length;
-        const v = this.ids.getOrSet(idBuf, idAt, free);
-        if (this.heldAt(v, idBuf, idAt)) t = this.traces[v]!;
-        else {
-          // a stale entry (a straggler of an emitted trace) points elsewhere: now to the new slot
-          if (v >= 0) this.ids.set(idBuf, idAt, free);
-          t = this.newTrace(idBuf, idAt, now);
-        }
+        const v = this.ids.getOrAdd(idBuf, idAt, free);
+        t = v >= 0 ? this.traces[v]! : this.newTrace(free, idBuf, idAt, now);
       }
       // each trace the batch feeds keeps the batch's acknowledgements open (counted once)
       if (t !== last && batch !== undefined && t.holdBatch(batch)) batch.traces++;
@@ -215,21 +207,16 @@ export class FusionCore {
     this.enforceBounds();
   }
 
-  private newTrace(buf: Uint8Array, at: number, now: number): HeldTrace {
-    const slot = this.freeSlots.size > 0 ? this.freeSlots.pop() : this.traces.length;
+  /** A trace in `slot` (the free slot addSpans entered in the id index with the id). */
+  private newTrace(slot: number, buf: Uint8Array, at: number, now: number): HeldTrace {
+    if (this.freeSlots.size > 0) this.freeSlots.pop();
     let t = this.traces[slot];
     if (t === undefined) {
       this.traces.push((t = new HeldTrace(slot)));
       if (slot === this.orderPos.length) this.growSlots();
     }
     t.reset(buf, at, now);
-    const k = slot * 4;
-    this.slotIds[k] = word(buf, at);
-    this.slotIds[k + 1] = word(buf, at + 4);
-    this.slotIds[k + 2] = word(buf, at + 8);
-    this.slotIds[k + 3] = word(buf, at + 12);
     this.deadlines[slot] = now + this.cfg.decisionWaitMs;
-    // addSpans entered it in the id table already (getOrSet), with this slot
     this.heldCount++;
     this.appendOrder(t);
     // logs that came first join now
@@ -250,26 +237,7 @@ export class FusionCore {
     return v >= 0 && v < this.orderPos.length && this.orderPos[v]! >= 0;
   }
 
-  /** Slot v holds a trace whose id is the four words at w[at, at + 4). */
-  private heldWords(v: number, w: Int32Array, at: number): boolean {
-    if (!this.slotHeld(v)) return false;
-    const ids = this.slotIds;
-    const k = v * 4;
-    return ids[k] === w[at] && ids[k + 1] === w[at + 1] && ids[k + 2] === w[at + 2] && ids[k + 3] === w[at + 3];
-  }
-
-  /** Slot v holds the trace whose id is buf[at, at + 16). */
-  private heldAt(v: number, buf: Uint8Array, at: number): boolean {
-    if (!this.slotHeld(v)) return false;
-    const ids = this.slotIds;
-    const k = v * 4;
-    return ids[k] === word(buf, at) && ids[k + 1] === word(buf, at + 4) && ids[k + 2] === word(buf, at + 8) && ids[k + 3] === word(buf, at + 12);
-  }
-
   private growSlots(): void {
-    const ids = new Int32Array(this.slotIds.length * 2);
-    ids.set(this.slotIds);
-    this.slotIds = ids;
     const pos = new Int32Array(this.orderPos.length * 2).fill(-1);
     pos.set(this.orderPos);
     this.orderPos = pos;
@@ -322,7 +290,7 @@ export class FusionCore {
   /** The held trace for a log's trace key, if any. */
   private heldByKey(key: string): HeldTrace | undefined {
     if (this.heldCount === 0 || key.length !== 16) return undefined;
-    const v = this.ids.getKey(key);
+    const v = this.ids.findKey(key);
     if (!this.slotHeld(v)) return undefined;
     const t = this.traces[v]!;
     return t.key === key ? t : undefined;
@@ -526,7 +494,8 @@ export class FusionCore {
     const remember = this.cfg.lateWindowMs > 0;
     for (let i = 0; i < n; i++) {
       const t = traces[i]!;
-      if (remember) this.late.remember(this.slotIds, t.slot * 4, seq, now);
+      if (remember) this.late.remember(this.ids.words, t.slot * 4, seq, now);
+      this.ids.release(t.slot);
       // the output holds copies of the spans: the trace's objects serve the next ones
       this.pool.release(t.spans);
       t.release();

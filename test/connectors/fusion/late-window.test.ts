@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { createDefaultConfig } from '../../../connectors/fusion/config.js';
 import { FusionCore } from '../../../connectors/fusion/fusion-core.js';
 import { LateWindow } from '../../../connectors/fusion/late-window.js';
-import { word } from '../../../connectors/fusion/trace-id-table.js';
+import { word } from '../../../connectors/fusion/id-hash.js';
 import { decodeRequest, encodeRequest } from '../../../src/otlp/index.js';
 import { HealthRegistry } from '../../../src/telemetry/health.js';
 import { PromMetrics } from '../../../src/telemetry/registry.js';
