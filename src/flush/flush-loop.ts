@@ -95,6 +95,7 @@ export class FlushLoop {
       const backlog = read > 0 && this.ring.drainLimited;
       const interval = this.buffer.flushIntervalMs;
       this.batchers.forEach((b, pi) => {
+        b.trimSpares(now);
         if (b.bytes === 0) return;
         const due = b.openedAt + (backlog ? 2 * interval : interval);
         if (due <= now || this.draining) this.dispatch(pi, b.cut(now), this.draining ? 'shutdown' : 'timeout');

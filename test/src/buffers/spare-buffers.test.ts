@@ -35,3 +35,27 @@ test('bounds: count and bytes; a larger buffer displaces smaller spares, a small
   s.keep(huge);
   assert.equal(s.take(40_000), huge);
 });
+
+test('grace: spares over the bounds stay until they have been spare graceMs, then the smallest go', () => {
+  const s = new SpareBuffers(2, 1 << 20, 1000);
+  const [a, b, c, d] = [new Uint8Array(100), new Uint8Array(400), new Uint8Array(300), new Uint8Array(200)];
+  s.keep(a, 0);
+  s.keep(b, 0);
+  s.keep(c, 500);
+  s.keep(d, 900); // four over a bound of two: within their grace, all stay
+  assert.deepEqual([s.count, s.bytes], [4, 1000]);
+  s.trim(999);
+  assert.equal(s.count, 4);
+  s.trim(1000); // a and b are past their grace: a (the smaller) goes, then b, as c and d are not
+  assert.deepEqual([s.count, s.bytes], [2, 500]);
+  assert.equal(s.take(250), c);
+  assert.equal(s.take(150), d);
+  // a spare taken and kept again starts its grace anew
+  s.keep(a, 2000);
+  s.keep(b, 2000);
+  s.keep(c, 2500);
+  s.trim(2999);
+  assert.equal(s.count, 3);
+  s.trim(3000);
+  assert.deepEqual([s.count, s.bytes], [2, 700], 'the smallest past its grace (a) went');
+});

@@ -64,11 +64,32 @@ test('batches handed back together (fusion frees a tick of them at once) are all
   // each buffer is 393,216 bytes (the size class of room for four such records): ten fit in 4 MiB
   assert.equal(reused, 10);
   again.forEach((d, i) => assert.deepEqual([...new Set(d)], [11 + i], 'a reused buffer holds only its new batch'));
-  // twenty handed back at once: the spares keep what fits in 4 MiB, the rest go
+  // twenty handed back at once: over the bounds, all stay for the grace period (a pause in
+  // traffic: the next burst needs them again) ...
   const more = Array.from({ length: 10 }, (_, i) => cut(21 + i));
   for (const d of [...again, ...more]) b.recycle(d);
+  assert.equal(b.spareCount, 20);
+  b.trimSpares(Date.now() + 1000);
+  assert.equal(b.spareCount, 20, 'within the grace period');
+  // ... then the spares keep what fits in 4 MiB, the rest go
+  b.trimSpares(Date.now() + 10_000);
+  assert.equal(b.spareCount, 10);
   const third = Array.from({ length: 20 }, (_, i) => cut(31 + i));
   assert.equal(third.filter((d) => again.some((f) => f.buffer === d.buffer) || more.some((f) => f.buffer === d.buffer)).length, 10);
+});
+
+test('a burst after a pause reuses every buffer the last one gave back, while within the grace period', () => {
+  const b = new Batcher('traces', 1024 * 1024);
+  const cut = (fill: number): Uint8Array => {
+    b.add(rec(200_000, fill), 1, 0, 0);
+    return b.cut(0).data;
+  };
+  // 40 batches in flight at once (fusion's window), far over the bounds (16, 4 MiB)
+  const burst = Array.from({ length: 40 }, (_, i) => cut(i));
+  for (const d of burst) b.recycle(d);
+  b.trimSpares(Date.now() + 5000);
+  const next = Array.from({ length: 40 }, (_, i) => cut(100 + i));
+  assert.equal(next.filter((d) => burst.some((f) => f.buffer === d.buffer)).length, 40, 'no new buffer');
 });
 
 test('a record that overflows a batch opens the next one at the cut, not at its receive time', () => {
