@@ -191,6 +191,11 @@ export interface Connector extends Component {
    */
   consume(batch: Batch): Promise<void>;
   /**
+   * Told before start, once per pipeline that lists it as an exporter: that batches of `signal`
+   * will come. A connector told nothing assumes any signal may.
+   */
+  fedWith?(signal: Signal): void;
+  /**
    * True when the connector keeps views of a consumed batch only under `batch.hold` (retained
    * while it reads them): the batch's buffer can then be reused once it let go.
    */

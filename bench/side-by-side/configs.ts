@@ -33,7 +33,9 @@ function oursExporters(o: Output): { yaml: string; ids: string[] } {
 
 // ATC_BENCH_OURS_YAML: top-level YAML appended to ours (a developer's what-if, e.g.
 // `buffer: { flush_interval: 200ms }`); ATC_BENCH_FUSION_EXTRA: settings appended inside ours'
-// fusion connector (e.g. `, max_traces: 400000`). Never set in the reported runs.
+// fusion connector (e.g. `, max_traces: 400000`); ATC_BENCH_FUSION_LOGS=1: a logs pipeline
+// feeds fusion too (no logs are sent: fusion then keeps its late window, as where logs come).
+// None is set in the reported runs unless their text says so.
 // Fusion: every span of the load is its own trace and has a parent (no root), so with the
 // default rootless_wait (30 s) fusion would hold 30 s of load (up to max_traces, then early
 // emits); 2 s holds each trace as long as decision_wait does.
@@ -52,7 +54,7 @@ ${process.env['ATC_BENCH_OURS_YAML'] ?? ''}
 service:
   telemetry: { metrics: { endpoint: "127.0.0.1:${ports.telemetry}" }, logs: { level: warn } }
   pipelines:
-${opts.fusion ? `    traces/in: { receivers: [otlp], exporters: [fusion] }\n    traces: { receivers: [fusion], exporters: [${tracesExporters.join(', ')}] }` : `    traces: { receivers: [otlp], exporters: [${tracesExporters.join(', ')}] }`}
+${opts.fusion ? `    traces/in: { receivers: [otlp], exporters: [fusion] }\n    traces: { receivers: [fusion], exporters: [${tracesExporters.join(', ')}] }${process.env['ATC_BENCH_FUSION_LOGS'] === '1' ? '\n    logs/in: { receivers: [otlp], exporters: [fusion] }' : ''}` : `    traces: { receivers: [otlp], exporters: [${tracesExporters.join(', ')}] }`}
 ${o.kind === 'idle-all' ? `    metrics: { receivers: [otlp], exporters: [${ex.ids.join(', ')}] }\n` : ''}`;
 }
 

@@ -58,7 +58,7 @@ export const FUSION_FIELDS = fieldTable({
   max_traces: { type: 'integer', default: d.maxTraces, min: 1, doc: 'Traces held at most; beyond, the oldest go out early (counted, never dropped).' },
   max_bytes: { type: 'bytes', default: d.maxBytes, min: 1024 * 1024, doc: 'Bytes held at most; beyond, the oldest traces go out early.' },
   gpu_retention: { type: 'duration', default: d.gpuRetentionMs, min: 1000, doc: 'Keep GPU samples and events this long (must cover decision_wait plus span durations).' },
-  late_window: { type: 'duration', default: d.lateWindowMs, min: 0, doc: 'Remember emitted traces this long, to send late logs as follow-up fragments.' },
+  late_window: { type: 'duration', default: d.lateWindowMs, min: 0, doc: 'Remember emitted traces this long, to send late logs as follow-up fragments (only while a logs pipeline feeds fusion: without one no late log can come).' },
   late_window_bytes: { type: 'bytes', default: d.lateWindowBytes, min: 0, doc: 'Bytes kept of emitted traces for late logs at most (ids, names, times, resource and scope: ~80 B per span); beyond, the oldest are forgotten early (counted).' },
   rootless_wait: { type: 'duration', default: d.rootlessWaitMs, min: 0, doc: 'A trace whose root span has not arrived is held at least this long after its first span.' },
   log_wait: { type: 'duration', default: d.logWaitMs, min: 0, doc: 'Logs that arrive before any span of their trace wait this long for the spans.' },

@@ -43,7 +43,16 @@ export class FusionConnector implements Connector {
     if (signal === 'traces' || signal === 'logs') this.outputs[signal].push(emit);
   }
 
+  /** signals the pipelines it exports for carry (empty: not told, any may come) */
+  private readonly fed = new Set<Signal>();
+
+  fedWith(signal: Signal): void {
+    this.fed.add(signal);
+  }
+
   async start(): Promise<void> {
+    // no logs pipeline feeds it: no late log can come, so nothing is remembered for one
+    if (this.fed.size > 0 && !this.fed.has('logs')) this.core.keepLateWindow(false);
     this.timer = setInterval(() => this.core.tick(), this.core.tickMs);
   }
 
@@ -64,6 +73,7 @@ export class FusionConnector implements Connector {
         return Promise.resolve();
       case 'logs':
         // logs are read, not held for delivery: the logs pipeline's exporters deliver them
+        this.core.keepLateWindow(true);
         this.core.addLogs(batch.data);
         break;
       case 'metrics':

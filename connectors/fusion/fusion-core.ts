@@ -4,10 +4,10 @@
 // to the callbacks given: enriched traces, fused documents, anomaly log records.
 // A batch's acknowledgements stay open while a trace it fed is held
 // (docs/delivery-guarantees.md): each emission carries a share of every batch its traces came in.
-// Per-trace state lives in reused objects indexed by slot, found through a typed-array table
-// keyed on the 16 trace id bytes (trace-id-table.ts). Emitting a trace leaves its entry in the
-// table, stale (a lookup checks that the slot still holds that id; the table drops stale entries
-// when it next rebuilds), and the late window (late-window.ts) remembers the emission it left in.
+// Per-trace state lives in reused objects indexed by slot, found through an index of hashes and
+// slots (held-id-index.ts). Emitting a trace leaves its entry there, stale (the index drops
+// stale entries when it next rebuilds), and the late window (late-window.ts) remembers the
+// emission it left in, when logs may come.
 import { randomBytes } from 'node:crypto';
 import { AckSet } from '../../src/acks/ack-set.js';
 import { BufferHold } from '../../src/buffers/buffer-hold.js';
@@ -108,6 +108,8 @@ export class FusionCore {
    * emission's outline for its trace's spans.
    */
   private readonly late: LateWindow;
+  /** whether emissions go into the late window (late_window > 0, and logs may come: see keepLateWindow) */
+  private remembers: boolean;
   private emissionSeq = 0;
   readonly gpu: GpuState;
   private readonly anomalies: AnomalyDetector | undefined;
@@ -144,6 +146,7 @@ export class FusionCore {
   ) {
     this.gpu = new GpuState(cfg.gpuRetentionMs, now);
     this.late = new LateWindow(cfg.lateWindowMs, cfg.lateWindowBytes);
+    this.remembers = cfg.lateWindowMs > 0;
     this.anomalies = cfg.anomaly.enabled ? new AnomalyDetector(cfg.anomaly.metrics, cfg.anomaly.factor, cfg.anomaly.window) : undefined;
     this.logScan = { filter: new LogAttributeFilter(cfg.logEvents), maxBodyBytes: cfg.logEvents.maxBodyBytes };
   }
@@ -299,6 +302,19 @@ export class FusionCore {
   /** The emission a trace last left in, while remembered. */
   private emittedByKey(key: string): Emission | undefined {
     return key.length === 16 ? this.late.find(key) : undefined;
+  }
+
+  /**
+   * Whether to keep the late window: not when no logs can come (fusion fed by traces and
+   * metrics pipelines only), where remembering each emitted span's outline was ~10 % of
+   * fusion's work and up to late_window_bytes of memory for nothing. Turned on again (from then
+   * on) if logs do come; never on with late_window 0.
+   */
+  keepLateWindow(keep: boolean): void {
+    const on = keep && this.cfg.lateWindowMs > 0;
+    if (on === this.remembers) return;
+    this.remembers = on;
+    if (!on) this.late.clear();
   }
 
   /** bytes the late window holds (outlines of emitted traces) */
@@ -487,11 +503,11 @@ export class FusionCore {
     const seq = this.emissionSeq++;
     const freed = this.freedHolds;
     const acks = this.takeAcks(traces, n, seq, freed);
-    writeTraces(out, this.builder, this.cfg.lateWindowMs > 0 ? this.outline : undefined, this.groups, n);
+    const remember = this.remembers;
+    writeTraces(out, this.builder, remember ? this.outline : undefined, this.groups, n);
     // handed on, not copied: the builder goes on in a buffer an earlier request gave back
     const request = this.builder.finishDetached(this.outSpares.take(this.builder.w.pos));
     const hold = new BufferHold(request, this.takeBack);
-    const remember = this.cfg.lateWindowMs > 0;
     for (let i = 0; i < n; i++) {
       const t = traces[i]!;
       if (remember) this.late.remember(this.ids.words, t.slot * 4, seq, now);

@@ -79,9 +79,11 @@ export function buildPipelines(cfg: CollectorConfig, logger: Logger, metrics: Me
     const keepsViews = p.exporters.some((id) => cfg.connectors.has(id) && connector(id).retainsHolds !== true);
     return chainPipeline({ id: p.id, signal: p.signal, processors: procs, exporters: exps, keepsViews }, metrics, logger);
   });
-  // the receiver side: a connector emits into every pipeline that lists it as a receiver
+  // the receiver side: a connector emits into every pipeline that lists it as a receiver; and
+  // it learns which signals it will be fed
   cfg.pipelines.forEach((p, i) => {
     for (const id of p.receivers) if (cfg.connectors.has(id)) connector(id).connect(p.signal, pipelines[i]!.entry);
+    for (const id of p.exporters) if (cfg.connectors.has(id)) connector(id).fedWith?.(p.signal);
   });
   return { pipelines, exporters, processors: [...processors.values()], connectors: shutdownOrder(cfg, connectors) };
 }
