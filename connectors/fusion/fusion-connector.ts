@@ -21,6 +21,8 @@ export class FusionConnector implements Connector {
   private timer: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<Promise<void>>();
   private stopped = false;
+  /** signals the pipelines it exports for carry (empty: not told, any may come) */
+  private readonly fed = new Set<Signal>();
 
   constructor(
     cfg: FusionConfig,
@@ -42,9 +44,6 @@ export class FusionConnector implements Connector {
   connect(signal: Signal, emit: Emit): void {
     if (signal === 'traces' || signal === 'logs') this.outputs[signal].push(emit);
   }
-
-  /** signals the pipelines it exports for carry (empty: not told, any may come) */
-  private readonly fed = new Set<Signal>();
 
   fedWith(signal: Signal): void {
     this.fed.add(signal);

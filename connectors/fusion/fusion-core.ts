@@ -81,7 +81,7 @@ const OUT_SPARES = 2;
 export class FusionCore {
   /**
    * trace id → its slot in `traces`, and by slot the held trace's id as four words (`ids.words`);
-   * a trace's entry leaves with it
+   * a trace that leaves is released there (its entry goes stale)
    */
   private readonly ids = new HeldIdIndex();
   /** by slot; a slot's object is reused by the next trace given that slot */
@@ -235,11 +235,6 @@ export class FusionCore {
     return t;
   }
 
-  /** Slot v holds a trace (not one that left or a free slot). */
-  private slotHeld(v: number): boolean {
-    return v >= 0 && v < this.orderPos.length && this.orderPos[v]! >= 0;
-  }
-
   private growSlots(): void {
     const pos = new Int32Array(this.orderPos.length * 2).fill(-1);
     pos.set(this.orderPos);
@@ -293,10 +288,9 @@ export class FusionCore {
   /** The held trace for a log's trace key, if any. */
   private heldByKey(key: string): HeldTrace | undefined {
     if (this.heldCount === 0 || key.length !== 16) return undefined;
+    // the index answers held slots only, their whole id compared
     const v = this.ids.findKey(key);
-    if (!this.slotHeld(v)) return undefined;
-    const t = this.traces[v]!;
-    return t.key === key ? t : undefined;
+    return v < 0 ? undefined : this.traces[v];
   }
 
   /** The emission a trace last left in, while remembered. */

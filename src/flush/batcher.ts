@@ -122,7 +122,7 @@ export class Batcher {
     this.spares.trim(now);
   }
 
-  /** spare buffers and their bytes (tests) */
+  /** spare buffers held (tests) */
   get spareCount(): number {
     return this.spares.count;
   }
