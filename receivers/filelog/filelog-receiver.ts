@@ -188,15 +188,20 @@ export class FilelogReceiver implements Receiver {
     }
     // E. first poll: checkpointed files not found at a matched path (rotated while we were down)
     if (this.pending) {
+      // Every checkpointed file first, then the rotated files none of them describes: an older
+      // entry's "newer rotated files" include a later entry's file, which must resume at its
+      // offset, not be read again from 0.
+      const resumed: Tracked[] = [];
       for (const e of this.pending) {
         const s = this.findByFingerprint(e);
         if (s && !byIno.has(key(s.dev, s.ino))) {
-          draining.push(s);
+          resumed.push(s);
           byIno.set(key(s.dev, s.ino), s);
           this.ctx.logger.info({ path: s.path, offset: s.offset }, 'filelog: resuming a file rotated while stopped');
-          for (const n of this.newerRotated(s.path, byIno)) draining.push(n);
         }
       }
+      draining.push(...resumed);
+      for (const s of resumed) for (const n of this.newerRotated(s.path, byIno)) draining.push(n);
       this.pending = undefined;
     }
     this.active = nextActive;

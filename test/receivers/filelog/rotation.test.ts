@@ -120,6 +120,47 @@ test('kubelet rename rotation under continuous writing, collector restarted mid-
   assert.ok((await c.service.metrics.value('atc_filelog_rotations_total', { kind: 'rename' })) >= 1);
 });
 
+// The race the test above hit in CI once: stopped while a rotated file was still draining and
+// the live one half read, then the live one rotated too before the restart. Both come back
+// from the checkpoint; the live one must resume at its offset, not be taken for a file
+// "rotated before it was seen" (from 0) because the older entry was resumed first.
+test('restart after two rotations: a file rotated while stopped resumes at its checkpoint, not from its start', { timeout: 30_000 }, async () => {
+  const root = tempDir('atc-filelog-rr-');
+  const cp = tempDir('atc-filelog-cp-');
+  const live = join(root, '0.log');
+  const lines = (from: number, to: number): Buffer => Buffer.concat([...Array(to - from).keys()].map((i) => cri(`line ${from + i}`)));
+  writeFileSync(live, lines(0, 10));
+  const opts = { include: [`${root}/*.log`], start_at: 'beginning', poll_interval: '300ms', checkpoint_dir: cp };
+  const c1 = new Collecting();
+  const one = makeReceiver(opts, c1);
+  await one.r.start();
+  try {
+    await until(() => c1.records.length === 10, 5000);
+    renameSync(live, `${live}.20240501-100000`);
+    appendFileSync(`${live}.20240501-100000`, lines(10, 12)); // the runtime's fd, before its reopen
+    writeFileSync(live, lines(12, 22));
+    // both read by the same poll: the rotated file is still draining when we stop
+    await until(() => c1.records.length === 22, 5000);
+  } finally {
+    await one.r.shutdown();
+  }
+  renameSync(live, `${live}.20240501-100001`);
+  appendFileSync(`${live}.20240501-100001`, lines(22, 23));
+  writeFileSync(live, lines(23, 30));
+  const c2 = new Collecting();
+  const two = makeReceiver(opts, c2);
+  await two.r.start();
+  try {
+    await until(() => c2.records.length >= 8, 5000);
+    await sleep(700);
+  } finally {
+    await two.r.shutdown();
+  }
+  const seq = (c: Collecting): number[] => c.records.map((x) => Number(/^line (\d+)/.exec(String(x.body))![1])).sort((a, b) => a - b);
+  assert.deepEqual(seq(c1), [...Array(22).keys()]);
+  assert.deepEqual(seq(c2), [...Array(8).keys()].map((i) => 22 + i));
+});
+
 test('copytruncate: the copy is read to its end, the truncated file from its start', { timeout: 30_000 }, async () => {
   const root = tempDir('atc-filelog-ct-');
   const file = join(root, 'app.log');
