@@ -1,7 +1,7 @@
 // `bench/side-by-side`: ai-trace-collector against the OpenTelemetry Collector (built with the
 // Collector Builder), same machine, same load, each collector pinned to core 0 and everything
 // else (load generator, Kafka broker, scrape targets) to core 1. Prints tables with ratios.
-//   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion,fusion-rate,cores] [--ours-only] [--half-rate spans/s] [--trials 1]
+//   node dist/bench/side-by-side/index.js [--seconds 8] [--only w1,w2,w3,idle,grpc,fusion,fusion-flat,fusion-rate,cores] [--ours-only] [--half-rate spans/s] [--trials 1]
 // Part of `npm run bench`.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -246,6 +246,10 @@ export async function sideBySideBench(opts: SideBySideOptions = {}): Promise<voi
       // the rows at one fixed rate only (a quicker before/after of fusion's own cost)
       const rate = { ...o, rate: o.halfRate };
       ratios.push((await fusionPairs(`${rate.rate * 100} spans/s`, 'rate', rate, base, rows, trials)).ratio);
+    }
+    if (only.has('fusion-flat')) {
+      // the flat-out rows only (fusion's cost where the flush worker is the bottleneck)
+      ratios.push((await fusionPairs('flat out', '', o, base, rows, trials)).ratio);
     }
     if (only.has('fusion')) {
       const flat = await fusionPairs('flat out', '', o, base, rows, trials);
