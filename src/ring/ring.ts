@@ -9,6 +9,9 @@ import { align8, CONSUMER_BEAT, CONSUMER_WAITING, CONTROL_BYTES, HEAD, HEADER_BY
 // byte and runs at a fifth of memcpy speed.
 const ZEROS = Buffer.alloc(1024 * 1024);
 
+/** the longest one shared wait for space lasts: the waiters' deadlines differ */
+const SPACE_WAIT_MAX_MS = 50;
+
 export type WriteStatus = 'ok' | 'full' | 'too_large';
 
 export interface RingRecord {
@@ -31,6 +34,8 @@ export class Ring {
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
   private readonly u8: Uint8Array;
+  /** this thread's producers' shared wait for space (see waitForSpace) */
+  private spaceWait: Promise<void> | undefined;
 
   /** Creates a new ring of `capacity` bytes (a power of two, at least 4 KiB). */
   static create(capacity: number): Ring {
@@ -103,14 +108,26 @@ export class Ring {
     return 'ok';
   }
 
-  /** Resolves when the consumer has freed space, or after `timeoutMs`. */
-  async waitForSpace(timeoutMs: number): Promise<void> {
+  /**
+   * Resolves when the consumer has freed space, or after `timeoutMs` (a wait already under way
+   * in this thread may end up to SPACE_WAIT_MAX_MS later: callers loop to their deadline).
+   * One wait per thread, shared by its producers: with each of 64 connections waiting on its
+   * own, every release notified 64 waiters (a lock and a task posted each, ~10 % of the flush
+   * worker's time when it was the bottleneck) and each woke to a timer and a retry.
+   */
+  waitForSpace(timeoutMs: number): Promise<void> {
+    return (this.spaceWait ??= this.waitSpaceOnce(Math.min(timeoutMs, SPACE_WAIT_MAX_MS)));
+  }
+
+  private async waitSpaceOnce(timeoutMs: number): Promise<void> {
     const seen = Atomics.load(this.ctl, RELEASES);
     Atomics.add(this.ctl, PRODUCERS_WAITING, 1);
     try {
       await waitOn(this.ctl, RELEASES, seen, timeoutMs);
     } finally {
       Atomics.sub(this.ctl, PRODUCERS_WAITING, 1);
+      // before the waiters resume: one that finds the ring still full waits anew
+      this.spaceWait = undefined;
     }
   }
 

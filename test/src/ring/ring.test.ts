@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
+import { PRODUCERS_WAITING } from '../../../src/ring/layout.js';
 import { Ring } from '../../../src/ring/ring.js';
 
 test('records come out in order with their header fields', () => {
@@ -136,6 +137,40 @@ test('a waiting consumer is woken once the ring holds what it asked for, not by 
   const big = ring.waitForData(ring.capacity, 60_000);
   ring.wakeConsumer();
   await big;
+});
+
+test('producers of one thread waiting for space share one wait: the consumer wakes one sleeper, and every producer gets in', async () => {
+  const ring = Ring.create(4096);
+  const ctl = new Int32Array(ring.sab, 0, 64);
+  const payload = new Uint8Array(1000); // 1,024 bytes with the header: four fill the ring
+  let filled = 0;
+  while (ring.write(1, 0, 1, payload) === 'ok') filled++;
+  assert.equal(filled, 4);
+  const got: number[] = [];
+  let waits = 0;
+  const producer = async (id: number): Promise<void> => {
+    while (ring.write(1, id, 1, payload) !== 'ok') {
+      waits++;
+      await ring.waitForSpace(60_000);
+    }
+    got.push(id);
+  };
+  const producers = Promise.all([...Array(20).keys()].map((id) => producer(100 + id)));
+  await new Promise((r) => setImmediate(r));
+  // 20 producers blocked, one sleeper the consumer sees (each notify is a lock and a task)
+  assert.equal(waits, 20);
+  assert.equal(Atomics.load(ctl, PRODUCERS_WAITING), 1);
+  const drained: number[] = [];
+  while (drained.length < filled + 20) {
+    ring.drain((r) => {
+      drained.push(r.source);
+    }, 1);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await producers;
+  assert.deepEqual([...got].sort((a, b) => a - b), [...Array(20).keys()].map((i) => 100 + i));
+  assert.equal(drained.filter((s) => s >= 100).length, 20);
+  assert.equal(Atomics.load(ctl, PRODUCERS_WAITING), 0);
 });
 
 // Bytes of the ring a test can inspect directly: the records area after the control words.
