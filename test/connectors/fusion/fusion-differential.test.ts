@@ -402,4 +402,24 @@ describe('fusion output against an independent expectation (simulated clock)', (
     const bCall = r.out.find((o) => o.span['spanId'] === b1.id)!.call;
     assert.deepEqual(r.out.filter((o) => o.call === bCall).map((o) => o.span['spanId']), [b1.id]);
   });
+  test('one batch of several resources (one with no spans): a trace with spans in two of them is held and emitted as one', () => {
+    const T1 = hex(0xc1, 32);
+    const T2 = hex(0xc2, 32);
+    const root: SpanIn = { trace: T1, id: hex(0xc10, 16), name: 'POST /generate', start: 900, end: 1000 };
+    const child: SpanIn = { trace: T1, id: hex(0xc11, 16), parent: root.id, name: 'decode', start: 910, end: 990 };
+    const other: SpanIn = { trace: T2, id: hex(0xc20, 16), name: 'GET /health', start: 950, end: 960 };
+    const feed: Feed[] = [{
+      at: 1000,
+      spans: [
+        { resource: resourceOn('node-a'), scope: 'gateway', spans: [root] },
+        { resource: resourceOn('node-b'), scope: 'idle', spans: [] },
+        { resource: resourceOn('node-c'), scope: 'engine', spans: [child, other] },
+      ],
+    }];
+    const r = run(feed, 5000);
+    assertOutput(feed, r.out, new Map());
+    const callOf = (id: string): number => r.out.find((o) => o.span['spanId'] === id)!.call;
+    assert.equal(callOf(root.id), callOf(child.id), 'both spans of T1 leave together');
+    assert.equal(r.out.length, 3);
+  });
 });
