@@ -119,7 +119,7 @@ export class FusionCore {
   private readonly scanner = new SpanScanner(this.pool);
   /** for late logs: spans read back from an emitted request (not pooled: they are dropped) */
   private readonly lateScanner = new SpanScanner();
-  /** per resource of a batch: the scanned spans and where their trace ids are (reused) */
+  /** per batch: the scanned spans and where their trace ids are (reused) */
   private readonly scanned: HeldSpan[] = [];
   private readonly scannedIds: number[] = [];
   /** the output request's buffer (an emission takes it: see emit), and the late window's */
@@ -170,26 +170,12 @@ export class FusionCore {
 
   /** Holds the spans; `acks` (the batch's) stay open until every trace they fed is emitted. */
   addSpans(data: Uint8Array, acks: AckSet = AckSet.none(), hold?: BufferHold): void {
+    const spans = this.scanned;
+    const ids = this.scannedIds;
+    const n = this.scanner.scan(data, spans, ids);
     const now = this.now();
     const batch: HeldBatch | undefined = acks.empty && hold === undefined ? undefined : { acks, traces: 0, mark: -1, hold };
     let last: HeldTrace | undefined;
-    let total = 0;
-    // A resource at a time: its spans are held while their bytes are still in the cache. A
-    // batch is MBs; scanned whole first, every span's id was a cache miss when read again here.
-    this.scanner.begin(data);
-    for (let n; (n = this.scanner.nextResource(this.scanned, this.scannedIds)) >= 0; total += n) last = this.holdScanned(data, n, batch, now, last);
-    this.ctx.metrics.inc('atc_fusion_spans_total', {}, total);
-    // a batch that fed no trace is done; otherwise its last trace's emission completes it
-    // (and lets go of its buffer, which the held spans are views of)
-    if (batch === undefined || batch.traces === 0) acks.complete('delivered');
-    else hold?.retain();
-    this.enforceBounds();
-  }
-
-  /** Holds the first `n` scanned spans (of `data`) by trace; returns the last one's trace. */
-  private holdScanned(data: Uint8Array, n: number, batch: HeldBatch | undefined, now: number, last: HeldTrace | undefined): HeldTrace | undefined {
-    const spans = this.scanned;
-    const ids = this.scannedIds;
     for (let i = 0; i < n; i++) {
       const s = spans[i]!;
       const at = ids[i]!;
@@ -215,8 +201,13 @@ export class FusionCore {
       // without its root, a long request's children arrive long before it: wait for it
       this.deadlines[t.slot] = t.rootEnded ? now + this.cfg.rootWaitMs : Math.max(now + this.cfg.decisionWaitMs, t.firstSeen + this.cfg.rootlessWaitMs);
     }
-    // the held traces keep the spans; the lists are overwritten by the next resource
-    return last;
+    // the held traces keep the spans; the lists are overwritten by the next batch
+    this.ctx.metrics.inc('atc_fusion_spans_total', {}, n);
+    // a batch that fed no trace is done; otherwise its last trace's emission completes it
+    // (and lets go of its buffer, which the held spans are views of)
+    if (batch === undefined || batch.traces === 0) acks.complete('delivered');
+    else hold?.retain();
+    this.enforceBounds();
   }
 
   /** A trace in `slot` (the free slot addSpans entered in the id index with the id). */

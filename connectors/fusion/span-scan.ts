@@ -75,8 +75,6 @@ export class SpanScanner {
   private readonly view = new SpanView();
   private readonly attrs = new AttributeCursor();
   private readonly quick = new QuickSpan();
-  /** the buffer begin() was given */
-  private buf: Uint8Array = EMPTY;
 
   /**
    * @param pool where span objects come from (none: new ones)
@@ -94,67 +92,49 @@ export class SpanScanner {
    * (emptying a JS array gives its backing store up, and refilling it allocates again).
    */
   scan(buf: Uint8Array, spans: HeldSpan[], traceIdAt: number[]): number {
-    this.begin(buf);
     let n = 0;
-    for (let k; (k = this.nextResource(spans, traceIdAt, n)) >= 0; ) n += k;
-    return n;
-  }
-
-  /** Starts reading `buf` one ResourceSpans at a time (nextResource). */
-  begin(buf: Uint8Array): void {
-    this.buf = buf;
-    this.cursor.begin(buf);
-  }
-
-  /**
-   * Writes the spans of the next ResourceSpans as `scan` does, from index `from`, and returns
-   * how many (-1: none left). A caller that handles each resource's spans before reading the
-   * next finds their bytes still in the cache: a batch is MBs, read twice.
-   */
-  nextResource(spans: HeldSpan[], traceIdAt: number[], from = 0): number {
-    const c = this.cursor;
-    if (!c.nextResource()) return -1;
-    const buf = this.buf;
-    let n = from;
+    const c = this.cursor.begin(buf);
     const v = this.view;
     const a = this.attrs;
-    const resource = c.resourceEnd > c.resourceStart ? scanResource(buf, c.resourceStart, c.resourceEnd) : { raw: EMPTY, service: '', gpuUuid: undefined, pid: undefined, node: undefined };
-    while (c.nextScope()) {
-      // one scope view per scope, shared by its spans (encodeTraces groups by identity)
-      const scope = buf.subarray(c.scopeStart, c.scopeEnd);
-      while (c.nextItem()) {
-        const s = this.pool?.take() ?? new HeldSpan();
-        const q = this.quick;
-        if (this.onePass && q.read(buf, c.itemStart, c.itemEnd)) {
+    while (c.nextResource()) {
+      const resource = c.resourceEnd > c.resourceStart ? scanResource(buf, c.resourceStart, c.resourceEnd) : { raw: EMPTY, service: '', gpuUuid: undefined, pid: undefined, node: undefined };
+      while (c.nextScope()) {
+        // one scope view per scope, shared by its spans (encodeTraces groups by identity)
+        const scope = buf.subarray(c.scopeStart, c.scopeEnd);
+        while (c.nextItem()) {
+          const s = this.pool?.take() ?? new HeldSpan();
+          const q = this.quick;
+          if (this.onePass && q.read(buf, c.itemStart, c.itemEnd)) {
+            s.set(
+              buf, c.itemStart, c.itemEnd, c.itemEntryStart, resource, scope,
+              q.idStart, q.idEnd, q.parentStart, q.parentEnd, q.nameStart, q.nameEnd, q.startAt, q.endAt,
+              q.statusCode, q.statusMessage, isZeroId(buf, q.parentStart, q.parentEnd), q.traceIdStart, q.traceIdEnd,
+            );
+            s.gpuUuid = q.gpuUuid;
+            s.pid = q.pid;
+            s.category = q.category;
+            spans[n] = s;
+            traceIdAt[n++] = q.traceIdEnd - q.traceIdStart === 16 ? q.traceIdStart : -1;
+            continue;
+          }
+          // another form: the general readers (a field view, then the attribute cursor)
+          v.read(buf, c.itemStart, c.itemEnd);
           s.set(
             buf, c.itemStart, c.itemEnd, c.itemEntryStart, resource, scope,
-            q.idStart, q.idEnd, q.parentStart, q.parentEnd, q.nameStart, q.nameEnd, q.startAt, q.endAt,
-            q.statusCode, q.statusMessage, isZeroId(buf, q.parentStart, q.parentEnd), q.traceIdStart, q.traceIdEnd,
+            v.spanIdStart, v.spanIdEnd, v.parentStart, v.parentEnd, v.nameStart, v.nameEnd, v.startAt, v.endAt,
+            v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(buf, v.parentStart, v.parentEnd), v.traceIdStart, v.traceIdEnd,
           );
-          s.gpuUuid = q.gpuUuid;
-          s.pid = q.pid;
-          s.category = q.category;
+          for (a.begin(buf, c.itemStart, c.itemEnd, NO.Span.attributes); a.nextIn(SPAN_KEYS); ) {
+            if (a.keyIndex === GPU_UUID) s.gpuUuid = a.text();
+            else if (a.keyIndex === PID) s.pid = Number(a.value());
+            else s.category = a.text(); // pytorch.category, kineto.category
+          }
           spans[n] = s;
-          traceIdAt[n++] = q.traceIdEnd - q.traceIdStart === 16 ? q.traceIdStart : -1;
-          continue;
+          traceIdAt[n++] = v.traceIdEnd - v.traceIdStart === 16 ? v.traceIdStart : -1;
         }
-        // another form: the general readers (a field view, then the attribute cursor)
-        v.read(buf, c.itemStart, c.itemEnd);
-        s.set(
-          buf, c.itemStart, c.itemEnd, c.itemEntryStart, resource, scope,
-          v.spanIdStart, v.spanIdEnd, v.parentStart, v.parentEnd, v.nameStart, v.nameEnd, v.startAt, v.endAt,
-          v.statusCode, v.statusMessageEnd > v.statusMessageStart, isZeroId(buf, v.parentStart, v.parentEnd), v.traceIdStart, v.traceIdEnd,
-        );
-        for (a.begin(buf, c.itemStart, c.itemEnd, NO.Span.attributes); a.nextIn(SPAN_KEYS); ) {
-          if (a.keyIndex === GPU_UUID) s.gpuUuid = a.text();
-          else if (a.keyIndex === PID) s.pid = Number(a.value());
-          else s.category = a.text(); // pytorch.category, kineto.category
-        }
-        spans[n] = s;
-        traceIdAt[n++] = v.traceIdEnd - v.traceIdStart === 16 ? v.traceIdStart : -1;
       }
     }
-    return n - from;
+    return n;
   }
 }
 
