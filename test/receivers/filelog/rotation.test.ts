@@ -120,6 +120,20 @@ test('kubelet rename rotation under continuous writing, collector restarted mid-
   assert.ok((await c.service.metrics.value('atc_filelog_rotations_total', { kind: 'rename' })) >= 1);
 });
 
+/** A receiver run until it has read `atLeast` records and then `settleMs` more (nothing else may come), then stopped. */
+async function readUntil(opts: Record<string, unknown>, atLeast: number, settleMs: number, timeoutMs = 5000): Promise<Collecting> {
+  const c = new Collecting();
+  const { r } = makeReceiver(opts, c);
+  await r.start();
+  try {
+    await until(() => c.records.length >= atLeast, timeoutMs);
+    await sleep(settleMs);
+  } finally {
+    await r.shutdown();
+  }
+  return c;
+}
+
 // The race the test above hit in CI once: stopped while a rotated file was still draining and
 // the live one half read, then the live one rotated too before the restart. Both come back
 // from the checkpoint; the live one must resume at its offset, not be taken for a file
@@ -147,15 +161,7 @@ test('restart after two rotations: a file rotated while stopped resumes at its c
   renameSync(live, `${live}.20240501-100001`);
   appendFileSync(`${live}.20240501-100001`, lines(22, 23));
   writeFileSync(live, lines(23, 30));
-  const c2 = new Collecting();
-  const two = makeReceiver(opts, c2);
-  await two.r.start();
-  try {
-    await until(() => c2.records.length >= 8, 5000);
-    await sleep(700);
-  } finally {
-    await two.r.shutdown();
-  }
+  const c2 = await readUntil(opts, 8, 700);
   const seq = (c: Collecting): number[] => c.records.map((x) => Number(/^line (\d+)/.exec(String(x.body))![1])).sort((a, b) => a - b);
   assert.deepEqual(seq(c1), [...Array(22).keys()]);
   assert.deepEqual(seq(c2), [...Array(8).keys()].map((i) => 22 + i));
@@ -240,15 +246,7 @@ test('thousands of files: 3000 pod logs, every line once, checkpoints resume wit
   assert.equal(new Set(c1.records.map((x) => x.resource['k8s.pod.name'])).size, N);
   // restart: nothing again; only the new line of one file
   appendFileSync(join(root, `ns3_pod-10_00000010-aaaa-bbbb-cccc-dddddddddddd`, 'c', '0.log'), cri('line 6000'));
-  const c2 = new Collecting();
-  const two = makeReceiver({ include: [`${root}/*/*/*.log`], start_at: 'beginning', poll_interval: '50ms', checkpoint_dir: cp }, c2);
-  await two.r.start();
-  try {
-    await until(() => c2.records.length >= 1, 10_000);
-    await sleep(200);
-  } finally {
-    await two.r.shutdown();
-  }
+  const c2 = await readUntil({ include: [`${root}/*/*/*.log`], start_at: 'beginning', poll_interval: '50ms', checkpoint_dir: cp }, 1, 200, 10_000);
   assert.deepEqual(c2.records.map((x) => x.body), ['line 6000']);
   assert.ok(existsSync(join(cp, 'filelog-filelog.json')));
   process.stderr.write(`# ${N} files, ${2 * N} lines read in ${firstPassMs} ms\n`);
