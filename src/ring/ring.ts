@@ -112,8 +112,8 @@ export class Ring {
    * Resolves when the consumer has freed space, or after `timeoutMs` (a wait already under way
    * in this thread may end up to SPACE_WAIT_MAX_MS later: callers loop to their deadline).
    * One wait per thread, shared by its producers: with each of 64 connections waiting on its
-   * own, every release notified 64 waiters (a lock and a task posted each, ~10 % of the flush
-   * worker's time when it was the bottleneck) and each woke to a timer and a retry.
+   * own, every release notified 64 waiters (a lock and a task posted each) and each woke to a
+   * timer of its own and a retry.
    */
   waitForSpace(timeoutMs: number): Promise<void> {
     return (this.spaceWait ??= this.waitSpaceOnce(Math.min(timeoutMs, SPACE_WAIT_MAX_MS)));
