@@ -7,6 +7,7 @@
 import type { Batch, Signal } from '../component.js';
 import { sizeClass } from '../buffers/size-class.js';
 import { SpareBuffers } from '../buffers/spare-buffers.js';
+import { copyShared } from '../buffers/shared-copy.js';
 
 export interface CutBatch extends Batch {
   /** receive time of the oldest record, for the end-to-end flush latency */
@@ -68,7 +69,8 @@ export class Batcher {
       this.keep(this.buf);
       this.buf = next;
     }
-    this.buf.set(payload, this.len);
+    // payload is in the ring's shared memory, appended at any offset (see shared-copy.ts)
+    copyShared(this.buf, this.len, payload);
     this.len += payload.length;
     this.items += items;
     if (receivedAt < this.oldest) {

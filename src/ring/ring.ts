@@ -4,6 +4,7 @@
 // it consumed (so stale bytes never look committed) and then advances TAIL. Atomics only:
 // any thread that has the SharedArrayBuffer can produce, without locks or postMessage.
 import { align8, CONSUMER_BEAT, CONSUMER_WAITING, CONTROL_BYTES, HEAD, HEADER_BYTES, isPowerOfTwo, PADDING, PRODUCERS_WAITING, RELEASES, TAIL, WAKES } from './layout.js';
+import { copyShared } from '../buffers/shared-copy.js';
 
 // Zeroing through memcpy from a zero page: TypedArray.fill on shared memory stores byte by
 // byte and runs at a fifth of memcpy speed.
@@ -96,7 +97,7 @@ export class Ring {
     this.i32[w + 2] = items;
     this.i32[w + 3] = aux;
     this.f64[(off >> 3) + 2] = receivedAt;
-    this.u8.set(payload, off + HEADER_BYTES);
+    copyShared(this.u8, off + HEADER_BYTES, payload);
     // The seq-cst store publishes the plain writes above to the consumer's Atomics.load.
     Atomics.store(this.i32, w, len + 1);
     // Waking the consumer thread is the dearest step of a write (a lock in V8 and a task posted
