@@ -1,9 +1,10 @@
 // Large copies into and out of the ring's SharedArrayBuffer. V8 copies to or from shared memory
 // with its relaxed (atomic) memmove: eight bytes at a time where source and destination sit
 // alike modulo 8, else one byte at a time — ~2.5 GB/s against ~10 here (docs/benchmarks.md,
-// "eleventh pass"). The batcher appends records at any offset and a gRPC message starts 5 bytes
-// into its frame, so most such copies were byte by byte. Those go through a small plain scratch
-// instead: shared ↔ scratch at matching alignment, scratch ↔ plain by an ordinary memmove.
+// "eleventh pass"). The batcher appends records at any offset, and a gRPC message that came in
+// one DATA frame starts 5 bytes into it, so such copies were mostly byte by byte. Those go
+// through a small plain scratch instead: shared ↔ scratch at matching alignment, scratch ↔
+// plain by an ordinary memmove.
 
 const WORD = 8;
 const CHUNK = 64 * 1024;
