@@ -26,7 +26,7 @@ for (const [srcShared, dstShared] of [[true, false], [false, true], [false, fals
             const want = Uint8Array.from(dst);
             for (let i = 0; i < n; i++) want[at + i] = src[i]!;
             copyShared(dst, at, src);
-            // compared byte by byte: deepEqual would not tell a shared view from a plain one apart anyway
+            // compared byte by byte, to name the first wrong byte (the arrays are up to 128 KiB)
             let bad = -1;
             for (let i = 0; i < dst.length && bad < 0; i++) if (dst[i] !== want[i]) bad = i;
             assert.equal(bad, -1, `n ${n}, source view at ${sv}, at ${at}, destination view at ${dv}: byte ${bad}`);
