@@ -20,7 +20,7 @@ import { writeBoolAttribute } from '../../src/otlp/attributes-writer.js';
 import { KEY } from '../../src/otlp/fields.js';
 import { SPAN_KIND_INTERNAL, TracesBuilder } from '../../src/otlp/traces-builder.js';
 import type { FusionConfig } from './config.js';
-import { encodeTraces, writeTraces } from './enrich.js';
+import { encodeTraces, groupTrace, writeGrouped } from './enrich.js';
 import { fusedDocument } from './fused-document.js';
 import { offerRecentFusedTraces } from '../../src/telemetry/recent-fused-traces.js';
 import { GpuState } from './gpu-state.js';
@@ -69,6 +69,9 @@ interface Waiting {
 
 /** the id spans without one are held under (OTLP allows none: such spans are one "trace") */
 const NO_TRACE_ID = new Uint8Array(16);
+
+/** what emittedBatches holds past its count: no batch (so a list slot keeps nothing alive) */
+const NO_BATCH: HeldBatch = { acks: AckSet.none(), hold: undefined, traces: 0, mark: -1 };
 
 /** emission sequence numbers stay below this (id table values are 31-bit) */
 const MAX_SEQ = 1 << 30;
@@ -137,6 +140,8 @@ export class FusionCore {
   private readonly groups = new SpanGroups();
   /** per emission: holds of batches no held trace needs any more (reused list) */
   private readonly freedHolds: BufferHold[] = [];
+  /** per emission: the batches its traces hold parts of (reused list; NO_BATCH past its count) */
+  private readonly emittedBatches: HeldBatch[] = [];
 
   constructor(
     private readonly cfg: FusionConfig,
@@ -457,23 +462,60 @@ export class FusionCore {
     this.emit(out, k, 'evicted');
   }
 
-  /** Emits traces[0, n) (a reused list: entries past n are stale). */
+  /**
+   * Emits traces[0, n) (a reused list: entries past n are stale). An emission of a tick is tens
+   * of thousands of traces held since the window began, their objects long out of the caches:
+   * each pass over them costs a miss per object, so everything a trace gives the emission (its
+   * plan, its share of acknowledgements, its spans' groups) is taken in one pass, the output is
+   * written from the groups, and one more pass lets the traces go.
+   */
   private emit(traces: readonly HeldTrace[], n: number, reason: EmitReason): void {
     if (n === 0) return;
     const now = this.now();
+    // 2^30 emissions take years; then late logs lose what was emitted before, once
+    if (this.emissionSeq === MAX_SEQ) this.forgetEmissions();
+    const seq = this.emissionSeq++;
     // reused, as tick's lists; a joined trace's plan stays referred to until overwritten
     const out = this.fused;
-    let k = 0;
+    const groups = this.groups;
+    // what an emission that threw midway left grouped is not this one's
+    if (groups.count > 0) groups.clear();
+    const batches = this.emittedBatches;
+    let plans: Map<HeldSpan, SpanPlan> | undefined;
     let logsJoined = 0;
     let gpuJoined = 0;
+    let items = 0;
+    let nBatches = 0;
     for (let i = 0; i < n; i++) {
       const t = traces[i]!;
       this.heldCount--;
       this.heldBytes -= t.bytes;
+      items += t.spans.length;
       const f = assemble(t, this.gpu);
       logsJoined += f.logsJoined;
       gpuJoined += f.gpuJoined;
-      out[k++] = f;
+      out[i] = f;
+      plans = groupTrace(f, groups, plans);
+      // each batch the emission holds a part of, listed once (see takeAcks)
+      const b = t.batch;
+      if (b !== undefined) {
+        if (b.mark !== seq) {
+          b.mark = seq;
+          batches[nBatches++] = b;
+        }
+        b.traces--;
+        t.batch = undefined;
+        if (t.batches !== undefined) {
+          for (const o of t.batches) {
+            if (o.mark !== seq) {
+              o.mark = seq;
+              batches[nBatches++] = o;
+            }
+            o.traces--;
+          }
+          t.batches = undefined;
+        }
+      }
     }
     const m = this.ctx.metrics;
     m.inc('atc_fusion_traces_emitted_total', { reason }, n);
@@ -490,15 +532,10 @@ export class FusionCore {
       m.inc('atc_fusion_documents_total', {}, docs.length);
       this.out.documents(docs);
     }
-    let items = 0;
-    for (let i = 0; i < n; i++) items += traces[i]!.spans.length;
-    // 2^30 emissions take years; then late logs lose what was emitted before, once
-    if (this.emissionSeq === MAX_SEQ) this.forgetEmissions();
-    const seq = this.emissionSeq++;
     const freed = this.freedHolds;
-    const acks = this.takeAcks(traces, n, seq, freed);
+    const acks = this.takeAcks(nBatches, freed);
     const remember = this.remembers;
-    writeTraces(out, this.builder, remember ? this.outline : undefined, this.groups, n);
+    writeGrouped(groups, plans, this.builder, remember ? this.outline : undefined);
     // handed on, not copied: the builder goes on in a buffer an earlier request gave back
     const request = this.builder.finishDetached(this.outSpares.take(this.builder.w.pos));
     const hold = new BufferHold(request, this.takeBack);
@@ -512,7 +549,7 @@ export class FusionCore {
       this.orderPos[t.slot] = -1;
       this.freeSlots.push(t.slot);
     }
-    // the spans were copied and their ids read: batches no held trace needs go back
+    // the spans were copied and their ids read: batches no held trace needs any more go back
     for (let i = 0; i < freed.length; i++) freed[i]!.release();
     freed.length = 0;
     if (remember) {
@@ -534,28 +571,23 @@ export class FusionCore {
   }
 
   /**
-   * The acknowledgements emission `seq` carries: a share of every batch its traces hold a part
-   * of; a batch no held trace needs any more gives its own handle instead.
+   * The acknowledgements an emission carries: a share of every batch its traces hold a part of
+   * (emittedBatches[0, count), each already counted down by its traces leaving); a batch no held
+   * trace needs any more gives its own handle instead, and its buffer goes to `freed`.
    */
-  private takeAcks(traces: readonly HeldTrace[], n: number, seq: number, freed: BufferHold[]): AckSet {
-    const batches: HeldBatch[] = [];
-    const count = (b: HeldBatch): void => {
-      if (b.mark !== seq) {
-        b.mark = seq;
-        batches.push(b);
-      }
-      b.traces--;
-    };
-    for (let i = 0; i < n; i++) {
-      const t = traces[i]!;
-      if (t.batch !== undefined) count(t.batch);
-      if (t.batches !== undefined) for (const b of t.batches) count(b);
-      t.batch = undefined;
-      t.batches = undefined;
+  private takeAcks(count: number, freed: BufferHold[]): AckSet {
+    if (count === 0) return AckSet.none();
+    const batches = this.emittedBatches;
+    const sets: AckSet[] = [];
+    for (let i = 0; i < count; i++) {
+      const b = batches[i]!;
+      batches[i] = NO_BATCH;
+      if (b.traces === 0) {
+        if (b.hold !== undefined) freed.push(b.hold);
+        sets.push(b.acks);
+      } else sets.push(b.acks.share());
     }
-    for (const b of batches) if (b.traces === 0 && b.hold !== undefined) freed.push(b.hold);
-    if (batches.length === 0) return AckSet.none();
-    return AckSet.merge(batches.map((b) => (b.traces === 0 ? b.acks : b.acks.share())));
+    return AckSet.merge(sets);
   }
 
   /**
