@@ -73,6 +73,12 @@ const NO_TRACE_ID = new Uint8Array(16);
 /** what emittedBatches holds past its count: no batch (so a list slot keeps nothing alive) */
 const NO_BATCH: HeldBatch = { acks: AckSet.none(), hold: undefined, traces: 0, mark: -1 };
 
+/**
+ * Spans whose index entries are loaded together before they are held: few enough that the
+ * entries stay in the cache while the spans are held (128 cache lines)
+ */
+const WARM_CHUNK = 128;
+
 /** emission sequence numbers stay below this (id table values are 31-bit) */
 const MAX_SEQ = 1 << 30;
 
@@ -122,6 +128,12 @@ export class FusionCore {
   private readonly scanner = new SpanScanner(this.pool);
   /** for late logs: spans read back from an emitted request (not pooled: they are dropped) */
   private readonly lateScanner = new SpanScanner();
+  /** per chunk of a batch's spans: their ids' hashes (see addSpans) */
+  private readonly chunkHashes = new Int32Array(WARM_CHUNK);
+  /** the hash of spans without a trace id (held under NO_TRACE_ID) */
+  private readonly noIdHash = this.ids.hash(NO_TRACE_ID, 0);
+  /** the warming loads' values, kept so that they are made (see HeldIdIndex.warm) */
+  private warmed = 0;
   /** per batch: the scanned spans and where their trace ids are (reused) */
   private readonly scanned: HeldSpan[] = [];
   private readonly scannedIds: number[] = [];
@@ -181,30 +193,43 @@ export class FusionCore {
     const now = this.now();
     const batch: HeldBatch | undefined = acks.empty && hold === undefined ? undefined : { acks, traces: 0, mark: -1, hold };
     let last: HeldTrace | undefined;
-    for (let i = 0; i < n; i++) {
-      const s = spans[i]!;
-      const at = ids[i]!;
-      const idBuf = at >= 0 ? data : NO_TRACE_ID;
-      const idAt = at >= 0 ? at : 0;
-      let t: HeldTrace | undefined;
-      if (last !== undefined && sameId(last.idBuf, last.idAt, idBuf, idAt)) t = last;
-      else {
-        // the slot a new trace would take, entered in the id index by the same probe that misses
-        const free = this.freeSlots.size > 0 ? this.freeSlots.peek() : this.traces.length;
-        const v = this.ids.getOrAdd(idBuf, idAt, free);
-        t = v >= 0 ? this.traces[v]! : this.newTrace(free, idBuf, idAt, now);
+    const hashes = this.chunkHashes;
+    for (let from = 0; from < n; from += WARM_CHUNK) {
+      const to = Math.min(n, from + WARM_CHUNK);
+      // the id index's entries for the next spans loaded together (see HeldIdIndex.warm)
+      let warmed = 0;
+      for (let i = from; i < to; i++) {
+        const at = ids[i]!;
+        const h = at >= 0 ? this.ids.hash(data, at) : this.noIdHash;
+        hashes[i - from] = h;
+        warmed ^= this.ids.warm(h);
       }
-      // each trace the batch feeds keeps the batch's acknowledgements open (counted once)
-      if (t !== last && batch !== undefined && t.holdBatch(batch)) batch.traces++;
-      last = t;
-      t.spans.push(s);
-      const size = s.size + SPAN_OVERHEAD;
-      t.bytes += size;
-      this.heldBytes += size;
-      // a root span ends the request: only stragglers are still to come
-      if (s.isRoot) t.rootEnded = true;
-      // without its root, a long request's children arrive long before it: wait for it
-      this.deadlines[t.slot] = t.rootEnded ? now + this.cfg.rootWaitMs : Math.max(now + this.cfg.decisionWaitMs, t.firstSeen + this.cfg.rootlessWaitMs);
+      this.warmed = warmed;
+      for (let i = from; i < to; i++) {
+        const s = spans[i]!;
+        const at = ids[i]!;
+        const idBuf = at >= 0 ? data : NO_TRACE_ID;
+        const idAt = at >= 0 ? at : 0;
+        let t: HeldTrace | undefined;
+        if (last !== undefined && sameId(last.idBuf, last.idAt, idBuf, idAt)) t = last;
+        else {
+          // the slot a new trace would take, entered in the id index by the same probe that misses
+          const free = this.freeSlots.size > 0 ? this.freeSlots.peek() : this.traces.length;
+          const v = this.ids.getOrAddHashed(idBuf, idAt, hashes[i - from]!, free);
+          t = v >= 0 ? this.traces[v]! : this.newTrace(free, idBuf, idAt, now);
+        }
+        // each trace the batch feeds keeps the batch's acknowledgements open (counted once)
+        if (t !== last && batch !== undefined && t.holdBatch(batch)) batch.traces++;
+        last = t;
+        t.spans.push(s);
+        const size = s.size + SPAN_OVERHEAD;
+        t.bytes += size;
+        this.heldBytes += size;
+        // a root span ends the request: only stragglers are still to come
+        if (s.isRoot) t.rootEnded = true;
+        // without its root, a long request's children arrive long before it: wait for it
+        this.deadlines[t.slot] = t.rootEnded ? now + this.cfg.rootWaitMs : Math.max(now + this.cfg.decisionWaitMs, t.firstSeen + this.cfg.rootlessWaitMs);
+      }
     }
     // the held traces keep the spans; the lists are overwritten by the next batch
     this.ctx.metrics.inc('atc_fusion_spans_total', {}, n);

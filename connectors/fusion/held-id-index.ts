@@ -63,10 +63,32 @@ export class HeldIdIndex {
    * words it writes, marked held) and returns -1: one probe for fusion's every new trace.
    */
   getOrAdd(buf: Uint8Array, at: number, slot: number): number {
+    return this.getOrAddHashed(buf, at, this.hash(buf, at), slot);
+  }
+
+  /** The hash a lookup of the id at buf[at, at + 16) probes with (see warm). */
+  hash(buf: Uint8Array, at: number): number {
+    return hashWords(this.seed, word(buf, at), word(buf, at + 4), word(buf, at + 8), word(buf, at + 12));
+  }
+
+  /**
+   * Loads the entry where a lookup of hash `h` begins and returns it; the caller folds the
+   * values into one it keeps (else the loads could be dropped). A lookup's first load is a
+   * cache miss per new trace, and in a loop that does the whole lookup and the holding after it
+   * each miss waits for the one before; a loop of these loads alone, over the next spans of a
+   * batch, has them under way together, and their lookups then find the entries in the cache.
+   */
+  warm(h: number): number {
+    return this.entries[startSlot(h, this.capacity) * 2 + 1]!;
+  }
+
+  /** getOrAdd with the id's hash known (`hash(buf, at)`). */
+  getOrAddHashed(buf: Uint8Array, at: number, h: number, slot: number): number {
     this.k0 = word(buf, at);
     this.k1 = word(buf, at + 4);
     this.k2 = word(buf, at + 8);
     this.k3 = word(buf, at + 12);
+    this.h = h;
     const i = this.probe();
     if (i >= 0) {
       const v = this.entries[i * 2 + 1]!;
@@ -87,6 +109,7 @@ export class HeldIdIndex {
     this.k1 = charWord(key, 4);
     this.k2 = charWord(key, 8);
     this.k3 = charWord(key, 12);
+    this.h = hashWords(this.seed, this.k0, this.k1, this.k2, this.k3);
     const i = this.probe();
     if (i < 0) return EMPTY;
     const v = this.entries[i * 2 + 1]!;
@@ -104,11 +127,9 @@ export class HeldIdIndex {
     return i + 1 === this.capacity ? 0 : i + 1;
   }
 
-  /** the first entry of the loaded id (held or stale), or -(the free entry where it would go) - 1 */
+  /** the first entry of the loaded id and hash (held or stale), or -(the free entry where it would go) - 1 */
   private probe(): number {
-    const { k0, k1, k2, k3 } = this;
-    const h = hashWords(this.seed, k0, k1, k2, k3);
-    this.h = h;
+    const { k0, k1, k2, k3, h } = this;
     const e = this.entries;
     const w = this.words;
     for (let i = startSlot(h, this.capacity); ; i = this.next(i)) {

@@ -1,7 +1,8 @@
 // Fusion's index of held traces (hash and slot per entry, the id itself by slot) against a Map
 // keyed by the ids as strings: random adds and releases over reused slots in small tables
 // (wrap-around, stale entries, rebuilds), ids whose 32-bit hashes are equal, a steady state of
-// traces arriving and leaving, and ids read from a buffer at any offset or given as latin1 keys.
+// traces arriving and leaving, and ids read from a buffer at any offset or given as latin1 keys;
+// lookups with the hash computed ahead (fusion's warmed path) against the same model.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HeldIdIndex } from '../../../connectors/fusion/held-id-index.js';
@@ -52,7 +53,15 @@ test('random adds and releases over reused slots agree with a Map (small tables,
         const key = id.toString('latin1');
         const held = m.byKey.get(key);
         const slot = m.peek();
-        assert.equal(x.getOrAdd(id, 0, slot), held ?? -1);
+        // fusion's path: the hash computed (and the first entry loaded) ahead of the lookup
+        let got: number;
+        if (op % 2 === 0) got = x.getOrAdd(id, 0, slot);
+        else {
+          const h = x.hash(id, 0);
+          assert.equal(typeof x.warm(h), 'number');
+          got = x.getOrAddHashed(id, 0, h, slot);
+        }
+        assert.equal(got, held ?? -1);
         if (held === undefined) assert.equal(m.add(key), slot);
       } else if (m.bySlot.size > 0) {
         const slots = [...m.bySlot.keys()];
@@ -80,6 +89,9 @@ test('ids with equal 32-bit hashes are told apart by their words', () => {
   }
   assert.ok(pairs.length >= 2, `${pairs.length} colliding pairs found`);
   const x = new HeldIdIndex(seed);
+  // hash() is the hash the lookups probe with (findKey computes it from the key's characters)
+  for (const [a, b] of pairs) assert.equal(x.hash(a, 0), x.hash(b, 0));
+  assert.equal(x.hash(pairs[0]![0], 0), hashWords(seed, word(pairs[0]![0], 0), word(pairs[0]![0], 4), word(pairs[0]![0], 8), word(pairs[0]![0], 12)));
   let slot = 0;
   for (const [a, b] of pairs) {
     const sa = slot++;
