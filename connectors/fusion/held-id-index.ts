@@ -7,7 +7,7 @@
 // per trace (a probe into a table of a few MB at a random place), more than the rebuilds: a
 // rebuild at the same size writes its entries about where they were, in one sequential pass
 // (sweeping stale entries out in place, by backward shifts, cost more still). At 95k new
-// traces/s held 2 s the index is ~4 MB, where a table of full ids was ~10 MB.
+// traces/s held 2 s the index is ~6 MB, where a table of full ids was ~10 MB.
 import { charWord, hashWords, randomSeed, startSlot, word } from './id-hash.js';
 
 const EMPTY = -1;
@@ -15,12 +15,15 @@ const MIN_CAPACITY = 16;
 /**
  * Rebuilt (stale entries dropped) beyond MAX_LOAD, stale entries included: at the same size
  * while the held ones stay within [MIN_LOAD, GROW_LOAD], else resized to REBUILT_LOAD of them. In
- * a steady state of traces arriving and leaving, every ~0.75 × held new traces, at one size.
+ * a steady state of traces arriving and leaving, every ~1.8 × held new traces, at one size.
+ * REBUILT_LOAD was 0.4 (a rebuild every ~0.75 × held): a quarter halves the rebuilds' cost per
+ * trace, and since fusion loads each lookup's first entry ahead (warm) the larger table does not
+ * slow the lookups (docs/benchmarks.md, "Issue 18, twelfth pass").
  */
 const MAX_LOAD = 0.7;
 const GROW_LOAD = 0.5;
 const MIN_LOAD = 0.1;
-const REBUILT_LOAD = 0.4;
+const REBUILT_LOAD = 0.25;
 
 export class HeldIdIndex {
   /** by slot: the id of the trace it holds (or last held) as four words (see `word`) */
