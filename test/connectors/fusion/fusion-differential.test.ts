@@ -402,6 +402,35 @@ describe('fusion output against an independent expectation (simulated clock)', (
     const bCall = r.out.find((o) => o.span['spanId'] === b1.id)!.call;
     assert.deepEqual(r.out.filter((o) => o.call === bCall).map((o) => o.span['spanId']), [b1.id]);
   });
+  test('batches longer than the index\'s warming chunk (128 spans): a trace at the chunk edges and spans without a trace id are each held as one', async () => {
+    const T = hex(0xd1, 32);
+    const parent = hex(0xfeed, 16);
+    let n = 0;
+    const spanOf = (trace: string, at: number): SpanIn => ({ trace, id: hex(0xd000 + n++, 16), parent, name: `op ${n}`, start: at - 50, end: at });
+    // trace T at both edges of every chunk and in between; three spans with no trace id
+    const tAt = new Set([0, 127, 128, 200, 255, 256, 299]);
+    const noIdAt = new Set([10, 140, 290]);
+    const first: SpanIn[] = [];
+    let unique = 0;
+    for (let i = 0; i < 300; i++) {
+      if (tAt.has(i)) first.push(spanOf(T, 1000));
+      else if (noIdAt.has(i)) first.push(spanOf('', 1000));
+      else first.push(spanOf(hex(0xe0000 + unique++, 32), 1000));
+    }
+    // more of both in a second batch, before either is due
+    const second = [spanOf(T, 1500), spanOf('', 1500), spanOf(T, 1500)];
+    const feed: Feed[] = [
+      { at: 1000, spans: [{ resource: PLAIN, scope: 'web', spans: first }] },
+      { at: 1500, spans: [{ resource: PLAIN, scope: 'web', spans: second }] },
+    ];
+    const r = run(feed, 6000, { decisionWaitMs: 1000, rootlessWaitMs: 1000 });
+    assertOutput(feed, r.out, new Map());
+    // counted independently of fusion: the unique traces, T, and the spans without an id
+    assert.equal(await r.metrics.value('atc_fusion_traces_emitted_total'), unique + 2);
+    const callsOf = (trace: string): Set<number> => new Set(r.out.filter((o) => (o.span['traceId'] ?? '') === trace).map((o) => o.call));
+    assert.equal(r.out.filter((o) => o.span['traceId'] === T).length, tAt.size + 2);
+    assert.equal(callsOf(T).size, 1, 'T leaves once');
+  });
   test('one batch of several resources (one with no spans): a trace with spans in two of them is held and emitted as one', () => {
     const T1 = hex(0xc1, 32);
     const T2 = hex(0xc2, 32);
