@@ -2,7 +2,19 @@
 // bindings do (newest first, then the older name), and wraps each call so it returns the
 // nvmlReturn_t and fills a reused buffer. No named koffi types: several instances (one per
 // worker thread) may live in one process.
-import * as koffi from 'koffi';
+import { createRequire } from 'node:module';
+import type * as Koffi from 'koffi';
+
+/**
+ * koffi, loaded when a library is first opened, not when this module is imported: every thread
+ * imports the component registry (the flush worker, receiver workers), and a native addon
+ * loading in a worker that shutdown terminates mid-load is a fatal error of the process (a
+ * SIGTERM during start-up did it). Only the NVML receiver's own threads load it now.
+ */
+let loaded: typeof Koffi | undefined;
+function koffiModule(): typeof Koffi {
+  return (loaded ??= createRequire(import.meta.url)('koffi') as typeof Koffi);
+}
 
 export const NVML = {
   SUCCESS: 0,
@@ -75,13 +87,13 @@ export interface MemoryInfo {
 
 type Fn = (...args: unknown[]) => number;
 type Handle = unknown;
-type Spec = string | koffi.TypeObject | ReturnType<typeof koffi.out>;
+type Spec = string | Koffi.TypeObject | ReturnType<typeof Koffi.out>;
 
 /** The symbol that was bound for each call, for diagnostics and tests. */
 export type SymbolChoice = Record<string, string | undefined>;
 
 export class NvmlLibrary {
-  private readonly lib: koffi.LibraryHandle;
+  private readonly lib: Koffi.LibraryHandle;
   readonly symbols: SymbolChoice = {};
   private readonly buf = Buffer.alloc(256);
   private readonly view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
@@ -112,10 +124,11 @@ export class NvmlLibrary {
 
   /** Throws when the library cannot be loaded or lacks the calls nothing works without. */
   constructor(path: string) {
+    const koffi = koffiModule();
     this.lib = koffi.load(path);
     const device = koffi.pointer(koffi.opaque());
     const set = koffi.pointer(koffi.opaque());
-    const outPtr = (t: koffi.TypeObject): Spec => koffi.out(koffi.pointer(t));
+    const outPtr = (t: Koffi.TypeObject): Spec => koffi.out(koffi.pointer(t));
     const bind = (key: string, names: string[], result: Spec, args: Spec[]): Fn | undefined => {
       for (const name of names) {
         let fn: Fn | undefined;
@@ -199,7 +212,7 @@ export class NvmlLibrary {
   }
 
   static handleAddress(h: Handle): bigint {
-    return koffi.address(h);
+    return koffiModule().address(h);
   }
 
   private str(fn: Fn | undefined, h: Handle): { ret: number; value: string } {
